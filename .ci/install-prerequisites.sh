@@ -1,0 +1,13 @@
+#!/usr/bin/env bash
+# Installs what the test suite needs beyond the .NET SDK. Idempotent; quiet when everything is present.
+set -euo pipefail
+need=()
+command -v python3 >/dev/null || need+=(python3)
+if [ ${#need[@]} -gt 0 ]; then
+  if [ "$(id -u)" = 0 ]; then
+    apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq "${need[@]}" >/dev/null
+  else
+    echo "Missing prerequisites: ${need[*]} (install them with apt-get)." >&2
+    exit 1
+  fi
+fi

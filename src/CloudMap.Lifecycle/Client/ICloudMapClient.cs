@@ -1,0 +1,148 @@
+// Copyright (c) CloudMap.Lifecycle contributors. Licensed under the MIT License.
+
+namespace CloudMap.Lifecycle.Client;
+
+/// <summary>
+/// The narrow slice of the AWS Cloud Map API that the lifecycle uses. One implementation speaks AWS JSON 1.1
+/// over HttpClient (<c>HttpCloudMapClient</c>); tests substitute in-memory fakes.
+/// </summary>
+/// <remarks>
+/// Every method throws <see cref="CloudMapException"/> for an error answered by Cloud Map (after retries of
+/// the retryable ones), <see cref="OperationCanceledException"/> when <c>cancellationToken</c> fires, and
+/// never anything else for a bad network answer (malformed JSON becomes a <see cref="CloudMapException"/>
+/// with code <see cref="CloudMapErrorCodes.MalformedResponse"/>).
+/// </remarks>
+internal interface ICloudMapClient
+{
+    /// <summary>RegisterInstance: creates or updates an instance. Returns the operation id.</summary>
+    Task<string> RegisterInstanceAsync(RegisterInstanceRequest request, CancellationToken cancellationToken);
+
+    /// <summary>DeregisterInstance. Returns the operation id.</summary>
+    Task<string> DeregisterInstanceAsync(string serviceId, string instanceId, CancellationToken cancellationToken);
+
+    /// <summary>UpdateInstanceCustomHealthStatus.</summary>
+    Task UpdateInstanceCustomHealthStatusAsync(string serviceId, string instanceId, CustomHealthStatus status, CancellationToken cancellationToken);
+
+    /// <summary>GetOperation.</summary>
+    Task<CloudMapOperation> GetOperationAsync(string operationId, CancellationToken cancellationToken);
+
+    /// <summary>GetService, by service id or ARN.</summary>
+    Task<CloudMapService> GetServiceAsync(string serviceIdOrArn, CancellationToken cancellationToken);
+
+    /// <summary>GetInstance.</summary>
+    Task<CloudMapInstance> GetInstanceAsync(string serviceId, string instanceId, CancellationToken cancellationToken);
+
+    /// <summary>ListInstances, all pages.</summary>
+    Task<IReadOnlyList<CloudMapInstance>> ListInstancesAsync(string serviceId, CancellationToken cancellationToken);
+
+    /// <summary>GetInstancesHealthStatus, all pages; <paramref name="instanceIds"/> null means every instance.</summary>
+    Task<IReadOnlyDictionary<string, string>> GetInstancesHealthStatusAsync(string serviceId, IReadOnlyList<string>? instanceIds, CancellationToken cancellationToken);
+
+    /// <summary>ListNamespaces, all pages (empty pages that still carry a NextToken are followed).</summary>
+    Task<IReadOnlyList<CloudMapNamespaceSummary>> ListNamespacesAsync(CancellationToken cancellationToken);
+
+    /// <summary>ListServices, all pages, optionally filtered by namespace id (server-side NAMESPACE_ID filter).</summary>
+    Task<IReadOnlyList<CloudMapServiceSummary>> ListServicesAsync(string? namespaceId, CancellationToken cancellationToken);
+
+    /// <summary>DiscoverInstances (data plane, host prefix <c>data-</c> unless disabled).</summary>
+    Task<DiscoverInstancesResult> DiscoverInstancesAsync(DiscoverInstancesRequest request, CancellationToken cancellationToken);
+
+    /// <summary>DiscoverInstancesRevision (data plane, host prefix <c>data-</c> unless disabled).</summary>
+    Task<long> DiscoverInstancesRevisionAsync(string namespaceName, string serviceName, CancellationToken cancellationToken);
+}
+
+/// <summary>Custom health status values.</summary>
+internal enum CustomHealthStatus
+{
+    /// <summary>HEALTHY.</summary>
+    Healthy,
+
+    /// <summary>UNHEALTHY.</summary>
+    Unhealthy,
+}
+
+/// <summary>The kind of health checking a Cloud Map service has.</summary>
+internal enum ServiceHealthCheckKind
+{
+    /// <summary>Neither HealthCheckConfig nor HealthCheckCustomConfig (e.g. services created by ECS Service Connect).</summary>
+    None,
+
+    /// <summary>HealthCheckCustomConfig: the instance pushes its own status.</summary>
+    Custom,
+
+    /// <summary>HealthCheckConfig: Route 53 checks the instance.</summary>
+    Route53,
+}
+
+/// <summary>RegisterInstance parameters.</summary>
+internal sealed record RegisterInstanceRequest(
+    string ServiceId,
+    string InstanceId,
+    IReadOnlyDictionary<string, string> Attributes,
+    string? CreatorRequestId = null);
+
+/// <summary>An instance as returned by GetInstance / ListInstances.</summary>
+internal sealed record CloudMapInstance(string Id, IReadOnlyDictionary<string, string> Attributes, string? CreatorRequestId = null);
+
+/// <summary>A service as returned by GetService.</summary>
+internal sealed record CloudMapService(
+    string Id,
+    string? Arn,
+    string Name,
+    string? NamespaceId,
+    string? Type,
+    ServiceHealthCheckKind HealthCheckKind,
+    int? InstanceCount = null);
+
+/// <summary>A namespace summary from ListNamespaces.</summary>
+internal sealed record CloudMapNamespaceSummary(string Id, string? Arn, string Name, string? Type, string? HttpName);
+
+/// <summary>A service summary from ListServices.</summary>
+internal sealed record CloudMapServiceSummary(string Id, string? Arn, string Name, string? NamespaceId);
+
+/// <summary>Operation status values.</summary>
+internal enum OperationStatus
+{
+    /// <summary>SUBMITTED.</summary>
+    Submitted,
+
+    /// <summary>PENDING.</summary>
+    Pending,
+
+    /// <summary>SUCCESS.</summary>
+    Success,
+
+    /// <summary>FAIL.</summary>
+    Fail,
+}
+
+/// <summary>An operation as returned by GetOperation.</summary>
+internal sealed record CloudMapOperation(
+    string Id,
+    string? Type,
+    OperationStatus Status,
+    string? ErrorCode,
+    string? ErrorMessage,
+    DateTimeOffset? CreateDate,
+    DateTimeOffset? UpdateDate,
+    IReadOnlyDictionary<string, string> Targets);
+
+/// <summary>DiscoverInstances parameters.</summary>
+internal sealed record DiscoverInstancesRequest(
+    string NamespaceName,
+    string ServiceName,
+    string? HealthStatus = null,
+    int? MaxResults = null,
+    IReadOnlyDictionary<string, string>? QueryParameters = null,
+    IReadOnlyDictionary<string, string>? OptionalParameters = null);
+
+/// <summary>One discovered instance.</summary>
+internal sealed record DiscoveredInstance(
+    string InstanceId,
+    string? NamespaceName,
+    string? ServiceName,
+    string? HealthStatus,
+    IReadOnlyDictionary<string, string> Attributes);
+
+/// <summary>DiscoverInstances result.</summary>
+internal sealed record DiscoverInstancesResult(IReadOnlyList<DiscoveredInstance> Instances, long? InstancesRevision);
