@@ -1,0 +1,92 @@
+// Copyright (c) CloudMap.Lifecycle contributors. Licensed under the MIT License.
+
+namespace CloudMap.Lifecycle.Client;
+
+/// <summary>Helpers the lifecycle builds on top of <see cref="ICloudMapClient"/>.</summary>
+internal static class CloudMapClientExtensions
+{
+    private static readonly TimeSpan FirstPoll = TimeSpan.FromMilliseconds(250);
+    private static readonly TimeSpan MaxPoll = TimeSpan.FromSeconds(5);
+
+    /// <summary>
+    /// Polls GetOperation with capped exponential backoff until the operation reaches SUCCESS or FAIL and returns it.
+    /// </summary>
+    /// <exception cref="TimeoutException">The operation did not finish within <paramref name="timeout"/> (measured on <paramref name="timeProvider"/>).</exception>
+    public static async Task<CloudMapOperation> WaitForOperationAsync(
+        this ICloudMapClient client,
+        string operationId,
+        TimeProvider timeProvider,
+        TimeSpan timeout,
+        CancellationToken cancellationToken)
+    {
+        ArgumentNullException.ThrowIfNull(client);
+        ArgumentException.ThrowIfNullOrEmpty(operationId);
+        ArgumentNullException.ThrowIfNull(timeProvider);
+
+        var started = timeProvider.GetTimestamp();
+        var delay = FirstPoll;
+        while (true)
+        {
+            var operation = await client.GetOperationAsync(operationId, cancellationToken).ConfigureAwait(false);
+            if (operation.Status is OperationStatus.Success or OperationStatus.Fail)
+            {
+                return operation;
+            }
+
+            var remaining = timeout - timeProvider.GetElapsedTime(started);
+            if (remaining <= TimeSpan.Zero)
+            {
+                throw new TimeoutException($"Cloud Map operation '{operationId}' was still {operation.Status} after {timeout}.");
+            }
+
+            await Task.Delay(delay < remaining ? delay : remaining, timeProvider, cancellationToken).ConfigureAwait(false);
+            delay = TimeSpan.FromTicks(Math.Min(delay.Ticks * 2, MaxPoll.Ticks));
+        }
+    }
+
+    /// <summary>
+    /// Resolves the target service from a service id, a service ARN, or a namespace name plus service name.
+    /// </summary>
+    /// <exception cref="CloudMapException">The namespace or the service does not exist (codes NamespaceNotFound / ServiceNotFound).</exception>
+    public static async Task<CloudMapService> ResolveServiceAsync(
+        this ICloudMapClient client,
+        string? serviceIdOrArn,
+        string? namespaceName,
+        string? serviceName,
+        CancellationToken cancellationToken)
+    {
+        ArgumentNullException.ThrowIfNull(client);
+        if (!string.IsNullOrEmpty(serviceIdOrArn))
+        {
+            return await client.GetServiceAsync(serviceIdOrArn, cancellationToken).ConfigureAwait(false);
+        }
+
+        if (string.IsNullOrEmpty(namespaceName) || string.IsNullOrEmpty(serviceName))
+        {
+            throw new ArgumentException("Either a service id/ARN or both a namespace name and a service name are required.");
+        }
+
+        var namespaces = await client.ListNamespacesAsync(cancellationToken).ConfigureAwait(false);
+        var matches = namespaces
+            .Where(n => string.Equals(n.Name, namespaceName, StringComparison.OrdinalIgnoreCase)
+                     || string.Equals(n.HttpName, namespaceName, StringComparison.OrdinalIgnoreCase))
+            .ToList();
+        if (matches.Count == 0)
+        {
+            throw new CloudMapException(CloudMapErrorCodes.NamespaceNotFound, $"No Cloud Map namespace is named '{namespaceName}'.", statusCode: null, requestId: null);
+        }
+
+        foreach (var ns in matches)
+        {
+            var services = await client.ListServicesAsync(ns.Id, cancellationToken).ConfigureAwait(false);
+            var service = services.FirstOrDefault(s => string.Equals(s.Name, serviceName, StringComparison.Ordinal)
+                && (s.NamespaceId is null || s.NamespaceId == ns.Id));
+            if (service is not null)
+            {
+                return await client.GetServiceAsync(service.Id, cancellationToken).ConfigureAwait(false);
+            }
+        }
+
+        throw new CloudMapException(CloudMapErrorCodes.ServiceNotFound, $"No Cloud Map service named '{serviceName}' exists in namespace '{namespaceName}'.", statusCode: null, requestId: null);
+    }
+}
