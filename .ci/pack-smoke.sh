@@ -9,6 +9,8 @@ dotnet pack src/CloudMap.Lifecycle/CloudMap.Lifecycle.csproj -c Release --no-bui
 dotnet pack src/CloudMap.Lifecycle.Testing/CloudMap.Lifecycle.Testing.csproj -c Release --no-build -o "$packages"
 ls "$packages"
 
+# A package version is immutable in the global cache: drop our own so the fresh build is restored.
+rm -rf "${NUGET_PACKAGES:-$HOME/.nuget/packages}/cloudmap.lifecycle" "${NUGET_PACKAGES:-$HOME/.nuget/packages}/cloudmap.lifecycle.testing"
 consumer=$(mktemp -d)
 trap 'rm -rf "$consumer"' EXIT
 version=$(ls "$packages" | sed -n 's/^CloudMap\.Lifecycle\.\([0-9][^a-z]*[0-9a-z.-]*\)\.nupkg$/\1/p' | head -1)
