@@ -61,7 +61,8 @@ internal sealed class ClientHarness : IAsyncDisposable
         Action<CloudMapClientOptions>? configure = null,
         Func<double>? random = null,
         bool routeEveryHostToServer = false,
-        AWSCredentials? credentials = null)
+        AWSCredentials? credentials = null,
+        Action<IServiceCollection>? configureServices = null)
     {
         var server = await ScriptedCloudMapServer.StartAsync();
         var clock = new FakeTimeProvider();
@@ -86,6 +87,7 @@ internal sealed class ClientHarness : IAsyncDisposable
             configure?.Invoke(o);
         });
         services.AddHttpClient(HttpCloudMapClient.HttpClientName).ConfigurePrimaryHttpMessageHandler(() => CreateHandler(routeEveryHostToServer ? server.Port : null));
+        configureServices?.Invoke(services);
         return new ClientHarness(server, services.BuildServiceProvider(), clock);
     }
 
