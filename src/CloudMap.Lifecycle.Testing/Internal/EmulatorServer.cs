@@ -104,8 +104,8 @@ internal sealed partial class EmulatorServer(EmulatorState state, EmulatorFaults
         var name = known ? operation! : (string.IsNullOrEmpty(target) ? "(none)" : "(unknown)");
         recorder.Count(name);
 
-        var statusCode = 200;
-        string? errorCode = null;
+        JsonObject? result = null;
+        AwsErrorException? error = null;
         var injected = false;
         var throttled = false;
         try
@@ -127,8 +127,8 @@ internal sealed partial class EmulatorServer(EmulatorState state, EmulatorFaults
 
             if (decision.Drop)
             {
-                injected = true;
-                statusCode = 0;
+                // Record before aborting: the client sees the reset at once and may read the log right away.
+                recorder.Record(new EmulatedRequest(arrived, name, 0, null, _time.GetElapsedTime(started), injected: true), throttled: false);
                 context.Abort();
                 return;
             }
@@ -152,24 +152,26 @@ internal sealed partial class EmulatorServer(EmulatorState state, EmulatorFaults
 
             var failCode = EmulatorState.AsyncOperations.Contains(name) ? decision.FailCode : null;
             injected = failCode is not null;
-            var result = state.Execute(name, input, failCode);
-            await WriteJsonAsync(context, 200, result, JsonContentType).ConfigureAwait(false);
+            result = state.Execute(name, input, failCode);
         }
-        catch (AwsErrorException error)
+        catch (AwsErrorException e)
         {
-            statusCode = error.StatusCode;
-            errorCode = error.Code;
-            await WriteErrorAsync(context, error).ConfigureAwait(false);
+            error = e;
         }
         catch (Exception e) when (e is not OperationCanceledException)
         {
-            statusCode = 500;
-            errorCode = "InternalFailure";
-            await WriteErrorAsync(context, new AwsErrorException("InternalFailure", "The emulator failed: " + e.Message, 500)).ConfigureAwait(false);
+            error = new AwsErrorException("InternalFailure", "The emulator failed: " + e.Message, 500);
         }
-        finally
+
+        // Record before answering, so a caller that reads counters or the log after its answer sees its own request.
+        recorder.Record(new EmulatedRequest(arrived, name, error?.StatusCode ?? 200, error?.Code, _time.GetElapsedTime(started), injected), throttled);
+        if (error is not null)
         {
-            recorder.Record(new EmulatedRequest(arrived, name, statusCode, errorCode, _time.GetElapsedTime(started), injected), throttled);
+            await WriteErrorAsync(context, error).ConfigureAwait(false);
+        }
+        else
+        {
+            await WriteJsonAsync(context, 200, result!, JsonContentType).ConfigureAwait(false);
         }
     }
 
