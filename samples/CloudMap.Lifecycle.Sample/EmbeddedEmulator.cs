@@ -26,7 +26,7 @@ internal sealed class EmbeddedEmulator : IAsyncDisposable
 
     public string Endpoint => _emulator.Endpoint.ToString().TrimEnd('/');
 
-    public string Dashboard => _emulator.Endpoint.ToString();
+    public string Dashboard => _emulator.DashboardUrl.ToString();
 
     /// <summary>Embedded when no Cloud Map target is configured and <c>Sample:EmbeddedEmulator</c> is not <c>false</c>.</summary>
     public static bool ShouldStart(IConfiguration configuration, SampleOptions sample) =>
@@ -37,12 +37,12 @@ internal sealed class EmbeddedEmulator : IAsyncDisposable
     /// <summary>Starts the emulator, creates <c>demo.local</c>/<c>sample</c>, and points the app's configuration at it.</summary>
     public static async Task<EmbeddedEmulator> StartAsync(WebApplicationBuilder builder, CancellationToken cancellationToken)
     {
-        var emulator = await CloudMapEmulator.StartAsync(new CloudMapEmulatorOptions(), cancellationToken).ConfigureAwait(false);
+        var emulator = await CloudMapEmulator.StartAsync(cancellationToken: cancellationToken).ConfigureAwait(false);
         try
         {
             var serviceName = builder.Configuration["CloudMap:ServiceName"] ?? ServiceName;
-            var ns = emulator.CreateHttpNamespace(NamespaceName);
-            emulator.CreateService(ns.Id, serviceName, EmulatedHealthCheck.Custom);
+            var namespaceId = emulator.CreateHttpNamespace(NamespaceName);
+            emulator.CreateService(namespaceId, serviceName, EmulatedHealthCheck.Custom);
 
             builder.Configuration.AddInMemoryCollection(new Dictionary<string, string?>
             {
