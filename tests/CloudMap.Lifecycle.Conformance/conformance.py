@@ -282,12 +282,22 @@ def raw_call(operation: str, payload: object, *, host: str | None = None, conten
     return status, resp_headers, parsed
 
 
-def admin_settings(name: str, settings: dict) -> bool:
-    """POST /_emulator/settings (emulator-only API). Records a failed check when it isn't accepted."""
-    status, _, body = raw("POST", "/_emulator/settings", json.dumps(settings).encode(),
-                          {"Content-Type": "application/json"})
-    return check(name, 200 <= status < 300, "2xx from POST /_emulator/settings " + json.dumps(settings),
-                 f"{status} {body[:300]!r}")
+def configure(**settings: float) -> bool:
+    """Emulator-only admin API: POST /_emulator/settings with e.g. healthChangeDelaySeconds,
+    operationSubmittedSeconds, operationPendingSeconds, propagationDelaySeconds. Records a failed check
+    (only) when the settings are not accepted."""
+    try:
+        status, _, body = raw("POST", "/_emulator/settings", json.dumps(settings).encode(), {"Content-Type": "application/json"})
+    except OSError as exc:
+        status, body = 0, str(exc).encode()
+    if 200 <= status < 300:
+        return True
+    return fail("admin-settings", f"expected 2xx from POST /_emulator/settings {json.dumps(settings)} got {status} {body[:200]!r}")
+
+
+def fast_operations() -> bool:
+    """Operations finish at once and new instances are visible at once (keeps the suite short)."""
+    return configure(operationSubmittedSeconds=0, operationPendingSeconds=0, propagationDelaySeconds=0)
 
 
 # --------------------------------------------------------------------------------------------------------
@@ -397,6 +407,7 @@ def sleep_until(t: float) -> None:
 # --------------------------------------------------------------------------------------------------------
 def section_session() -> None:
     """A full session, mostly with awscli: namespace, service, register, operations, reads, discovery, cleanup."""
+    configure(operationSubmittedSeconds=0.1, operationPendingSeconds=0.2, propagationDelaySeconds=0)
     cli = AwsCli()
     cli_data = AwsCli(proxy=True)
     sd = control()
@@ -539,6 +550,7 @@ def section_session() -> None:
 
 def section_registration() -> None:
     """RegisterInstance is an upsert; reads, paging and not-found errors (boto3)."""
+    fast_operations()
     sd = control()
     ns_id, ns_name = new_http_namespace(sd, "conf-reg")
     svc_id, svc_name = new_service(sd, ns_id, "api", health=None)
@@ -595,6 +607,7 @@ def section_registration() -> None:
 
 def section_validation() -> None:
     """RegisterInstance input validation with the real error code (InvalidInput)."""
+    fast_operations()
     sd = control()
     ns_id, _ = new_http_namespace(sd, "conf-val")
     svc_id, _ = new_service(sd, ns_id, "val", health="custom")
@@ -684,6 +697,7 @@ def section_validation() -> None:
 
 def section_limits() -> None:
     """1000 instances per service: the 1001st fails with ResourceLimitExceeded; updating one still works."""
+    fast_operations()
     sd = control()
     ns_id, _ = new_http_namespace(sd, "conf-limit")
     svc_id, _ = new_service(sd, ns_id, "many", health=None)
@@ -735,12 +749,13 @@ def section_limits() -> None:
 def section_operations() -> None:
     """GetOperation shape and states, OperationNotFound, DuplicateRequest with the operation id."""
     sd = control()
+    fast_operations()
     ns_id, _ = new_http_namespace(sd, "conf-ops")
     svc_id, _ = new_service(sd, ns_id, "ops", health=None)
     expect_error("get-operation.unknown", "OperationNotFound", sd.get_operation, OperationId="0" * 32 + "-00000000")
 
     # A slow schedule so every state can be observed: SUBMITTED, then PENDING, then SUCCESS.
-    if admin_settings("admin.slow-schedule", {"operationSchedule": {"submitted": "00:00:00.4", "pending": "00:00:00.4"}}):
+    if configure(operationSubmittedSeconds=0.4, operationPendingSeconds=0.4, propagationDelaySeconds=0):
         op_id = register(sd, svc_id, "o1", {"k": "v"})
         op, seen = wait_operation(op_id, sd, interval=0.05)
         eq("states.sequence", seen, ["SUBMITTED", "PENDING", "SUCCESS"])
@@ -749,10 +764,11 @@ def section_operations() -> None:
         first = register(sd, svc_id, "o2", {"k": "1"})
         resp = expect_error("duplicate-request.code", "DuplicateRequest", sd.register_instance,
                             ServiceId=svc_id, InstanceId="o2", Attributes={"k": "2"})
-        eq("duplicate-request.operation-id", (resp or {}).get("DuplicateOperationId")
-           or (resp or {}).get("Error", {}).get("DuplicateOperationId"), first)
+        eq("duplicate-request.operation-id", (resp or {}).get("DuplicateOperationId"), first)
         wait_success("duplicate-request.first-completes", first, sd)
         eq("duplicate-request.first-wins", sd.get_instance(ServiceId=svc_id, InstanceId="o2")["Instance"]["Attributes"], {"k": "1"})
+        # Other instances of the same service are independent.
+        other = expect_ok("duplicate-request.other-instance-ok", register, sd, svc_id, "o2b", {"k": "v"})
 
         # Concurrent registrations of the same id: one wins, the other names its operation.
         barrier = threading.Barrier(2)
@@ -772,13 +788,31 @@ def section_operations() -> None:
         if len(oks) == 1 and len(errs) == 1:
             err = errs[0]
             eq("concurrent.code", err.get("Error", {}).get("Code"), "DuplicateRequest")
-            eq("concurrent.operation-id", err.get("DuplicateOperationId") or err.get("Error", {}).get("DuplicateOperationId"), oks[0])
+            eq("concurrent.operation-id", err.get("DuplicateOperationId"), oks[0])
             wait_success("concurrent.completes", oks[0], sd)
         # Deregistering while a registration is in progress is also a duplicate request.
         pending = register(sd, svc_id, "o4", {"k": "v"})
-        expect_error("deregister-during-register", "DuplicateRequest", sd.deregister_instance, ServiceId=svc_id, InstanceId="o4")
+        resp = expect_error("deregister-during-register.code", "DuplicateRequest", sd.deregister_instance, ServiceId=svc_id, InstanceId="o4")
+        eq("deregister-during-register.operation-id", (resp or {}).get("DuplicateOperationId"), pending)
         wait_success("deregister-during-register.completes", pending, sd)
-    admin_settings("admin.reset-schedule", {"operationSchedule": {"submitted": "00:00:00", "pending": "00:00:00"}})
+        if other:
+            wait_operation(other, sd)
+
+    # Propagation window: after SUCCESS a new instance still answers InstanceNotFound for a while.
+    if configure(operationSubmittedSeconds=0, operationPendingSeconds=0, propagationDelaySeconds=1.0):
+        dsd = data()
+        ns_name = sd.get_namespace(Id=ns_id)["Namespace"]["Properties"]["HttpProperties"]["HttpName"]
+        svc_name = sd.get_service(Id=svc_id)["Service"]["Name"]
+        wait_success("propagation.register", register(sd, svc_id, "late", {"k": "v"}), sd)
+        registered = time.monotonic()
+        expect_error("propagation.get-instance-not-found", "InstanceNotFound", sd.get_instance, ServiceId=svc_id, InstanceId="late")
+        check("propagation.not-discovered", "late" not in discover_ids(dsd, ns_name, svc_name, HealthStatus="ALL"),
+              "'late' not discovered yet", "discovered")
+        sleep_until(registered + 1.3)
+        expect_ok("propagation.get-instance-later", sd.get_instance, ServiceId=svc_id, InstanceId="late")
+        check("propagation.discovered-later", "late" in discover_ids(dsd, ns_name, svc_name, HealthStatus="ALL"),
+              "'late' discovered", "not discovered")
+    fast_operations()
 
     # Operation shape.
     op_id = register(sd, svc_id, "o5", {"k": "v"})
@@ -800,6 +834,8 @@ def section_operations() -> None:
 def section_health() -> None:
     """Custom health: AWS_INIT_HEALTH_STATUS, the delay (first request starts the clock, flip back cancels),
     CustomHealthNotFound, UNKNOWN without a health check, revision unchanged by health."""
+    fast_operations()
+    configure(healthChangeDelaySeconds=Env.health_delay)
     sd = control()
     dsd = data()
     d = Env.health_delay
@@ -873,6 +909,7 @@ def section_health() -> None:
 
 def section_discover() -> None:
     """DiscoverInstances health filters, defaults, HEALTHY_OR_ELSE_ALL, parameters, revision (boto3, data- host)."""
+    fast_operations()
     sd = control()
     dsd = data()
     ns_id, ns_name = new_http_namespace(sd, "conf-disc")
@@ -961,6 +998,7 @@ def section_discover() -> None:
 
 def section_hosts() -> None:
     """Requests are answered whatever the Host header: data- prefix, real AWS host names, anything."""
+    fast_operations()
     sd = control()
     ns_id, ns_name = new_http_namespace(sd, "conf-host")
     svc_id, svc_name = new_service(sd, ns_id, "h", health=None)
@@ -1043,6 +1081,7 @@ def section_protocol() -> None:
 
 def section_sigv4() -> None:
     """SigV4 verification (emulator started with --credentials): good and bad signatures, unknown keys, skew."""
+    fast_operations()
     good = expect_ok("good-signature.boto3", control().list_namespaces)
     check("good-signature.shape", isinstance((good or {}).get("Namespaces"), list), "Namespaces list", good)
     expect_ok("good-signature.boto3-data-host", data().list_namespaces)
@@ -1143,6 +1182,13 @@ def main(argv: list[str]) -> int:
     started = time.monotonic()
     with tempfile.TemporaryDirectory(prefix="cloudmap-conformance-") as tmp:
         Env.tmp = tmp
+        # Nothing from the user's AWS configuration or proxy settings may leak into the clients: the suite only
+        # talks to the emulator, with the credentials and region given here.
+        for key in [k for k in os.environ if k.startswith("AWS_") or k.lower() in ("http_proxy", "https_proxy", "all_proxy", "no_proxy")]:
+            del os.environ[key]
+        empty = os.path.join(tmp, "aws-config")
+        open(empty, "w", encoding="utf-8").close()
+        os.environ.update({"AWS_CONFIG_FILE": empty, "AWS_SHARED_CREDENTIALS_FILE": empty, "AWS_EC2_METADATA_DISABLED": "true"})
         for name in sections:
             SECTION = name
             t = time.monotonic()
