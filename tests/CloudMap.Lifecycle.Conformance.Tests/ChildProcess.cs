@@ -13,8 +13,7 @@ internal sealed class ChildProcess : IDisposable
     private readonly Lock _gate = new();
     private readonly List<(Func<string, bool> Match, TaskCompletionSource<string> Found)> _watchers = [];
     private readonly TaskCompletionSource<int> _exited = new(TaskCreationOptions.RunContinuationsAsynchronously);
-    private int _pendingStreams = 2;
-    private bool _streamsClosed;
+    private bool _exitedFlag;
 
     private ChildProcess(Process process) => _process = process;
 
@@ -64,6 +63,7 @@ internal sealed class ChildProcess : IDisposable
         process.StandardInput.Close();
         process.BeginOutputReadLine();
         process.BeginErrorReadLine();
+        _ = child.WatchExitAsync();
         return child;
     }
 
@@ -80,7 +80,7 @@ internal sealed class ChildProcess : IDisposable
                 return found.Task;
             }
 
-            if (_streamsClosed)
+            if (_exitedFlag)
             {
                 found.SetException(new InvalidOperationException("The process exited before printing the expected line."));
                 return found.Task;
@@ -114,49 +114,55 @@ internal sealed class ChildProcess : IDisposable
 
     private void OnLine(string? line)
     {
+        if (line is null)
+        {
+            return;
+        }
+
         List<TaskCompletionSource<string>> matched = [];
-        List<TaskCompletionSource<string>> orphaned = [];
-        var exitedNow = false;
         lock (_gate)
         {
-            if (line is null)
+            _output.AppendLine(line);
+            foreach (var watcher in _watchers.Where(w => w.Match(line)).ToList())
             {
-                // One stream ended; when both have, the process is done printing.
-                _pendingStreams--;
-                if (_pendingStreams == 0)
-                {
-                    exitedNow = true;
-                    _streamsClosed = true;
-                    orphaned.AddRange(_watchers.Select(w => w.Found));
-                    _watchers.Clear();
-                }
-            }
-            else
-            {
-                _output.AppendLine(line);
-                foreach (var watcher in _watchers.Where(w => w.Match(line)).ToList())
-                {
-                    matched.Add(watcher.Found);
-                    _watchers.Remove(watcher);
-                }
+                matched.Add(watcher.Found);
+                _watchers.Remove(watcher);
             }
         }
 
         foreach (var found in matched)
         {
-            found.TrySetResult(line!);
+            found.TrySetResult(line);
         }
+    }
 
-        if (exitedNow)
+    /// <summary>Waits (off the stream callbacks) for the exit and the end of both streams, then settles every waiter.</summary>
+    private async Task WatchExitAsync()
+    {
+        int exitCode;
+        try
         {
-            _process.WaitForExit();
-            foreach (var found in orphaned)
-            {
-                found.TrySetException(new InvalidOperationException(
-                    $"The process exited (code {_process.ExitCode}) before printing the expected line."));
-            }
-
-            _exited.TrySetResult(_process.ExitCode);
+            await _process.WaitForExitAsync().ConfigureAwait(false);
+            exitCode = _process.ExitCode;
         }
+        catch (InvalidOperationException)
+        {
+            exitCode = -1;
+        }
+
+        List<TaskCompletionSource<string>> orphaned;
+        lock (_gate)
+        {
+            _exitedFlag = true;
+            orphaned = [.. _watchers.Select(w => w.Found)];
+            _watchers.Clear();
+        }
+
+        foreach (var found in orphaned)
+        {
+            found.TrySetException(new InvalidOperationException($"The process exited (code {exitCode}) before printing the expected line."));
+        }
+
+        _exited.TrySetResult(exitCode);
     }
 }
