@@ -4,7 +4,7 @@
 
 It runs a full AWS Cloud Map session against a running emulator and checks every answer against the
 documented behaviour of the real service (botocore model `servicediscovery/2017-03-14`, Cloud Map API
-reference and developer guide; see docs/cloudmap-api.md).
+reference and developer guide; see shared/docs/cloudmap-api.md).
 
 Usage:
     python3 conformance.py --endpoint http://127.0.0.1:4566 [--section NAME ...] [--health-delay 2]
@@ -27,10 +27,11 @@ environment (NO_PROXY removed). The request then reaches the emulator in absolut
 client signs and sends. Nothing on the machine needs changing (no /etc/hosts entry, no plugin). The same
 trick sends requests with the real AWS host names (`servicediscovery.us-east-1.amazonaws.com`).
 
-The emulator must be started with a short custom-health delay (default expectation 2 s; tell the suite
-with --health-delay if it differs). The suite also uses the emulator's admin API (`/_emulator/...`) where a
-behaviour can only be observed with a non-default schedule (operation states, DuplicateRequest); against
-a server without that API (moto, the real service) those checks fail, as they should.
+The suite sets the emulator's schedule through its admin API (`POST /_emulator/settings`): operations that
+finish at once for most sections, a slow schedule to watch SUBMITTED -> PENDING -> SUCCESS and DuplicateRequest,
+a propagation window, and a short custom-health delay (--health-delay, default 2 s) so "not yet changed", "changed"
+and "cancelled by flipping back" are observed in real time. Against a server without that API (moto, the real
+service) those checks fail, as they should.
 
 Requires only awscli and boto3 (both preinstalled on the project's machines).
 """
@@ -1183,7 +1184,7 @@ def main(argv: list[str]) -> int:
                         help="run only this section (repeatable). Default: all but sigv4 (or only sigv4 with --credentials)")
     parser.add_argument("--region", default=REGION_DEFAULT)
     parser.add_argument("--credentials", help="AKID:SECRET the emulator verifies (sigv4 section)")
-    parser.add_argument("--health-delay", type=float, default=2.0, help="the emulator's custom-health delay in seconds (default 2)")
+    parser.add_argument("--health-delay", type=float, default=2.0, help="custom-health delay (seconds) the suite configures and observes (default 2)")
     parser.add_argument("--list", action="store_true", help="list the sections and exit")
     args = parser.parse_args(argv)
     if args.list:
