@@ -198,11 +198,11 @@ class AwsCli:
     def __init__(self, *, proxy: bool = False, access_key: str | None = None, secret_key: str | None = None):
         env = {k: v for k, v in os.environ.items()
                if not k.startswith("AWS_") and k.lower() not in ("http_proxy", "https_proxy", "no_proxy", "all_proxy")}
-        config = os.path.join(Env.tmp, "aws-config")
-        for path in (config,):
-            if not os.path.exists(path):
-                with open(path, "w", encoding="utf-8"):
-                    pass
+        # Timestamps printed as received (epoch numbers), whatever the awscli major version's default.
+        config = os.path.join(Env.tmp, "awscli-config")
+        if not os.path.exists(config):
+            with open(config, "w", encoding="utf-8") as f:
+                f.write("[default]\ncli_timestamp_format = none\n")
         env.update({
             "AWS_ACCESS_KEY_ID": access_key or Env.access_key,
             "AWS_SECRET_ACCESS_KEY": secret_key or Env.secret_key,
@@ -698,6 +698,18 @@ def section_validation() -> None:
     cname_svc = dns_service(["CNAME"], routing="WEIGHTED")
     bad("dns.cname.missing-cname", "d10", {"AWS_INSTANCE_IPV4": "10.0.0.1"}, cname_svc)
     good("dns.cname.cname", "d11", {"AWS_INSTANCE_CNAME": "example.com"}, cname_svc)
+    # AWS_ALIAS_DNS_NAME: A/AAAA records with WEIGHTED routing only, and never with AWS_INSTANCE_* attributes.
+    weighted_a = dns_service(["A"], routing="WEIGHTED")
+    good("dns.alias.weighted-a", "d13", {"AWS_ALIAS_DNS_NAME": "my-lb-123.us-east-1.elb.amazonaws.com"}, weighted_a)
+    bad("dns.alias.with-instance-ipv4", "d14", {"AWS_ALIAS_DNS_NAME": "my-lb-123.us-east-1.elb.amazonaws.com",
+                                               "AWS_INSTANCE_IPV4": "10.0.0.1"}, weighted_a)
+    bad("dns.alias.multivalue", "d15", {"AWS_ALIAS_DNS_NAME": "my-lb-123.us-east-1.elb.amazonaws.com"}, a_svc)
+    bad("dns.alias.srv-service", "d16", {"AWS_ALIAS_DNS_NAME": "my-lb-123.us-east-1.elb.amazonaws.com"}, srv_svc)
+    # AWS_INSTANCE_PORT is required with a Route 53 health check.
+    r53_svc = sd.create_service(Name=unique("r53"), NamespaceId=ns_id,
+                                HealthCheckConfig={"Type": "HTTP", "ResourcePath": "/health"})["Service"]["Id"]
+    bad("route53-health.missing-port", "r1", {"AWS_INSTANCE_IPV4": "192.0.2.1"}, r53_svc)
+    good("route53-health.port", "r2", {"AWS_INSTANCE_IPV4": "192.0.2.1", "AWS_INSTANCE_PORT": "80"}, r53_svc)
     bad("dns.a.init-health-without-custom-config", "d12",
         {"AWS_INSTANCE_IPV4": "10.0.0.1", "AWS_INIT_HEALTH_STATUS": "MAYBE"}, a_svc)
 
