@@ -28,11 +28,12 @@ internal static class ConformanceScript
             return;
         }
 
-        TestContext.Current.TestOutputHelper?.WriteLine(process.Output);
         if (exitCode != 0)
         {
             Assert.Fail($"conformance.py --section {section} exited with {exitCode}.\n{process.Output}\n--- emulator output ---\n{Tail(emulator.Output)}");
         }
+
+        TestContext.Current.TestOutputHelper?.WriteLine(process.Output);
     }
 
     private static string Tail(string text) => text.Length <= 4000 ? text : "..." + text[^4000..];
