@@ -4,8 +4,6 @@ set -euo pipefail
 need=()
 command -v python3 >/dev/null || need+=(python3)
 command -v chromium >/dev/null || need+=(chromium)
-python3 -c "import boto3" 2>/dev/null || need+=(python3-boto3)
-command -v aws >/dev/null || need+=(awscli)
 if [ ${#need[@]} -gt 0 ]; then
   if [ "$(id -u)" = 0 ]; then
     apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq "${need[@]}" >/dev/null
@@ -14,3 +12,7 @@ if [ ${#need[@]} -gt 0 ]; then
     exit 1
   fi
 fi
+# awscli and boto3 come with the machine image (pip, in the image's Python); the registry for Python packages is not
+# reachable here, so say clearly what is missing instead of installing a second, different copy.
+python3 -c "import boto3" 2>/dev/null || { echo "boto3 is missing for $(command -v python3): install it with pip (pip install boto3)." >&2; exit 1; }
+command -v aws >/dev/null || { echo "The AWS CLI (aws) is missing: install it with pip (pip install awscli)." >&2; exit 1; }
