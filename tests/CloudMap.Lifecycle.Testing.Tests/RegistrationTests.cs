@@ -171,6 +171,29 @@ public sealed class RegistrationTests
         await f.Client.RegisterAsync(service, "i-1", new JsonObject { ["AWS_INSTANCE_IPV4"] = "10.0.0.1" });
     }
 
+    [Theory]
+    [InlineData("MULTIVALUE", false)]
+    [InlineData("WEIGHTED", true)]
+    public async Task RegisterInstance_AliasDnsName_RequiresWeightedRoutingAndNoInstanceAttributes(string routingPolicy, bool aliasAlone)
+    {
+        await using var f = await EmulatorFixture.StartAsync();
+        var ns = f.Emulator.CreateDnsNamespace("alias.local");
+        var created = await f.Client.OkAsync("CreateService", JsonNode.Parse($$$"""
+            {"Name":"web","NamespaceId":"{{{ns}}}","DnsConfig":{"RoutingPolicy":"{{{routingPolicy}}}","DnsRecords":[{"Type":"A","TTL":60}]}}
+            """)!.AsObject());
+        var service = created["Service"]!["Id"]!.GetValue<string>();
+
+        await f.Client.ErrorAsync("RegisterInstance", new JsonObject { ["ServiceId"] = service, ["InstanceId"] = "i-1", ["Attributes"] = new JsonObject { ["AWS_ALIAS_DNS_NAME"] = "lb.example.com", ["AWS_INSTANCE_IPV4"] = "10.0.0.1" } }, "InvalidInput");
+        if (aliasAlone)
+        {
+            await f.Client.RegisterAsync(service, "i-1", new JsonObject { ["AWS_ALIAS_DNS_NAME"] = "lb.example.com" });
+        }
+        else
+        {
+            await f.Client.ErrorAsync("RegisterInstance", new JsonObject { ["ServiceId"] = service, ["InstanceId"] = "i-1", ["Attributes"] = new JsonObject { ["AWS_ALIAS_DNS_NAME"] = "lb.example.com" } }, "InvalidInput");
+        }
+    }
+
     [Fact]
     public async Task RegisterInstance_1001stInstance_ResourceLimitExceeded()
     {

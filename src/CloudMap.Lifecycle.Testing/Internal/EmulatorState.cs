@@ -546,9 +546,25 @@ internal sealed partial class EmulatorState
             throw AwsErrorException.InvalidInput($"{InstanceCname} is only allowed when the service has a CNAME record.");
         }
 
-        if (attributes.ContainsKey(AliasDnsName) && (service.HealthCheckConfig is not null || !(service.RecordTypes.Contains("A") || service.RecordTypes.Contains("AAAA"))))
+        if (attributes.ContainsKey(AliasDnsName))
         {
-            throw AwsErrorException.InvalidInput($"{AliasDnsName} requires a service with A or AAAA records and no Route 53 health check.");
+            // The model's RegisterInstance documentation: an alias needs A/AAAA records, the WEIGHTED routing policy,
+            // no Route 53 health check, and no AWS_INSTANCE_* attribute beside it.
+            if (service.HealthCheckConfig is not null || !(service.RecordTypes.Contains("A") || service.RecordTypes.Contains("AAAA")))
+            {
+                throw AwsErrorException.InvalidInput($"{AliasDnsName} requires a service with A or AAAA records and no Route 53 health check.");
+            }
+
+            if (service.DnsConfig?["RoutingPolicy"]?.GetValue<string>() != "WEIGHTED")
+            {
+                throw AwsErrorException.InvalidInput($"{AliasDnsName} requires the WEIGHTED routing policy.");
+            }
+
+            var instanceKey = attributes.Keys.FirstOrDefault(k => k.StartsWith("AWS_INSTANCE_", StringComparison.Ordinal));
+            if (instanceKey is not null)
+            {
+                throw AwsErrorException.InvalidInput($"When {AliasDnsName} is specified, {instanceKey} must not be.");
+            }
         }
 
         var alias = attributes.ContainsKey(AliasDnsName);

@@ -124,8 +124,7 @@ internal sealed class SigV4Verifier(IReadOnlyDictionary<string, string> credenti
         {
             throw new AwsErrorException(
                 "InvalidSignatureException",
-                "The request signature we calculated does not match the signature you provided. Check your AWS Secret Access Key and signing method.",
-                403);
+                "The request signature we calculated does not match the signature you provided. Check your AWS Secret Access Key and signing method.");
         }
     }
 
