@@ -22,6 +22,7 @@ internal sealed class ServiceHarness : IDisposable
         Options.InstanceId = "i-test";
         Options.Port = 8080;
         configure?.Invoke(Options);
+        Logs.Clock = Time;
     }
 
     public FakeTimeProvider Time { get; } = new();
