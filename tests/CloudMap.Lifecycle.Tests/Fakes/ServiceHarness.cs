@@ -22,9 +22,12 @@ internal sealed class ServiceHarness : IDisposable
         Options.InstanceId = "i-test";
         Options.Port = 8080;
         configure?.Invoke(Options);
+        Logs.Clock = Time;
     }
 
     public FakeTimeProvider Time { get; } = new();
+
+    public IMeterFactory MeterFactory => _metrics.GetRequiredService<IMeterFactory>();
 
     public FakeCloudMapClient Client { get; } = new();
 
