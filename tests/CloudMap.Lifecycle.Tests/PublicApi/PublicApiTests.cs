@@ -14,13 +14,17 @@ public sealed class PublicApiTests
 {
     private static readonly Assembly Library = typeof(CloudMapRegistrationOptions).Assembly;
 
-    [Fact]
-    public void PublicSurface_MatchesApprovedFile()
+    [Theory]
+    [InlineData("CloudMap.Lifecycle")]
+    [InlineData("CloudMap.Lifecycle.Testing")]
+    public void PublicSurface_MatchesApprovedFile(string assemblyName)
     {
-        var received = Dump(Library);
+        var assembly = assemblyName == Library.GetName().Name ? Library : typeof(CloudMap.Lifecycle.Testing.CloudMapEmulator).Assembly;
+        Assert.Equal(assemblyName, assembly.GetName().Name);
+        var received = Dump(assembly);
         var directory = Path.GetDirectoryName(SourcePath())!;
-        var approvedPath = Path.Combine(directory, "CloudMap.Lifecycle.approved.txt");
-        var receivedPath = Path.Combine(directory, "CloudMap.Lifecycle.received.txt");
+        var approvedPath = Path.Combine(directory, $"{assemblyName}.approved.txt");
+        var receivedPath = Path.Combine(directory, $"{assemblyName}.received.txt");
         var approved = File.Exists(approvedPath) ? File.ReadAllText(approvedPath).ReplaceLineEndings("\n") : string.Empty;
 
         if (approved != received)
