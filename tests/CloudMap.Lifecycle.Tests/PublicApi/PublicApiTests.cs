@@ -22,7 +22,7 @@ public sealed class PublicApiTests
         var assembly = assemblyName == Library.GetName().Name ? Library : typeof(CloudMap.Lifecycle.Testing.CloudMapEmulator).Assembly;
         Assert.Equal(assemblyName, assembly.GetName().Name);
         var received = Dump(assembly);
-        var directory = Path.GetDirectoryName(SourcePath())!;
+        var directory = BaselineDirectory();
         var approvedPath = Path.Combine(directory, $"{assemblyName}.approved.txt");
         var receivedPath = Path.Combine(directory, $"{assemblyName}.received.txt");
         var approved = File.Exists(approvedPath) ? File.ReadAllText(approvedPath).ReplaceLineEndings("\n") : string.Empty;
@@ -174,5 +174,20 @@ public sealed class PublicApiTests
         return $"{name[..name.IndexOf('`', StringComparison.Ordinal)]}<{string.Join(", ", type.GetGenericArguments().Select(TypeName))}>";
     }
 
-    private static string SourcePath([CallerFilePath] string path = "") => path;
+    /// <summary>
+    /// The folder of the approved files in the source tree. Found from the test binary upwards (not from
+    /// CallerFilePath, which a deterministic CI build maps to "/_/").
+    /// </summary>
+    private static string BaselineDirectory()
+    {
+        for (var dir = new DirectoryInfo(AppContext.BaseDirectory); dir is not null; dir = dir.Parent)
+        {
+            if (File.Exists(Path.Combine(dir.FullName, "CloudMap.Lifecycle.sln")))
+            {
+                return Path.Combine(dir.FullName, "tests", "CloudMap.Lifecycle.Tests", "PublicApi");
+            }
+        }
+
+        throw new InvalidOperationException($"CloudMap.Lifecycle.sln not found above {AppContext.BaseDirectory}.");
+    }
 }
