@@ -49,12 +49,29 @@ public sealed class DeregistrationStepTests
     {
         using var h = new ServiceHarness();
         var service = await h.RegisteredAsync();
+        h.Time.Advance(CloudMapRegistrationService.InstanceNotFoundGracePeriod);
         h.Client.RemoveInstance(Svc, "i-test");
 
         Assert.False(await service.DeregisterAsync(TimeSpan.FromSeconds(10), Ct));
 
         Assert.Equal(0, h.Client.CallCount("DeregisterInstance"));
         Assert.True(h.Logs.Has("AlreadyGone"));
+    }
+
+    [Fact]
+    public async Task DeregisterAsync_JustRegisteredAndNotVisibleYet_RetriesUntilVisibleThenDeregisters()
+    {
+        using var h = new ServiceHarness();
+        var service = await h.RegisteredAsync();
+        h.Client.FailNext("GetInstance", FakeCloudMapClient.Error(CloudMapErrorCodes.InstanceNotFound), times: 2);
+
+        var deregistering = service.DeregisterAsync(TimeSpan.FromSeconds(10), Ct);
+        await h.DriveUntilAsync(deregistering, TimeSpan.FromSeconds(1));
+
+        Assert.True(await deregistering);
+        Assert.Equal(3, h.Client.CallCount("GetInstance"));
+        Assert.Equal(1, h.Client.CallCount("DeregisterInstance"));
+        Assert.Null(h.Client.GetStoredInstance(Svc, "i-test"));
     }
 
     [Fact]

@@ -758,6 +758,7 @@ internal sealed partial class CloudMapRegistrationService : IHostedLifecycleServ
             }
             catch (CloudMapException ex) when (ex.ErrorCode == CloudMapErrorCodes.InstanceNotFound)
             {
+                ThrowIfNotPropagatedYet(ex);
                 Log.AlreadyGone(_logger, _displayName, target.InstanceId);
                 return DeregisterOutcome.NotFound;
             }
@@ -775,6 +776,7 @@ internal sealed partial class CloudMapRegistrationService : IHostedLifecycleServ
             }
             catch (CloudMapException ex) when (ex.ErrorCode == CloudMapErrorCodes.InstanceNotFound)
             {
+                ThrowIfNotPropagatedYet(ex);
                 Log.AlreadyGone(_logger, _displayName, target.InstanceId);
                 return DeregisterOutcome.NotFound;
             }
@@ -910,6 +912,25 @@ internal sealed partial class CloudMapRegistrationService : IHostedLifecycleServ
         IsRegistered = false;
         Log.RegistrationVanished(_logger, _displayName, Target!.InstanceId, Target.Service.Id);
         await RegisterOnceAsync(EffectiveStatus).ConfigureAwait(false);
+    }
+
+    /// <summary>
+    /// InstanceNotFound for a registration that succeeded moments ago may only mean "not propagated yet": taking it as
+    /// "already gone" would leave a zombie once the instance appears. Throwing makes the caller retry with backoff
+    /// within its deregistration timeout.
+    /// </summary>
+    private void ThrowIfNotPropagatedYet(CloudMapException notFound)
+    {
+        if (IsRegistered && _time.GetElapsedTime(_registeredTimestamp) < InstanceNotFoundGracePeriod)
+        {
+            Log.InstanceNotPropagatedYet(_logger, _displayName, Target!.InstanceId);
+            throw new CloudMapException(
+                CloudMapErrorCodes.InstanceNotFound,
+                $"Instance '{Target!.InstanceId}' was registered {_time.GetElapsedTime(_registeredTimestamp).TotalSeconds:0.#} s ago and is not visible yet; retrying the deregistration.",
+                notFound.StatusCode,
+                notFound.RequestId,
+                notFound);
+        }
     }
 
     private async Task<bool> IsOwnRegistrationAsync(CancellationToken cancellationToken)
