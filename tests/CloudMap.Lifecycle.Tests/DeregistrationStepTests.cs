@@ -75,6 +75,45 @@ public sealed class DeregistrationStepTests
     }
 
     [Fact]
+    public async Task DeregisterAsync_RegisterAcceptedButOperationNeverConfirmed_WaitsForItThenDeregistersOnceVisible()
+    {
+        using var h = new ServiceHarness();
+        var service = h.Service;
+        Assert.NotNull(await service.ResolveTargetAsync(Ct));
+        h.Client.FailNext("GetOperation", new CloudMapException("InternalFailure", "injected", System.Net.HttpStatusCode.InternalServerError, "req-1"));
+        await Assert.ThrowsAsync<CloudMapException>(() => service.RegisterOnceAsync(CloudMapHealthStatus.Healthy));
+        var registered = h.Client.GetStoredInstance(Svc, "i-test")!;
+        h.Client.RemoveInstance(Svc, "i-test"); // accepted by Cloud Map, not visible yet
+        var getInstancesBefore = h.Client.CallCount("GetInstance");
+
+        var deregistering = service.DeregisterAsync(TimeSpan.FromSeconds(10), Ct);
+        await h.Client.WaitForCallAsync("GetInstance", getInstancesBefore + 1).WaitAsync(TimeSpan.FromSeconds(30), Ct);
+        h.Client.PutInstance(Svc, "i-test", registered.Attributes); // now it appears
+        await h.DriveUntilAsync(deregistering, TimeSpan.FromSeconds(1));
+
+        Assert.True(await deregistering);
+        Assert.True(h.Logs.Has("WaitingForPendingRegistration"));
+        Assert.Equal(1, h.Client.CallCount("DeregisterInstance"));
+        Assert.Null(h.Client.GetStoredInstance(Svc, "i-test"));
+    }
+
+    [Fact]
+    public async Task DeregisterAsync_RegisterRejectedByCloudMap_NothingToWaitFor()
+    {
+        using var h = new ServiceHarness();
+        var service = h.Service;
+        Assert.NotNull(await service.ResolveTargetAsync(Ct));
+        h.Client.FailNext("RegisterInstance", FakeCloudMapClient.Error(CloudMapErrorCodes.ThrottlingException));
+        await Assert.ThrowsAsync<CloudMapException>(() => service.RegisterOnceAsync(CloudMapHealthStatus.Healthy));
+
+        Assert.False(await service.DeregisterAsync(TimeSpan.FromSeconds(10), Ct));
+
+        Assert.True(h.Logs.Has("AlreadyGone"));
+        Assert.False(h.Logs.Has("WaitingForPendingRegistration"));
+        Assert.Equal(0, h.Client.CallCount("DeregisterInstance"));
+    }
+
+    [Fact]
     public async Task DeregisterAsync_TransientFailures_RetriedWithinTimeout()
     {
         using var h = new ServiceHarness();

@@ -146,6 +146,10 @@ internal sealed partial class CloudMapRegistrationService
             Message = "Cloud Map registration '{Registration}': the host's shutdown timeout cut deregistration or drain short.")]
         public static partial void ShutdownCutShort(ILogger logger, string registration);
 
+        [LoggerMessage(EventId = 1051, EventName = "WaitingForPendingRegistration", Level = LogLevel.Information,
+            Message = "Cloud Map registration '{Registration}': RegisterInstance operation '{OperationId}' was accepted but not seen to finish; waiting for it before deregistering.")]
+        public static partial void WaitingForPendingRegistration(ILogger logger, string registration, string operationId);
+
         [LoggerMessage(EventId = 1090, EventName = "UnexpectedError", Level = LogLevel.Error,
             Message = "Cloud Map registration '{Registration}' failed unexpectedly; the application keeps running.")]
         public static partial void UnexpectedError(ILogger logger, string registration, Exception exception);

@@ -66,6 +66,13 @@ internal sealed partial class CloudMapRegistrationService : IHostedLifecycleServ
     private bool _firstRegistrationRecorded;
     private long? _readyTimestamp;
     private long _registeredTimestamp;
+
+    // A RegisterInstance whose outcome is not known yet: Cloud Map accepted it (operation id) but we never saw the
+    // operation finish, or the call ended without a definitive answer. Its instance may still appear later.
+    private string? _pendingRegisterOperationId;
+
+    // While set, InstanceNotFound during deregistration may only mean "not visible yet" (see ThrowIfNotPropagatedYet).
+    private long? _visibilityGraceFrom;
     private long _lastPushTimestamp;
     private long _lastVerifyTimestamp;
     private int _disagreeingResults;
@@ -489,7 +496,7 @@ internal sealed partial class CloudMapRegistrationService : IHostedLifecycleServ
         string operationId;
         try
         {
-            operationId = await CallAsync("RegisterInstance", ct => _client.RegisterInstanceAsync(request, ct), token).ConfigureAwait(false);
+            operationId = await SendRegisterAsync(request, token).ConfigureAwait(false);
         }
         catch (CloudMapException ex) when (ex.ErrorCode == CloudMapErrorCodes.DuplicateRequest && ex.DuplicateOperationId is { } duplicate)
         {
@@ -503,10 +510,11 @@ internal sealed partial class CloudMapRegistrationService : IHostedLifecycleServ
                 return;
             }
 
-            operationId = await CallAsync("RegisterInstance", ct => _client.RegisterInstanceAsync(request, ct), token).ConfigureAwait(false);
+            operationId = await SendRegisterAsync(request, token).ConfigureAwait(false);
         }
 
         var operation = await WaitForOperationAsync(operationId, token).ConfigureAwait(false);
+        _pendingRegisterOperationId = null;
         if (operation.Status != OperationStatus.Success)
         {
             var error = new CloudMapException(CloudMapErrorCodes.OperationFailed, $"RegisterInstance operation '{operationId}' failed: {operation.ErrorCode} {operation.ErrorMessage}", statusCode: null, requestId: null);
@@ -515,6 +523,27 @@ internal sealed partial class CloudMapRegistrationService : IHostedLifecycleServ
         }
 
         MarkRegistered(initialStatus);
+    }
+
+    /// <summary>
+    /// Sends one RegisterInstance and remembers what a later deregistration must know about it: the accepted
+    /// operation (its instance appears only when the operation succeeds), or that the outcome is unknown.
+    /// </summary>
+    private async Task<string> SendRegisterAsync(RegisterInstanceRequest request, CancellationToken cancellationToken)
+    {
+        _visibilityGraceFrom = _time.GetTimestamp();
+        try
+        {
+            var operationId = await CallAsync("RegisterInstance", ct => _client.RegisterInstanceAsync(request, ct), cancellationToken).ConfigureAwait(false);
+            _pendingRegisterOperationId = operationId;
+            return operationId;
+        }
+        catch (CloudMapException ex) when (!IsRegistered && ex.StatusCode is { } status && (int)status is >= 400 and < 500)
+        {
+            // Cloud Map answered with a client error (validation, throttling, duplicate): nothing was applied.
+            _visibilityGraceFrom = null;
+            throw;
+        }
     }
 
     internal async Task RunHealthLoopAsync(CancellationToken cancellationToken)
@@ -643,6 +672,7 @@ internal sealed partial class CloudMapRegistrationService : IHostedLifecycleServ
                 if (outcome != DeregisterOutcome.NotOwned)
                 {
                     _registrationSent = false;
+                    _visibilityGraceFrom = null;
                 }
 
                 _state.Phase = CloudMapRegistrationPhase.DeregisteredWhileUnhealthy;
@@ -707,6 +737,7 @@ internal sealed partial class CloudMapRegistrationService : IHostedLifecycleServ
                     var outcome = await DeregisterOwnedOnceAsync(linked.Token).ConfigureAwait(false);
                     IsRegistered = false;
                     _registrationSent = false;
+                    _visibilityGraceFrom = null;
                     if (outcome == DeregisterOutcome.Deregistered)
                     {
                         Log.Deregistered(_logger, _displayName, target.InstanceId, target.Service.Id);
@@ -749,6 +780,23 @@ internal sealed partial class CloudMapRegistrationService : IHostedLifecycleServ
     internal async Task<DeregisterOutcome> DeregisterOwnedOnceAsync(CancellationToken cancellationToken)
     {
         var target = Target!;
+        if (_pendingRegisterOperationId is { } pending)
+        {
+            // A RegisterInstance was accepted but never seen to finish (e.g. GetOperation failed, then the stop came):
+            // its instance appears only when the operation succeeds, so wait for it before looking for the instance.
+            Log.WaitingForPendingRegistration(_logger, _displayName, pending);
+            var registration = await WaitForOperationAsync(pending, cancellationToken).ConfigureAwait(false);
+            _pendingRegisterOperationId = null;
+            if (registration.Status == OperationStatus.Success)
+            {
+                _visibilityGraceFrom = _time.GetTimestamp();
+            }
+            else if (!IsRegistered)
+            {
+                _visibilityGraceFrom = null;
+            }
+        }
+
         for (var duplicateRounds = 0; ; duplicateRounds++)
         {
             CloudMapInstance instance;
@@ -921,12 +969,12 @@ internal sealed partial class CloudMapRegistrationService : IHostedLifecycleServ
     /// </summary>
     private void ThrowIfNotPropagatedYet(CloudMapException notFound)
     {
-        if (IsRegistered && _time.GetElapsedTime(_registeredTimestamp) < InstanceNotFoundGracePeriod)
+        if (_visibilityGraceFrom is { } from && _time.GetElapsedTime(from) < InstanceNotFoundGracePeriod)
         {
             Log.InstanceNotPropagatedYet(_logger, _displayName, Target!.InstanceId);
             throw new CloudMapException(
                 CloudMapErrorCodes.InstanceNotFound,
-                $"Instance '{Target!.InstanceId}' was registered {_time.GetElapsedTime(_registeredTimestamp).TotalSeconds:0.#} s ago and is not visible yet; retrying the deregistration.",
+                $"Instance '{Target!.InstanceId}' was registered {_time.GetElapsedTime(from).TotalSeconds:0.#} s ago and is not visible yet; retrying the deregistration.",
                 notFound.StatusCode,
                 notFound.RequestId,
                 notFound);
@@ -956,6 +1004,7 @@ internal sealed partial class CloudMapRegistrationService : IHostedLifecycleServ
         var now = _time.GetTimestamp();
         IsRegistered = true;
         _registeredTimestamp = now;
+        _visibilityGraceFrom = now;
         _lastPushTimestamp = now;
         _lastVerifyTimestamp = now;
         if (target.Service.HealthCheckKind == ServiceHealthCheckKind.Custom)
