@@ -31,6 +31,25 @@ internal static class CloudMapRetryClassifier
         "ServiceUnavailable",
     };
 
+    private static readonly HashSet<string> ThrottlingCodes = new(StringComparer.Ordinal)
+    {
+        "Throttling",
+        "ThrottlingException",
+        "ThrottledException",
+        "RequestThrottledException",
+        "TooManyRequestsException",
+        "ProvisionedThroughputExceededException",
+        "RequestLimitExceeded",
+        "BandwidthLimitExceeded",
+        "LimitExceededException",
+        "RequestThrottled",
+        "SlowDown",
+        "EC2ThrottledException",
+    };
+
+    /// <summary>Gets a value indicating whether an error code names throttling (as opposed to a transient fault).</summary>
+    public static bool IsThrottlingErrorCode(string? code) => code is not null && ThrottlingCodes.Contains(code);
+
     /// <summary>Gets a value indicating whether an error code names throttling or a transient server fault.</summary>
     public static bool IsRetryableErrorCode(string? code) => code is not null && RetryableCodes.Contains(code);
 

@@ -510,7 +510,11 @@ internal sealed partial class HttpCloudMapClient : ICloudMapClient
             {
                 MaxRetryAttempts = options.MaxAttempts - 1,
                 ShouldHandle = static args => ValueTask.FromResult(ShouldRetry(args.Outcome, args.Context.CancellationToken)),
-                DelayGenerator = args => ValueTask.FromResult<TimeSpan?>(FullJitterDelay(options.BaseDelay, options.MaxDelay, args.AttemptNumber, _environment.NextRandom)),
+                DelayGenerator = args => ValueTask.FromResult<TimeSpan?>(FullJitterDelay(
+                    IsThrottled(args.Outcome) ? Max(options.BaseDelay, ThrottlingBaseDelay) : options.BaseDelay,
+                    Max(options.MaxDelay, IsThrottled(args.Outcome) ? ThrottlingBaseDelay : TimeSpan.Zero),
+                    args.AttemptNumber,
+                    _environment.NextRandom)),
                 OnRetry = args =>
                 {
                     var operation = args.Context.Properties.GetValue(OperationKey, "Unknown");
@@ -534,6 +538,18 @@ internal sealed partial class HttpCloudMapClient : ICloudMapClient
 
         return builder.Build();
     }
+
+    /// <summary>
+    /// The smallest base delay after a throttled answer. A throttled control plane is shared by every instance of the
+    /// fleet, so backing off from 1 s (as the AWS SDKs' standard retry mode does) rather than from the transient-error
+    /// base keeps a herd of instances from turning throttling into a retry storm.
+    /// </summary>
+    internal static readonly TimeSpan ThrottlingBaseDelay = TimeSpan.FromSeconds(1);
+
+    private static TimeSpan Max(TimeSpan a, TimeSpan b) => a > b ? a : b;
+
+    private static bool IsThrottled(Outcome<AttemptResult> outcome) =>
+        outcome.Result?.Error is { } error && CloudMapRetryClassifier.IsThrottlingErrorCode(error.Code);
 
     /// <summary>
     /// Full jitter (AWS Architecture Blog, "Exponential Backoff And Jitter"): a uniform random delay in

@@ -85,6 +85,26 @@ public sealed class HttpCloudMapClientRetryTests
         Assert.Equal(4, h.Server.Requests.Count);
     }
 
+    [Theory]
+    [InlineData("ThrottlingException", HttpStatusCode.BadRequest, 1000)]
+    [InlineData("InternalFailure", HttpStatusCode.InternalServerError, 200)]
+    public async Task Call_FirstRetryDelay_ThrottledBacksOffFromOneSecond_TransientFromBaseDelay(string code, HttpStatusCode status, int expectedMilliseconds)
+    {
+        // Jitter source fixed at 1.0: the first delay is the whole base.
+        await using var h = await ClientHarness.StartAsync(o => o.MaxAttempts = 2, random: () => 1.0);
+        h.Server.ReplyError(code, status: status).Reply("""{"OperationId":"op-1"}""");
+
+        var call = h.Client.DeregisterInstanceAsync("srv-1", "i-1", Ct);
+        await h.Clock.WaitForTimersAsync(1, Ct).WaitAsync(Guard, Ct);
+        h.Clock.Advance(TimeSpan.FromMilliseconds(expectedMilliseconds - 1));
+        Assert.Single(h.Server.Requests);
+        Assert.Equal(1, h.Clock.ArmedTimerCount);
+        h.Clock.Advance(TimeSpan.FromMilliseconds(1));
+
+        Assert.Equal("op-1", await call.WaitAsync(Guard, Ct));
+        Assert.Equal(2, h.Server.Requests.Count);
+    }
+
     [Fact]
     public async Task Call_Backoff_CappedAtMaxDelay()
     {

@@ -62,13 +62,13 @@ public sealed class HttpCloudMapClientTelemetryTests
 
         var call = h.Client.GetServiceAsync("srv-1", Ct);
         await h.Clock.WaitForTimersAsync(1, Ct).WaitAsync(TimeSpan.FromSeconds(30), Ct);
-        h.Clock.Advance(CloudMapClientOptions.DefaultBaseDelay);
-        await Assert.ThrowsAsync<CloudMapException>(() => call);
+        h.Clock.Advance(HttpCloudMapClient.ThrottlingBaseDelay);
+        await Assert.ThrowsAsync<CloudMapException>(() => call.WaitAsync(TimeSpan.FromSeconds(30), Ct));
 
         Assert.Single(h.Calls("GetService"));
         Assert.Single(h.Measurements, m => m.Instrument == CloudMapTelemetry.ClientRetriesInstrument);
         var duration = Assert.Single(h.Measurements, m => m.Instrument == CloudMapTelemetry.ClientRequestDurationInstrument);
-        Assert.Equal(0.2, duration.Value, precision: 6);
+        Assert.Equal(HttpCloudMapClient.ThrottlingBaseDelay.TotalSeconds, duration.Value, precision: 6);
     }
 
     [Fact]
