@@ -1,0 +1,25 @@
+// Copyright (c) CloudMap.Lifecycle contributors. Licensed under the MIT License.
+
+namespace CloudMap.Lifecycle.Scenarios.Scenarios;
+
+/// <summary>What a scenario needs from the runner.</summary>
+internal sealed class ScenarioContext(RunOptions options)
+{
+    public bool Smoke => options.Smoke;
+
+    public int Repeat => options.EffectiveRepeat;
+
+    public string OutputDirectory => options.EffectiveOutputDirectory;
+
+    public static string EmulatorDll => Path.Combine(RunOptions.RepoRoot, "src", "CloudMap.Lifecycle.Emulator", "bin", RunOptions.Configuration, "net10.0", "CloudMap.Lifecycle.Emulator.dll");
+
+    public static string SampleDll => Path.Combine(RunOptions.RepoRoot, "samples", "CloudMap.Lifecycle.Sample", "bin", RunOptions.Configuration, "net10.0", "CloudMap.Lifecycle.Sample.dll");
+
+    public void Log(string message)
+    {
+        lock (options.Log)
+        {
+            options.Log.WriteLine($"[{DateTime.Now:HH:mm:ss}] {message}");
+        }
+    }
+}
