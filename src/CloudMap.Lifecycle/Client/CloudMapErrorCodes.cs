@@ -20,11 +20,17 @@ internal static class CloudMapErrorCodes
     public const string InternalFailure = "InternalFailure";
     public const string ServiceUnavailable = "ServiceUnavailable";
 
+    /// <summary>An error answer that named no error code.</summary>
+    public const string Unknown = "Unknown";
+
     /// <summary>Our own code for a response body that is not the JSON Cloud Map promises.</summary>
     public const string MalformedResponse = "MalformedResponse";
 
     /// <summary>Our own code for a request that never got an HTTP answer (timeout, refused, reset) after all retries.</summary>
     public const string RequestFailed = "RequestFailed";
+
+    /// <summary>Our own code for credentials that could not be resolved (no credential source answered).</summary>
+    public const string CredentialsUnavailable = "CredentialsUnavailable";
 
     /// <summary>Our own code for an operation that ended in FAIL.</summary>
     public const string OperationFailed = "OperationFailed";

@@ -1,0 +1,72 @@
+// Copyright (c) CloudMap.Lifecycle contributors. Licensed under the MIT License.
+
+namespace CloudMap.Lifecycle;
+
+/// <summary>
+/// How the library reaches AWS Cloud Map: region, profile, endpoint and retry behaviour.
+/// </summary>
+/// <remarks>
+/// Unset <see cref="Region"/>, <see cref="Profile"/> and <see cref="ServiceUrl"/> are filled from the
+/// <c>AWS</c> configuration section (keys <c>Region</c>, <c>Profile</c>, <c>ServiceURL</c>, the keys the AWS SDK
+/// for .NET reads) when an <c>IConfiguration</c> is registered; values set in code always win.
+/// </remarks>
+public sealed class CloudMapClientOptions
+{
+    /// <summary>The configuration section AWS settings are read from: <c>AWS</c>.</summary>
+    public const string AwsConfigurationSectionName = "AWS";
+
+    /// <summary>The default for <see cref="MaxAttempts"/>: 4.</summary>
+    public const int DefaultMaxAttempts = 4;
+
+    /// <summary>The default for <see cref="AttemptTimeout"/>: 10 seconds.</summary>
+    public static readonly TimeSpan DefaultAttemptTimeout = TimeSpan.FromSeconds(10);
+
+    /// <summary>The default for <see cref="BaseDelay"/>: 200 milliseconds.</summary>
+    public static readonly TimeSpan DefaultBaseDelay = TimeSpan.FromMilliseconds(200);
+
+    /// <summary>The default for <see cref="MaxDelay"/>: 5 seconds.</summary>
+    public static readonly TimeSpan DefaultMaxDelay = TimeSpan.FromSeconds(5);
+
+    /// <summary>Gets or sets the AWS region, such as <c>eu-west-1</c>.</summary>
+    /// <value>
+    /// The default value is <see langword="null"/>: the region comes from configuration <c>AWS:Region</c>, then the
+    /// environment variables <c>AWS_REGION</c> and <c>AWS_DEFAULT_REGION</c>, then the AWS profile. EC2 instance
+    /// metadata is never asked.
+    /// </value>
+    public string? Region { get; set; }
+
+    /// <summary>Gets or sets the name of the AWS shared-config profile to read credentials and region from.</summary>
+    /// <value>The default value is <see langword="null"/>: <c>AWS:Profile</c>, then <c>AWS_PROFILE</c>, then <c>default</c>.</value>
+    public string? Profile { get; set; }
+
+    /// <summary>
+    /// Gets or sets a custom endpoint, such as the CloudMap.Lifecycle emulator at <c>http://127.0.0.1:5000</c>.
+    /// Requests are still signed for <see cref="Region"/>.
+    /// </summary>
+    /// <value>The default value is <see langword="null"/>: <c>https://servicediscovery.&lt;region&gt;.amazonaws.com</c>.</value>
+    public Uri? ServiceUrl { get; set; }
+
+    /// <summary>
+    /// Gets or sets a value indicating whether the <c>data-</c> host prefix of DiscoverInstances and
+    /// DiscoverInstancesRevision is left off. Set it when <see cref="ServiceUrl"/> points at a single host
+    /// (an emulator) that serves both planes.
+    /// </summary>
+    /// <value>The default value is <see langword="false"/>, as in the AWS SDKs.</value>
+    public bool DisableHostPrefixInjection { get; set; }
+
+    /// <summary>Gets or sets how many times a call is attempted in all, the first attempt included.</summary>
+    /// <value>The default value is <see cref="DefaultMaxAttempts"/> (4). 1 turns retries off.</value>
+    public int MaxAttempts { get; set; } = DefaultMaxAttempts;
+
+    /// <summary>Gets or sets how long one attempt (sending and reading the answer) may take before it is abandoned and retried.</summary>
+    /// <value>The default value is <see cref="DefaultAttemptTimeout"/> (10 s). <see cref="Timeout.InfiniteTimeSpan"/> turns the limit off.</value>
+    public TimeSpan AttemptTimeout { get; set; } = DefaultAttemptTimeout;
+
+    /// <summary>Gets or sets the base of the exponential backoff between attempts (full jitter: a random delay up to <c>BaseDelay × 2^retry</c>).</summary>
+    /// <value>The default value is <see cref="DefaultBaseDelay"/> (200 ms).</value>
+    public TimeSpan BaseDelay { get; set; } = DefaultBaseDelay;
+
+    /// <summary>Gets or sets the upper bound of the backoff delay between attempts.</summary>
+    /// <value>The default value is <see cref="DefaultMaxDelay"/> (5 s).</value>
+    public TimeSpan MaxDelay { get; set; } = DefaultMaxDelay;
+}

@@ -1,0 +1,59 @@
+// Copyright (c) CloudMap.Lifecycle contributors. Licensed under the MIT License.
+
+using System.Net;
+using Amazon.Runtime;
+using Microsoft.Extensions.DependencyInjection;
+using Microsoft.Extensions.DependencyInjection.Extensions;
+using Microsoft.Extensions.Options;
+
+namespace CloudMap.Lifecycle.Client;
+
+/// <summary>Registers the Cloud Map API client; the lifecycle's public entry points call this.</summary>
+internal static class CloudMapClientServiceCollectionExtensions
+{
+    /// <summary>
+    /// Registers <see cref="ICloudMapClient"/> (<see cref="HttpCloudMapClient"/>), its named HttpClient, options
+    /// (filled from the <c>AWS</c> configuration section, validated on start), TimeProvider.System and metrics.
+    /// Idempotent: a second call changes nothing, and an <see cref="ICloudMapClient"/> registered earlier is kept.
+    /// An <see cref="AWSCredentials"/> registered in DI is used for signing; otherwise AWSSDK.Core's default chain.
+    /// </summary>
+    internal static IServiceCollection TryAddCloudMapClient(this IServiceCollection services)
+    {
+        ArgumentNullException.ThrowIfNull(services);
+        if (services.Any(d => d.ServiceType == typeof(CloudMapClientMarker)))
+        {
+            return services;
+        }
+
+        services.AddSingleton<CloudMapClientMarker>();
+        services.TryAddSingleton(TimeProvider.System);
+        services.AddMetrics();
+        services.AddOptions<CloudMapClientOptions>().ValidateOnStart();
+        services.TryAddEnumerable(ServiceDescriptor.Singleton<IPostConfigureOptions<CloudMapClientOptions>, CloudMapClientOptionsSetup>());
+        services.TryAddEnumerable(ServiceDescriptor.Singleton<IValidateOptions<CloudMapClientOptions>, CloudMapClientOptionsValidator>());
+
+        services.AddHttpClient(HttpCloudMapClient.HttpClientName)
+            .ConfigureHttpClient(static client =>
+            {
+                // Polly owns timeouts (per attempt, on the injected TimeProvider).
+                client.Timeout = Timeout.InfiniteTimeSpan;
+                client.DefaultRequestHeaders.UserAgent.ParseAdd("CloudMap.Lifecycle/" + (typeof(HttpCloudMapClient).Assembly.GetName().Version?.ToString(3) ?? "0"));
+            })
+            .ConfigurePrimaryHttpMessageHandler(static () => new SocketsHttpHandler
+            {
+                // A redirect followed below the signing step would replay a signature for another URL.
+                AllowAutoRedirect = false,
+                AutomaticDecompression = DecompressionMethods.None,
+                PooledConnectionLifetime = TimeSpan.FromMinutes(5),
+                ConnectTimeout = TimeSpan.FromSeconds(10),
+            });
+
+        services.TryAddSingleton(static sp => new CloudMapClientEnvironment(sp.GetService<AWSCredentials>()));
+        services.TryAddSingleton<CloudMapClientMetrics>();
+        services.TryAddSingleton<ICloudMapClient, HttpCloudMapClient>();
+        return services;
+    }
+
+    /// <summary>Marks the collection as already holding the client registrations.</summary>
+    private sealed class CloudMapClientMarker;
+}

@@ -1,0 +1,36 @@
+// Copyright (c) CloudMap.Lifecycle contributors. Licensed under the MIT License.
+
+namespace CloudMap.Lifecycle.Client;
+
+/// <summary>Where requests go and which region they are signed for.</summary>
+/// <param name="Region">The signing region.</param>
+/// <param name="ControlPlane">The URI of control-plane operations.</param>
+/// <param name="DataPlane">The URI of DiscoverInstances and DiscoverInstancesRevision.</param>
+internal sealed record CloudMapEndpoint(string Region, Uri ControlPlane, Uri DataPlane)
+{
+    /// <summary>The host prefix of the data-plane operations.</summary>
+    public const string DataHostPrefix = "data-";
+
+    /// <summary>
+    /// Builds the endpoint: <paramref name="serviceUrl"/> or <c>https://servicediscovery.&lt;region&gt;.&lt;dns suffix&gt;/</c>;
+    /// the data plane prepends <c>data-</c> to the host (even to a custom endpoint, as the AWS SDKs do) unless
+    /// <paramref name="disableHostPrefixInjection"/>.
+    /// </summary>
+    public static CloudMapEndpoint Create(string region, Uri? serviceUrl, bool disableHostPrefixInjection)
+    {
+        ArgumentException.ThrowIfNullOrEmpty(region);
+        if (serviceUrl is not null && (!serviceUrl.IsAbsoluteUri || (serviceUrl.Scheme != Uri.UriSchemeHttp && serviceUrl.Scheme != Uri.UriSchemeHttps)))
+        {
+            throw new InvalidOperationException($"CloudMapClientOptions.ServiceUrl '{serviceUrl}' must be an absolute http or https URL.");
+        }
+
+        var control = serviceUrl ?? new Uri($"https://servicediscovery.{region}.{DnsSuffix(region)}/");
+        var data = disableHostPrefixInjection
+            ? control
+            : new UriBuilder(control) { Host = DataHostPrefix + control.Host }.Uri;
+        return new CloudMapEndpoint(region, control, data);
+    }
+
+    private static string DnsSuffix(string region)
+        => region.StartsWith("cn-", StringComparison.Ordinal) ? "amazonaws.com.cn" : "amazonaws.com";
+}

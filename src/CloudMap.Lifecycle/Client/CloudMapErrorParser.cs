@@ -1,0 +1,80 @@
+// Copyright (c) CloudMap.Lifecycle contributors. Licensed under the MIT License.
+
+using System.Text.Json;
+
+namespace CloudMap.Lifecycle.Client;
+
+/// <summary>The parts of an AWS JSON 1.1 error answer the client keeps.</summary>
+internal sealed record CloudMapErrorInfo(string Code, string Message, string? DuplicateOperationId, bool BodyWasJson);
+
+/// <summary>Reads an AWS JSON 1.1 error answer (Smithy awsJson1_1 error rules).</summary>
+internal static class CloudMapErrorParser
+{
+    /// <summary>
+    /// Extracts the error code, message and DuplicateOperationId. The code comes, in the order the Smithy
+    /// awsJson1_1 protocol gives, from the <c>X-Amzn-ErrorType</c> header, the body's <c>code</c>, then its
+    /// <c>__type</c>; each is sanitized (see <see cref="SanitizeErrorCode"/>). A body that is not a JSON object
+    /// gives <see cref="CloudMapErrorInfo.BodyWasJson"/> = <see langword="false"/>.
+    /// </summary>
+    public static CloudMapErrorInfo Parse(ReadOnlySpan<byte> body, string? errorTypeHeader)
+    {
+        string? code = string.IsNullOrWhiteSpace(errorTypeHeader) ? null : SanitizeErrorCode(errorTypeHeader);
+        string? message = null;
+        string? duplicateOperationId = null;
+        var bodyWasJson = false;
+
+        if (!body.IsEmpty)
+        {
+            try
+            {
+                using var document = JsonDocument.Parse(body.ToArray());
+                if (document.RootElement.ValueKind == JsonValueKind.Object)
+                {
+                    bodyWasJson = true;
+                    var root = document.RootElement;
+                    code ??= SanitizeErrorCode(GetString(root, "code"));
+                    code ??= SanitizeErrorCode(GetString(root, "__type"));
+                    message = GetString(root, "message") ?? GetString(root, "Message");
+                    duplicateOperationId = GetString(root, "DuplicateOperationId");
+                }
+            }
+            catch (JsonException)
+            {
+                // Not JSON (an HTML page from a proxy, a truncated answer): reported through BodyWasJson.
+            }
+        }
+
+        return new CloudMapErrorInfo(code ?? CloudMapErrorCodes.Unknown, message ?? string.Empty, duplicateOperationId, bodyWasJson);
+    }
+
+    /// <summary>
+    /// Keeps the error name only: drops everything after the first <c>:</c> (a URL some services append) and
+    /// everything up to the last <c>#</c> (a Smithy namespace such as <c>com.amazonaws.servicediscovery#</c>).
+    /// </summary>
+    public static string? SanitizeErrorCode(string? raw)
+    {
+        if (string.IsNullOrWhiteSpace(raw))
+        {
+            return null;
+        }
+
+        var code = raw.Trim();
+        var colon = code.IndexOf(':', StringComparison.Ordinal);
+        if (colon >= 0)
+        {
+            code = code[..colon];
+        }
+
+        var hash = code.LastIndexOf('#');
+        if (hash >= 0)
+        {
+            code = code[(hash + 1)..];
+        }
+
+        code = code.Trim();
+        return code.Length == 0 ? null : code;
+    }
+
+    private static string? GetString(JsonElement root, string name)
+        => root.TryGetProperty(name, out var value) && value.ValueKind == JsonValueKind.String ? value.GetString() : null;
+}
