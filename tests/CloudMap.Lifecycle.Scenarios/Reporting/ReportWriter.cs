@@ -99,9 +99,16 @@ internal static class ReportWriter
         string text;
         if (summary is null)
         {
+            var notes = metric?.Notes(mode) ?? [];
             text = scenario.Failures.TryGetValue(mode, out var reason)
                 ? (brief ? "**failed**" : "**failed**: " + reason)
-                : "not measured";
+                : notes.Count > 0 ? string.Join("; ", notes) : "not measured";
+            if (notes.Count > 0 && scenario.Failures.ContainsKey(mode))
+            {
+                text += "; " + string.Join("; ", notes);
+            }
+
+            return text.Replace("|", "\\|", StringComparison.Ordinal);
         }
         else if (brief)
         {

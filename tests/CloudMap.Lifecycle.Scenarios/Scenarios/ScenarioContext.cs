@@ -11,10 +11,6 @@ internal sealed class ScenarioContext(RunOptions options)
 
     public string OutputDirectory => options.EffectiveOutputDirectory;
 
-    public static string EmulatorDll => Path.Combine(RunOptions.RepoRoot, "src", "CloudMap.Lifecycle.Emulator", "bin", RunOptions.Configuration, "net10.0", "CloudMap.Lifecycle.Emulator.dll");
-
-    public static string SampleDll => Path.Combine(RunOptions.RepoRoot, "samples", "CloudMap.Lifecycle.Sample", "bin", RunOptions.Configuration, "net10.0", "CloudMap.Lifecycle.Sample.dll");
-
     public void Log(string message)
     {
         lock (options.Log)
