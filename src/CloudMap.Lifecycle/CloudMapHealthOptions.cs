@@ -1,0 +1,68 @@
+// Copyright (c) CloudMap.Lifecycle contributors. Licensed under the MIT License.
+
+using Microsoft.Extensions.Diagnostics.HealthChecks;
+
+namespace CloudMap.Lifecycle;
+
+/// <summary>
+/// How the running health of a registered instance is reflected in Cloud Map (configuration section <c>CloudMap:Health</c>).
+/// </summary>
+/// <remarks>
+/// The health checks run every <see cref="Interval"/>. The observed status flips to unhealthy after
+/// <see cref="UnhealthyThreshold"/> failing runs in a row and back to healthy after <see cref="HealthyThreshold"/>
+/// passing runs in a row, so a flapping check does not flap the registration. A status is pushed to Cloud Map
+/// (<c>UpdateInstanceCustomHealthStatus</c>) only when it changes, and re-asserted every <see cref="ReassertInterval"/>;
+/// in steady state that is about 4 calls per instance-hour with the defaults.
+/// </remarks>
+public sealed class CloudMapHealthOptions
+{
+    /// <summary>The default value of <see cref="HealthyThreshold"/>: 2.</summary>
+    public const int DefaultHealthyThreshold = 2;
+
+    /// <summary>The default value of <see cref="UnhealthyThreshold"/>: 3.</summary>
+    public const int DefaultUnhealthyThreshold = 3;
+
+    /// <summary>The default value of <see cref="Interval"/>: 10 seconds.</summary>
+    public static readonly TimeSpan DefaultInterval = TimeSpan.FromSeconds(10);
+
+    /// <summary>The default value of <see cref="ReassertInterval"/>: 15 minutes.</summary>
+    public static readonly TimeSpan DefaultReassertInterval = TimeSpan.FromMinutes(15);
+
+    /// <summary>
+    /// Gets or sets the health-check tag that selects the checks deciding the running health. When not set, the
+    /// readiness selection (<see cref="CloudMapReadinessOptions.Tag"/> or its predicate) is used. Ignored when
+    /// <see cref="Predicate"/> is set.
+    /// </summary>
+    /// <value>The default value is <see langword="null"/> (same checks as readiness).</value>
+    public string? Tag { get; set; }
+
+    /// <summary>Gets or sets a predicate that selects the running-health checks, overriding <see cref="Tag"/> (code only; not bindable).</summary>
+    /// <value>The default value is <see langword="null"/>.</value>
+    public Func<HealthCheckRegistration, bool>? Predicate { get; set; }
+
+    /// <summary>Gets or sets how often the health checks run while registered. Between 1 second and 1 hour.</summary>
+    /// <value>The default value is 10 seconds.</value>
+    public TimeSpan Interval { get; set; } = DefaultInterval;
+
+    /// <summary>Gets or sets how many passing runs in a row turn an unhealthy instance healthy again. Between 1 and 100.</summary>
+    /// <value>The default value is 2.</value>
+    public int HealthyThreshold { get; set; } = DefaultHealthyThreshold;
+
+    /// <summary>Gets or sets how many failing runs in a row turn a healthy instance unhealthy. Between 1 and 100.</summary>
+    /// <value>The default value is 3.</value>
+    public int UnhealthyThreshold { get; set; } = DefaultUnhealthyThreshold;
+
+    /// <summary>
+    /// Gets or sets how often an unchanged status is pushed again, and how often the registration is checked to still
+    /// exist when nothing is pushed. At least <see cref="Interval"/> and at most 24 hours.
+    /// </summary>
+    /// <value>The default value is 15 minutes.</value>
+    public TimeSpan ReassertInterval { get; set; } = DefaultReassertInterval;
+
+    /// <summary>
+    /// Gets or sets what happens to an unhealthy instance when the service has no custom health check. Services with a
+    /// Route 53 health check are always report-only (Route 53 checks the instance itself).
+    /// </summary>
+    /// <value>The default value is <see cref="UnmanagedHealthMode.DeregisterWhileUnhealthy"/>.</value>
+    public UnmanagedHealthMode UnmanagedMode { get; set; } = UnmanagedHealthMode.DeregisterWhileUnhealthy;
+}

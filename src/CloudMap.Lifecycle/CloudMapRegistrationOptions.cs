@@ -1,0 +1,81 @@
+// Copyright (c) CloudMap.Lifecycle contributors. Licensed under the MIT License.
+
+namespace CloudMap.Lifecycle;
+
+/// <summary>
+/// Options of one Cloud Map registration: which service to join, as which instance, and how readiness, running
+/// health and shutdown are handled. Bound from the <c>CloudMap</c> configuration section by default
+/// (<see cref="SectionName"/>) and validated when the host starts.
+/// </summary>
+/// <remarks>
+/// Name the target service either with <see cref="ServiceId"/> (an id such as <c>srv-...</c> or an ARN) or with
+/// <see cref="NamespaceName"/> plus <see cref="ServiceName"/> (resolved once at start), never both.
+/// </remarks>
+public sealed class CloudMapRegistrationOptions
+{
+    /// <summary>The configuration section bound by default: <c>CloudMap</c>. Named registrations bind <c>CloudMap:&lt;name&gt;</c>.</summary>
+    public const string SectionName = "CloudMap";
+
+    /// <summary>The default value of <see cref="Enabled"/>: <see langword="true"/>.</summary>
+    public const bool DefaultEnabled = true;
+
+    /// <summary>
+    /// Gets or sets a value indicating whether the registration is active. Set it to <see langword="false"/> to run the
+    /// same application locally without Cloud Map: then nothing else is validated and nothing is ever sent.
+    /// </summary>
+    /// <value>The default value is <see langword="true"/>.</value>
+    public bool Enabled { get; set; } = DefaultEnabled;
+
+    /// <summary>Gets or sets the id (<c>srv-...</c>) or ARN of the Cloud Map service to register in.</summary>
+    /// <value>The default value is <see langword="null"/>; then <see cref="NamespaceName"/> and <see cref="ServiceName"/> are required.</value>
+    public string? ServiceId { get; set; }
+
+    /// <summary>Gets or sets the name (or HTTP name) of the namespace that holds <see cref="ServiceName"/>.</summary>
+    /// <value>The default value is <see langword="null"/>.</value>
+    public string? NamespaceName { get; set; }
+
+    /// <summary>Gets or sets the name of the service inside <see cref="NamespaceName"/>.</summary>
+    /// <value>The default value is <see langword="null"/>.</value>
+    public string? ServiceName { get; set; }
+
+    /// <summary>
+    /// Gets or sets the instance id. When not set it is derived: the ECS task id, else the EC2 instance id, else the
+    /// host name made valid for Cloud Map (<c>^[0-9a-zA-Z_/:.@-]{1,64}$</c>). A stable id lets a replacement take over
+    /// the registration of its predecessor.
+    /// </summary>
+    /// <value>The default value is <see langword="null"/> (derived).</value>
+    public string? InstanceId { get; set; }
+
+    /// <summary>
+    /// Gets or sets the IPv4 or IPv6 address to register (<c>AWS_INSTANCE_IPV4</c> / <c>AWS_INSTANCE_IPV6</c>). When not set:
+    /// the ECS task address (awsvpc mode), else the EC2 private address, else the specific IP the server is bound to,
+    /// else the host's first non-loopback IPv4 address.
+    /// </summary>
+    /// <value>The default value is <see langword="null"/> (resolved).</value>
+    public string? Address { get; set; }
+
+    /// <summary>
+    /// Gets or sets the port to register (<c>AWS_INSTANCE_PORT</c>). When not set, the port the web server actually
+    /// listens on (so port 0 works), mapped to the host port in ECS bridge mode. Generic-host applications without a
+    /// web server must set it.
+    /// </summary>
+    /// <value>The default value is <see langword="null"/> (taken from the server's bound addresses).</value>
+    public int? Port { get; set; }
+
+    /// <summary>
+    /// Gets the custom attributes registered with the instance. At most 30, keys up to 255 characters matching
+    /// <c>^[a-zA-Z0-9!-~]+$</c>, values up to 1024 printable ASCII characters, 5000 characters in all; keys starting with
+    /// <c>AWS_</c> are reserved and rejected.
+    /// </summary>
+    /// <value>The default value is an empty dictionary.</value>
+    public IDictionary<string, string> Attributes { get; } = new Dictionary<string, string>(StringComparer.Ordinal);
+
+    /// <summary>Gets the options of the wait for readiness before registering.</summary>
+    public CloudMapReadinessOptions Readiness { get; } = new();
+
+    /// <summary>Gets the options of the running health reporting.</summary>
+    public CloudMapHealthOptions Health { get; } = new();
+
+    /// <summary>Gets the options of deregistration at shutdown.</summary>
+    public CloudMapShutdownOptions Shutdown { get; } = new();
+}

@@ -1,0 +1,69 @@
+// Copyright (c) CloudMap.Lifecycle contributors. Licensed under the MIT License.
+
+using System.Net;
+using System.Net.Sockets;
+using CloudMap.Lifecycle.Client;
+
+namespace CloudMap.Lifecycle.Internal;
+
+/// <summary>
+/// The one place that decides which attributes a registration carries and how ownership is recognised. A later
+/// crash-cleanup step (G7: a lease/heartbeat attribute, a reaper) extends this type rather than the service.
+/// </summary>
+internal static class RegistrationAttributes
+{
+    public const string Ipv4Key = "AWS_INSTANCE_IPV4";
+    public const string Ipv6Key = "AWS_INSTANCE_IPV6";
+    public const string PortKey = "AWS_INSTANCE_PORT";
+    public const string InitHealthStatusKey = "AWS_INIT_HEALTH_STATUS";
+
+    /// <summary>Identifies the process start that made a registration; compared before deregistering (G4).</summary>
+    public const string OwnerKey = "CLOUDMAP_LIFECYCLE_OWNER";
+
+    /// <summary>
+    /// Builds the RegisterInstance attributes.
+    /// </summary>
+    /// <remarks>
+    /// <c>AWS_INIT_HEALTH_STATUS</c> is sent only to services with a custom health check (Cloud Map rejects it
+    /// otherwise). The library registers only after readiness passed, so the truthful initial status is the
+    /// current one: HEALTHY on the first registration; on a re-registration it is whatever the running health
+    /// says at that moment. Sending it explicitly (rather than relying on Cloud Map's HEALTHY default) keeps the
+    /// pushed status known, so no redundant UpdateInstanceCustomHealthStatus follows.
+    /// </remarks>
+    public static Dictionary<string, string> Build(
+        IPAddress address,
+        int port,
+        string ownerToken,
+        ServiceHealthCheckKind healthCheckKind,
+        CloudMapHealthStatus initialStatus,
+        IEnumerable<KeyValuePair<string, string>> customAttributes)
+    {
+        ArgumentNullException.ThrowIfNull(address);
+        var attributes = new Dictionary<string, string>(StringComparer.Ordinal);
+        foreach (var (key, value) in customAttributes)
+        {
+            attributes[key] = value;
+        }
+
+        attributes[address.AddressFamily == AddressFamily.InterNetworkV6 ? Ipv6Key : Ipv4Key] = address.ToString();
+        attributes[PortKey] = port.ToString(System.Globalization.CultureInfo.InvariantCulture);
+        if (healthCheckKind == ServiceHealthCheckKind.Custom)
+        {
+            attributes[InitHealthStatusKey] = initialStatus == CloudMapHealthStatus.Healthy ? "HEALTHY" : "UNHEALTHY";
+        }
+
+        attributes[OwnerKey] = ownerToken;
+        return attributes;
+    }
+
+    /// <summary>Whether a registration read back from Cloud Map was made by this process start.</summary>
+    public static bool IsOwnedBy(CloudMapInstance instance, string ownerToken) =>
+        instance.Attributes.TryGetValue(OwnerKey, out var owner) && string.Equals(owner, ownerToken, StringComparison.Ordinal);
+
+    /// <summary>The owner token of a registration read back from Cloud Map, if any.</summary>
+    public static string? OwnerOf(CloudMapInstance instance) =>
+        instance.Attributes.TryGetValue(OwnerKey, out var owner) ? owner : null;
+
+    /// <summary>A fresh owner token: unique per process start and registration name.</summary>
+    public static string NewOwnerToken() => Guid.NewGuid().ToString("N");
+}
