@@ -1,6 +1,7 @@
 // Copyright (c) CloudMap.Lifecycle contributors. Licensed under the MIT License.
 
-var builder = WebApplication.CreateBuilder(args);
-var app = builder.Build();
-app.MapGet("/", () => "CloudMap.Lifecycle sample");
-app.Run();
+using CloudMap.Lifecycle.Sample;
+
+// Everything is in SampleApp so the integration tests run the very same application.
+var app = await SampleApp.BuildAsync(args);
+await app.RunAsync();
