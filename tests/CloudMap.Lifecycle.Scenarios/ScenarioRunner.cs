@@ -82,6 +82,9 @@ public static class ScenarioRunner
 
     private static IScenario Create(int number) => number switch
     {
+        1 => new ColdStartScenario(),
+        2 => new RollingRestartScenario(),
+        3 => new HealthFlipScenario(),
         _ => new NotYetAvailableScenario(number),
     };
 

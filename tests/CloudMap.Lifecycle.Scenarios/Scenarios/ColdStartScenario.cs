@@ -9,7 +9,7 @@ namespace CloudMap.Lifecycle.Scenarios.Scenarios;
 internal sealed class ColdStartScenario : IScenario
 {
     private const int Instances = 3;
-    private const double WarmupSeconds = 3;
+    private const double WarmupSeconds = 5;
     private static readonly TimeSpan Poll = TimeSpan.FromMilliseconds(50);
     private static readonly TimeSpan Timeout = TimeSpan.FromSeconds(45);
 
@@ -20,14 +20,14 @@ internal sealed class ColdStartScenario : IScenario
     public async Task RunAsync(ScenarioContext context, ScenarioResult result, CancellationToken cancellationToken)
     {
         result.Method = Format.Invariant($"""
-            {Instances} sample processes start together (warm-up {WarmupSeconds} s: `GET /` and `/health/ready` answer 503 until the product cache is filled). The runner polls every {Poll.TotalMilliseconds} ms, for each instance, `GET /health/ready` and DiscoverInstances (HEALTHY, through the library's HTTP client, as a client would). *Ready → discoverable* is the time from the first passing readiness probe to the first DiscoverInstances answer listing the instance (negative: listed before it was ready). *Discoverable while not ready* is how long it was listed before it was ready (goal 0). The library uses the sample's settings (readiness polled every 1 s, 2 passes in a row, then RegisterInstance with AWS_INIT_HEALTH_STATUS=HEALTHY and GetOperation until SUCCESS). Emulator in-process on loopback: operations 250 ms SUBMITTED + 750 ms PENDING, health-change delay 30 s (initial status applies at once), no faults. Both modes run at the same time, each against its own emulator. Sampling resolution ≈ {Poll.TotalMilliseconds} ms plus one HTTP round trip.
+            {Instances} sample processes start together (warm-up {WarmupSeconds} s: `GET /` and `/health/ready` answer 503 until the product cache is filled). The runner polls every {Poll.TotalMilliseconds} ms, for each instance, `GET /health/ready` and DiscoverInstances (HEALTHY, through the library's HTTP client, as a client would). *Ready → discoverable* is the time from the first passing readiness probe to the first DiscoverInstances answer listing the instance (negative: listed before it was ready). *Discoverable while not ready* is how long it was listed before it was ready (goal 0). The library uses the sample's settings (readiness polled every 1 s, 2 passes in a row, then RegisterInstance with AWS_INIT_HEALTH_STATUS=HEALTHY and GetOperation until SUCCESS). Emulator in-process on loopback: operations 250 ms SUBMITTED + 750 ms PENDING, health-change delay 30 s (initial status applies at once), no faults. The modes run one after the other, each against its own emulator. Sampling resolution ≈ {Poll.TotalMilliseconds} ms plus one HTTP round trip.
             """);
         for (var rep = 0; rep < context.Repeat; rep++)
         {
             context.Log($"  repetition {rep + 1}/{context.Repeat}");
-            await Task.WhenAll(
-                RunModeAsync(context, result, RegistrationMode.Library, rep, cancellationToken),
-                RunModeAsync(context, result, RegistrationMode.Baseline, rep, cancellationToken)).ConfigureAwait(false);
+            // One mode at a time: three process start-ups already saturate two cores.
+            await RunModeAsync(context, result, RegistrationMode.Library, rep, cancellationToken).ConfigureAwait(false);
+            await RunModeAsync(context, result, RegistrationMode.Baseline, rep, cancellationToken).ConfigureAwait(false);
         }
     }
 
@@ -43,6 +43,7 @@ internal sealed class ColdStartScenario : IScenario
             var started = Clock.Now;
             var readyAt = new long?[Instances];
             var discoverableAt = new long?[Instances];
+            var iterations = 0;
             while (Clock.MillisecondsSince(started) < Timeout.TotalMilliseconds
                 && (readyAt.Any(r => r is null) || discoverableAt.Any(d => d is null)))
             {
@@ -64,8 +65,11 @@ internal sealed class ColdStartScenario : IScenario
                     }
                 }
 
+                iterations++;
                 await Task.Delay(Poll, cancellationToken).ConfigureAwait(false);
             }
+
+            context.Log(Format.Invariant($"  {mode}: {iterations} polls in {Clock.MillisecondsSince(started):F0} ms; ready {string.Join(", ", readyAt.Select(r => r is { } v ? Clock.MillisecondsBetween(started, v).ToString("F0", System.Globalization.CultureInfo.InvariantCulture) : "-"))}; discoverable {string.Join(", ", discoverableAt.Select(r => r is { } v ? Clock.MillisecondsBetween(started, v).ToString("F0", System.Globalization.CultureInfo.InvariantCulture) : "-"))}"));
 
             for (var i = 0; i < Instances; i++)
             {
@@ -85,6 +89,11 @@ internal sealed class ColdStartScenario : IScenario
         }
         finally
         {
+            if (Environment.GetEnvironmentVariable("SCENARIOS_DEBUG") == "1")
+            {
+                context.Log($"  {mode} {samples[0].InstanceId} output:\n{samples[0].Process.Output()}");
+            }
+
             await Task.WhenAll(samples.Select(s => s.Process.StopAsync(TimeSpan.FromSeconds(20)))).ConfigureAwait(false);
             foreach (var sample in samples)
             {
