@@ -59,7 +59,7 @@ public static class ScenarioRunner
         return report;
     }
 
-    private static void Gate(RunReport report)
+    internal static void Gate(RunReport report)
     {
         foreach (var scenario in report.Scenarios)
         {
@@ -85,6 +85,7 @@ public static class ScenarioRunner
         1 => new ColdStartScenario(),
         2 => new RollingRestartScenario(),
         3 => new HealthFlipScenario(),
+        6 => new FaultsScenario(),
         _ => new NotYetAvailableScenario(number),
     };
 
