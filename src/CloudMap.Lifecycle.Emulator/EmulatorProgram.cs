@@ -1,0 +1,70 @@
+// Copyright (c) CloudMap.Lifecycle contributors. Licensed under the MIT License.
+
+using CloudMap.Lifecycle.Testing;
+
+namespace CloudMap.Lifecycle.Emulator;
+
+/// <summary>The standalone emulator: parse, start, print the endpoint, serve until stopped.</summary>
+internal static class EmulatorProgram
+{
+    public const int ExitOk = 0;
+    public const int ExitStartFailed = 1;
+    public const int ExitBadArguments = 2;
+
+    public static async Task<int> RunAsync(string[] args, TextWriter stdout, TextWriter stderr, CancellationToken stop, Action<CloudMapEmulator>? started = null)
+    {
+        EmulatorCommandLine command;
+        try
+        {
+            command = EmulatorCommandLine.Parse(args);
+        }
+        catch (ArgumentException e)
+        {
+            await stderr.WriteLineAsync($"error: {e.Message}").ConfigureAwait(false);
+            await stderr.WriteLineAsync(EmulatorCommandLine.Usage).ConfigureAwait(false);
+            return ExitBadArguments;
+        }
+
+        if (command.ShowHelp)
+        {
+            await stdout.WriteLineAsync(EmulatorCommandLine.Usage).ConfigureAwait(false);
+            return ExitOk;
+        }
+
+        if (command.BenchmarkSeconds is { } seconds)
+        {
+            await ThroughputBenchmark.RunAsync(TimeSpan.FromSeconds(seconds), command.Concurrency, stdout, stop).ConfigureAwait(false);
+            return ExitOk;
+        }
+
+        CloudMapEmulator emulator;
+        try
+        {
+            emulator = await CloudMapEmulator.StartAsync(command.Options, stop).ConfigureAwait(false);
+        }
+        catch (Exception e) when (e is IOException or InvalidDataException)
+        {
+            await stderr.WriteLineAsync($"error: {e.Message}").ConfigureAwait(false);
+            return ExitStartFailed;
+        }
+
+        await using (emulator.ConfigureAwait(false))
+        {
+            var endpoint = emulator.Endpoint.ToString().TrimEnd('/');
+            var sigv4 = command.Options.SigV4Credentials.Count > 0 ? $", SigV4 verified for {command.Options.SigV4Credentials.Count} key(s)" : string.Empty;
+            await stdout.WriteLineAsync($"CloudMap emulator listening on {endpoint} (dashboard: {endpoint}/, region {emulator.Region}{sigv4})").ConfigureAwait(false);
+            await stdout.FlushAsync(stop).ConfigureAwait(false);
+            started?.Invoke(emulator);
+            try
+            {
+                await Task.Delay(Timeout.Infinite, stop).ConfigureAwait(false);
+            }
+            catch (OperationCanceledException)
+            {
+                // Ctrl+C or SIGTERM.
+            }
+        }
+
+        return ExitOk;
+    }
+}

@@ -1,0 +1,320 @@
+// Copyright (c) CloudMap.Lifecycle contributors. Licensed under the MIT License.
+
+using System.Globalization;
+using System.Net;
+using System.Net.Sockets;
+using CloudMap.Lifecycle.Testing.Internal;
+using Microsoft.AspNetCore.Builder;
+using Microsoft.AspNetCore.Hosting;
+using Microsoft.AspNetCore.Hosting.Server;
+using Microsoft.AspNetCore.Hosting.Server.Features;
+using Microsoft.Extensions.DependencyInjection;
+
+namespace CloudMap.Lifecycle.Testing;
+
+/// <summary>
+/// A local AWS Cloud Map that speaks the real wire protocol (AWS JSON 1.1 over HTTP) on a loopback port, with the
+/// service's validation, asynchronous operations, custom-health delay and error codes, plus fault injection, call
+/// counters and a controllable clock for tests.
+/// </summary>
+/// <remarks>
+/// Point any Cloud Map client at <see cref="Endpoint"/> (with <see cref="Region"/>). The same port serves a live
+/// dashboard at <c>/</c> and a JSON admin API under <c>/_emulator/</c>.
+/// </remarks>
+public sealed class CloudMapEmulator : IAsyncDisposable
+{
+    private readonly WebApplication _app;
+    private readonly EmulatorState _state;
+    private readonly RequestRecorder _recorder;
+    private int _disposed;
+
+    private CloudMapEmulator(WebApplication app, EmulatorState state, RequestRecorder recorder, EmulatorFaults faults, Uri endpoint)
+    {
+        _app = app;
+        _state = state;
+        _recorder = recorder;
+        Faults = faults;
+        Endpoint = endpoint;
+    }
+
+    /// <summary>Gets the base address to configure clients with, for example <c>http://127.0.0.1:49152</c>.</summary>
+    public Uri Endpoint { get; }
+
+    /// <summary>Gets the URL of the live dashboard.</summary>
+    public Uri DashboardUrl => new(Endpoint, "/");
+
+    /// <summary>Gets the region the emulator claims (ARNs, SigV4 scope).</summary>
+    public string Region => _state.Region;
+
+    /// <summary>Gets the account id in every ARN: <c>123456789012</c>.</summary>
+    public const string AccountId = EmulatorState.AccountId;
+
+    /// <summary>Gets the fault injection rules.</summary>
+    public EmulatorFaults Faults { get; }
+
+    /// <summary>Gets the total number of AWS API calls received since start or the last <see cref="ResetCounters"/>.</summary>
+    public long TotalCallCount => _recorder.Total;
+
+    /// <summary>Gets or sets how long a changed custom health status takes to become effective.</summary>
+    public TimeSpan HealthChangeDelay
+    {
+        get => _state.HealthChangeDelay;
+        set => _state.HealthChangeDelay = value;
+    }
+
+    /// <summary>Gets or sets how long new operations stay <c>SUBMITTED</c>.</summary>
+    public TimeSpan OperationSubmittedDuration
+    {
+        get => _state.OperationSubmittedDuration;
+        set => _state.OperationSubmittedDuration = value;
+    }
+
+    /// <summary>Gets or sets how long new operations then stay <c>PENDING</c>.</summary>
+    public TimeSpan OperationPendingDuration
+    {
+        get => _state.OperationPendingDuration;
+        set => _state.OperationPendingDuration = value;
+    }
+
+    /// <summary>Gets or sets how long after its registration completes a new instance still answers <c>InstanceNotFound</c>.</summary>
+    public TimeSpan PropagationDelay
+    {
+        get => _state.PropagationDelay;
+        set => _state.PropagationDelay = value;
+    }
+
+    /// <summary>Starts an emulator and returns once it accepts connections.</summary>
+    /// <param name="options">The options; defaults when <see langword="null"/>.</param>
+    /// <param name="cancellationToken">Cancels the start.</param>
+    /// <returns>The running emulator; dispose it to stop.</returns>
+    /// <exception cref="IOException">The port is already in use, or the address cannot be bound.</exception>
+    /// <exception cref="InvalidDataException">The seed file or seed JSON is invalid.</exception>
+    public static async Task<CloudMapEmulator> StartAsync(CloudMapEmulatorOptions? options = null, CancellationToken cancellationToken = default)
+    {
+        options ??= new CloudMapEmulatorOptions();
+        ArgumentOutOfRangeException.ThrowIfNegative(options.Port, nameof(options));
+        ArgumentOutOfRangeException.ThrowIfGreaterThan(options.Port, IPEndPoint.MaxPort, nameof(options));
+        ArgumentNullException.ThrowIfNull(options.BindAddress);
+        ArgumentNullException.ThrowIfNull(options.TimeProvider);
+        ArgumentException.ThrowIfNullOrWhiteSpace(options.Region);
+
+        var time = options.TimeProvider;
+        var random = new SharedRandom(options.RandomSeed);
+        var state = new EmulatorState(time, random, options.Region, options);
+        if (options.SeedFile is { } file)
+        {
+            string json;
+            try
+            {
+                json = await File.ReadAllTextAsync(file, cancellationToken).ConfigureAwait(false);
+            }
+            catch (Exception e) when (e is IOException or UnauthorizedAccessException)
+            {
+                throw new InvalidDataException($"Cannot read the seed file '{file}': {e.Message}", e);
+            }
+
+            SeedLoader.Apply(state, json, $"file '{file}'");
+        }
+
+        if (options.SeedJson is { } seed)
+        {
+            SeedLoader.Apply(state, seed, "JSON");
+        }
+
+        var faults = new EmulatorFaults(time, random);
+        var recorder = new RequestRecorder(options.RequestLogCapacity);
+        var verifier = options.SigV4Credentials.Count > 0
+            ? new SigV4Verifier(new Dictionary<string, string>(options.SigV4Credentials, StringComparer.Ordinal), options.Region, time)
+            : null;
+        var server = new EmulatorServer(state, faults, recorder, verifier);
+
+        // An empty builder: no configuration sources, so nothing in the host app's appsettings or environment can add
+        // endpoints or middleware (such as host filtering) to the emulator.
+        var builder = WebApplication.CreateEmptyBuilder(new WebApplicationOptions { ApplicationName = typeof(CloudMapEmulator).Assembly.GetName().Name });
+        builder.WebHost.UseKestrelCore();
+        builder.WebHost.ConfigureKestrel(kestrel =>
+        {
+            kestrel.AddServerHeader = false;
+            kestrel.Limits.MaxRequestBodySize = 2 * 1024 * 1024;
+            kestrel.Listen(options.BindAddress, options.Port);
+        });
+        var app = builder.Build();
+        app.Run(server.HandleAsync);
+        try
+        {
+            await app.StartAsync(cancellationToken).ConfigureAwait(false);
+        }
+        catch (Exception e) when (e is IOException or SocketException)
+        {
+            await app.DisposeAsync().ConfigureAwait(false);
+            var inUse = e is SocketException { SocketErrorCode: SocketError.AddressAlreadyInUse } ||
+                e.InnerException is SocketException { SocketErrorCode: SocketError.AddressAlreadyInUse } ||
+                e.GetType().Name == "AddressInUseException" || e.InnerException?.GetType().Name == "AddressInUseException";
+            var where = FormatHost(options.BindAddress) + ":" + options.Port.ToString(CultureInfo.InvariantCulture);
+            throw new IOException(
+                inUse
+                    ? $"The Cloud Map emulator cannot listen on {where}: the port is already in use. Stop the other process or choose another port (0 picks a free one)."
+                    : $"The Cloud Map emulator cannot listen on {where}: {e.Message}",
+                e);
+        }
+
+        var address = app.Services.GetRequiredService<IServer>().Features.Get<IServerAddressesFeature>()!.Addresses.First();
+        var port = new Uri(address).Port;
+        var host = options.BindAddress.Equals(IPAddress.Any) ? "127.0.0.1"
+            : options.BindAddress.Equals(IPAddress.IPv6Any) ? "[::1]"
+            : FormatHost(options.BindAddress);
+        return new CloudMapEmulator(app, state, recorder, faults, new Uri($"http://{host}:{port.ToString(CultureInfo.InvariantCulture)}"));
+    }
+
+    /// <summary>Creates an HTTP namespace (its <c>HttpName</c> is <paramref name="name"/>), at once and without an operation.</summary>
+    /// <param name="name">The namespace name.</param>
+    /// <returns>The namespace id (<c>ns-…</c>).</returns>
+    public string CreateHttpNamespace(string name)
+    {
+        ArgumentException.ThrowIfNullOrEmpty(name);
+        return _state.AddNamespace(name, NamespaceTypes.Http);
+    }
+
+    /// <summary>Creates a DNS namespace, at once and without an operation.</summary>
+    /// <param name="name">The domain name, for example <c>example.local</c>.</param>
+    /// <param name="isPublic"><see langword="true"/> for a public DNS namespace; private otherwise.</param>
+    /// <returns>The namespace id (<c>ns-…</c>).</returns>
+    public string CreateDnsNamespace(string name, bool isPublic = false)
+    {
+        ArgumentException.ThrowIfNullOrEmpty(name);
+        return _state.AddNamespace(name, isPublic ? NamespaceTypes.DnsPublic : NamespaceTypes.DnsPrivate);
+    }
+
+    /// <summary>
+    /// Creates a service. In a DNS namespace it gets an SRV record (MULTIVALUE, TTL 60), so registrations need
+    /// <c>AWS_INSTANCE_PORT</c> and an address.
+    /// </summary>
+    /// <param name="namespaceId">The namespace id.</param>
+    /// <param name="name">The service name.</param>
+    /// <param name="healthCheck">The kind of health check.</param>
+    /// <returns>The service id (<c>srv-…</c>).</returns>
+    public string CreateService(string namespaceId, string name, EmulatedHealthCheck healthCheck = EmulatedHealthCheck.Custom)
+    {
+        ArgumentException.ThrowIfNullOrEmpty(namespaceId);
+        ArgumentException.ThrowIfNullOrEmpty(name);
+        return _state.AddService(namespaceId, name, healthCheck);
+    }
+
+    /// <summary>
+    /// Registers (or replaces) an instance at once, visible immediately, with the same validation as
+    /// <c>RegisterInstance</c> — for example to play another process that takes over an instance id.
+    /// </summary>
+    /// <param name="serviceId">The service id.</param>
+    /// <param name="instanceId">The instance id.</param>
+    /// <param name="attributes">The attributes.</param>
+    /// <exception cref="ArgumentException">The service does not exist or the registration is invalid.</exception>
+    public void RegisterInstance(string serviceId, string instanceId, IReadOnlyDictionary<string, string> attributes)
+    {
+        ArgumentException.ThrowIfNullOrEmpty(serviceId);
+        ArgumentException.ThrowIfNullOrEmpty(instanceId);
+        ArgumentNullException.ThrowIfNull(attributes);
+        _state.PutInstance(serviceId, instanceId, attributes);
+    }
+
+    /// <summary>Removes an instance at once, as if someone deleted it by hand.</summary>
+    /// <param name="serviceId">The service id.</param>
+    /// <param name="instanceId">The instance id.</param>
+    /// <returns><see langword="true"/> when the instance existed.</returns>
+    public bool DeregisterInstance(string serviceId, string instanceId)
+    {
+        ArgumentException.ThrowIfNullOrEmpty(serviceId);
+        ArgumentException.ThrowIfNullOrEmpty(instanceId);
+        return _state.RemoveInstance(serviceId, instanceId);
+    }
+
+    /// <summary>Sets an instance's health status at once (no delay), for example to fail a Route 53 health check.</summary>
+    /// <param name="serviceId">The service id.</param>
+    /// <param name="instanceId">The instance id.</param>
+    /// <param name="healthy">The new status.</param>
+    /// <exception cref="ArgumentException">The service or instance does not exist.</exception>
+    /// <exception cref="InvalidOperationException">The service has no health check.</exception>
+    public void SetHealthStatus(string serviceId, string instanceId, bool healthy)
+    {
+        ArgumentException.ThrowIfNullOrEmpty(serviceId);
+        ArgumentException.ThrowIfNullOrEmpty(instanceId);
+        _state.SetHealth(serviceId, instanceId, healthy ? HealthStatuses.Healthy : HealthStatuses.Unhealthy);
+    }
+
+    /// <summary>Gets the instances of a service, including ones still propagating, ordered by id.</summary>
+    /// <param name="serviceId">The service id.</param>
+    /// <returns>Snapshots of the instances.</returns>
+    /// <exception cref="ArgumentException">The service does not exist.</exception>
+    public IReadOnlyList<EmulatedInstance> GetInstances(string serviceId)
+    {
+        ArgumentException.ThrowIfNullOrEmpty(serviceId);
+        return _state.Snapshot(serviceId);
+    }
+
+    /// <summary>Gets one instance, or <see langword="null"/> when it is not registered.</summary>
+    /// <param name="serviceId">The service id.</param>
+    /// <param name="instanceId">The instance id.</param>
+    /// <returns>A snapshot of the instance, or <see langword="null"/>.</returns>
+    public EmulatedInstance? FindInstance(string serviceId, string instanceId)
+    {
+        ArgumentException.ThrowIfNullOrEmpty(instanceId);
+        return GetInstances(serviceId).FirstOrDefault(i => i.InstanceId == instanceId);
+    }
+
+    /// <summary>Gets the kind of health check of a service, or <see langword="null"/> when it does not exist.</summary>
+    /// <param name="serviceId">The service id.</param>
+    /// <returns>The kind of health check.</returns>
+    public EmulatedHealthCheck? GetHealthCheck(string serviceId)
+    {
+        ArgumentException.ThrowIfNullOrEmpty(serviceId);
+        return _state.HealthCheckOf(serviceId);
+    }
+
+    /// <summary>Gets how many calls of <paramref name="operation"/> the emulator received (faulted ones included).</summary>
+    /// <param name="operation">The operation name, for example <c>RegisterInstance</c>.</param>
+    /// <returns>The count since start or the last <see cref="ResetCounters"/>.</returns>
+    public long GetCallCount(string operation)
+    {
+        ArgumentException.ThrowIfNullOrEmpty(operation);
+        return _recorder.Calls(operation);
+    }
+
+    /// <summary>Gets how many calls of <paramref name="operation"/> were throttled.</summary>
+    /// <param name="operation">The operation name.</param>
+    /// <returns>The count since start or the last <see cref="ResetCounters"/>.</returns>
+    public long GetThrottledCount(string operation)
+    {
+        ArgumentException.ThrowIfNullOrEmpty(operation);
+        return _recorder.Throttled(operation);
+    }
+
+    /// <summary>Gets the request log, oldest first.</summary>
+    /// <returns>The logged requests.</returns>
+    public IReadOnlyList<EmulatedRequest> GetRequestLog() => _recorder.Log();
+
+    /// <summary>Clears the call counters and the request log (state and faults are kept).</summary>
+    public void ResetCounters() => _recorder.Reset();
+
+    /// <summary>Stops the emulator.</summary>
+    /// <returns>A task that completes when the server has stopped.</returns>
+    public async ValueTask DisposeAsync()
+    {
+        if (Interlocked.Exchange(ref _disposed, 1) != 0)
+        {
+            return;
+        }
+
+        using var timeout = new CancellationTokenSource();
+        timeout.CancelAfter(TimeSpan.FromSeconds(5));
+        try
+        {
+            await _app.StopAsync(timeout.Token).ConfigureAwait(false);
+        }
+        finally
+        {
+            await _app.DisposeAsync().ConfigureAwait(false);
+        }
+    }
+
+    private static string FormatHost(IPAddress address) =>
+        address.AddressFamily == AddressFamily.InterNetworkV6 ? "[" + address + "]" : address.ToString();
+}

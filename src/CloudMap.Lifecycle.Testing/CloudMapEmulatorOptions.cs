@@ -1,0 +1,84 @@
+// Copyright (c) CloudMap.Lifecycle contributors. Licensed under the MIT License.
+
+using System.Net;
+
+namespace CloudMap.Lifecycle.Testing;
+
+/// <summary>Options for <see cref="CloudMapEmulator.StartAsync(CloudMapEmulatorOptions?, CancellationToken)"/>.</summary>
+public sealed class CloudMapEmulatorOptions
+{
+    /// <summary>The default region the emulator claims to be: <c>us-east-1</c>.</summary>
+    public const string DefaultRegion = "us-east-1";
+
+    /// <summary>The default delay before a pushed custom health status takes effect: 30 seconds, as in Cloud Map.</summary>
+    public static readonly TimeSpan DefaultHealthChangeDelay = TimeSpan.FromSeconds(30);
+
+    /// <summary>The default time an asynchronous operation spends in <c>SUBMITTED</c>: 250 milliseconds.</summary>
+    public static readonly TimeSpan DefaultOperationSubmittedDuration = TimeSpan.FromMilliseconds(250);
+
+    /// <summary>The default time an asynchronous operation spends in <c>PENDING</c>: 750 milliseconds.</summary>
+    public static readonly TimeSpan DefaultOperationPendingDuration = TimeSpan.FromMilliseconds(750);
+
+    /// <summary>Gets or sets the TCP port to listen on; 0 picks a free one.</summary>
+    /// <value>The default value is 0.</value>
+    public int Port { get; set; }
+
+    /// <summary>
+    /// Gets or sets the address to bind. Anything but a loopback address exposes the emulator to the network, so it must
+    /// be chosen explicitly.
+    /// </summary>
+    /// <value>The default value is <see cref="IPAddress.Loopback"/> (127.0.0.1).</value>
+    public IPAddress BindAddress { get; set; } = IPAddress.Loopback;
+
+    /// <summary>Gets or sets the region the emulator claims (ARNs and SigV4 scope).</summary>
+    /// <value>The default value is <see cref="DefaultRegion"/>.</value>
+    public string Region { get; set; } = DefaultRegion;
+
+    /// <summary>
+    /// Gets or sets the clock every state transition is computed from (operations, propagation, health changes,
+    /// throttling, injected latency). Pass a <see cref="FakeTimeProvider"/> to drive the emulator from a test.
+    /// </summary>
+    /// <value>The default value is <see cref="TimeProvider.System"/>.</value>
+    public TimeProvider TimeProvider { get; set; } = TimeProvider.System;
+
+    /// <summary>Gets or sets how long a new operation stays <c>SUBMITTED</c>.</summary>
+    /// <value>The default value is <see cref="DefaultOperationSubmittedDuration"/>.</value>
+    public TimeSpan OperationSubmittedDuration { get; set; } = DefaultOperationSubmittedDuration;
+
+    /// <summary>Gets or sets how long an operation then stays <c>PENDING</c> before it ends in <c>SUCCESS</c> or <c>FAIL</c>.</summary>
+    /// <value>The default value is <see cref="DefaultOperationPendingDuration"/>.</value>
+    public TimeSpan OperationPendingDuration { get; set; } = DefaultOperationPendingDuration;
+
+    /// <summary>
+    /// Gets or sets how long after its registration operation completes a new instance still answers
+    /// <c>InstanceNotFound</c> and stays out of discovery (eventual consistency).
+    /// </summary>
+    /// <value>The default value is <see cref="TimeSpan.Zero"/>.</value>
+    public TimeSpan PropagationDelay { get; set; } = TimeSpan.Zero;
+
+    /// <summary>Gets or sets how long a changed custom health status takes to become effective.</summary>
+    /// <value>The default value is <see cref="DefaultHealthChangeDelay"/>.</value>
+    public TimeSpan HealthChangeDelay { get; set; } = DefaultHealthChangeDelay;
+
+    /// <summary>
+    /// Gets the SigV4 credentials the emulator accepts (access key id → secret access key). When empty, signatures are
+    /// not checked at all; when set, unsigned, badly signed, unknown-key and clock-skewed requests are rejected.
+    /// </summary>
+    public IDictionary<string, string> SigV4Credentials { get; } = new Dictionary<string, string>(StringComparer.Ordinal);
+
+    /// <summary>Gets or sets the seed of the random source (ids, discovery order, fault rates), for reproducible runs.</summary>
+    /// <value>The default value is <see langword="null"/>: a random seed.</value>
+    public int? RandomSeed { get; set; }
+
+    /// <summary>Gets or sets the path of a JSON seed file with namespaces, services and instances to create at start.</summary>
+    /// <value>The default value is <see langword="null"/>.</value>
+    public string? SeedFile { get; set; }
+
+    /// <summary>Gets or sets seed JSON content (same format as <see cref="SeedFile"/>), applied after the file.</summary>
+    /// <value>The default value is <see langword="null"/>.</value>
+    public string? SeedJson { get; set; }
+
+    /// <summary>Gets or sets how many requests the request log keeps (oldest dropped first).</summary>
+    /// <value>The default value is 10,000.</value>
+    public int RequestLogCapacity { get; set; } = 10_000;
+}

@@ -1,0 +1,43 @@
+// Copyright (c) CloudMap.Lifecycle contributors. Licensed under the MIT License.
+
+namespace CloudMap.Lifecycle.Testing.Internal;
+
+/// <summary>An error answered on the wire as <c>{"__type": Code, "Message": ...}</c>.</summary>
+internal sealed class AwsErrorException : Exception
+{
+    public AwsErrorException(string code, string message, int statusCode = 400, IReadOnlyDictionary<string, string>? extra = null)
+        : base(message)
+    {
+        Code = code;
+        StatusCode = statusCode;
+        Extra = extra;
+    }
+
+    public AwsErrorException()
+        : this("InternalFailure", "Internal failure.", 500)
+    {
+    }
+
+    public AwsErrorException(string message)
+        : this("InternalFailure", message, 500)
+    {
+    }
+
+    public AwsErrorException(string message, Exception innerException)
+        : base(message, innerException)
+    {
+        Code = "InternalFailure";
+        StatusCode = 500;
+    }
+
+    public string Code { get; }
+
+    public int StatusCode { get; }
+
+    public IReadOnlyDictionary<string, string>? Extra { get; }
+
+    public static AwsErrorException InvalidInput(string message) => new("InvalidInput", message);
+
+    public static AwsErrorException Validation(string member, string? value, string constraint) =>
+        new("InvalidInput", $"1 validation error detected: Value {(value is null ? "null" : "'" + value + "'")} at '{char.ToLowerInvariant(member[0])}{member[1..]}' failed to satisfy constraint: {constraint}");
+}

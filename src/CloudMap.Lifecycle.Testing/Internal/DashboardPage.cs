@@ -1,0 +1,95 @@
+// Copyright (c) CloudMap.Lifecycle contributors. Licensed under the MIT License.
+
+namespace CloudMap.Lifecycle.Testing.Internal;
+
+/// <summary>The self-contained live dashboard (no CDN): polls <c>/_emulator/state</c> every second.</summary>
+internal static class DashboardPage
+{
+    public const string Html = """
+<!DOCTYPE html>
+<html lang="en">
+<head>
+<meta charset="utf-8">
+<title>Cloud Map emulator</title>
+<style>
+body { font-family: system-ui, sans-serif; margin: 1.5rem; color: #1d2733; background: #f7f8fa; }
+h1 { font-size: 1.3rem; margin: 0 0 .25rem; }
+h2 { font-size: 1.1rem; margin: 1.5rem 0 .5rem; }
+h3 { font-size: 1rem; margin: 1rem 0 .4rem; }
+.meta { color: #5b6673; font-size: .85rem; }
+table { border-collapse: collapse; width: 100%; background: #fff; margin-bottom: .75rem; font-size: .85rem; }
+th, td { border: 1px solid #dde2e8; padding: .3rem .5rem; text-align: left; vertical-align: top; }
+th { background: #eef1f5; }
+code { font-size: .8rem; }
+.HEALTHY { color: #137333; font-weight: 600; }
+.UNHEALTHY { color: #b3261e; font-weight: 600; }
+.UNKNOWN { color: #5b6673; font-weight: 600; }
+.SUCCESS { color: #137333; } .FAIL { color: #b3261e; } .PENDING, .SUBMITTED { color: #a56300; }
+.empty { color: #5b6673; font-style: italic; }
+#error { color: #b3261e; }
+</style>
+</head>
+<body>
+<h1>Cloud Map emulator</h1>
+<div class="meta">Region <span id="region">…</span> · emulator time <span id="now">…</span> · health change delay <span id="delay">…</span> s · <span id="error"></span></div>
+<h2>Namespaces</h2>
+<div id="namespaces"><p class="empty">Loading…</p></div>
+<h2>Recent operations</h2>
+<div id="operations"></div>
+<script>
+"use strict";
+function esc(v) {
+  return String(v === null || v === undefined ? "" : v).replace(/[&<>"']/g, function (c) {
+    return { "&": "&amp;", "<": "&lt;", ">": "&gt;", "\"": "&quot;", "'": "&#39;" }[c];
+  });
+}
+function attrs(a) {
+  var keys = Object.keys(a || {}).sort();
+  if (!keys.length) { return "<span class=\"empty\">none</span>"; }
+  return keys.map(function (k) { return "<code>" + esc(k) + "=" + esc(a[k]) + "</code>"; }).join("<br>");
+}
+function render(s) {
+  document.getElementById("region").textContent = s.region;
+  document.getElementById("now").textContent = s.now;
+  document.getElementById("delay").textContent = s.settings.healthChangeDelaySeconds;
+  var html = "";
+  if (!s.namespaces.length) { html = "<p class=\"empty\">No namespaces.</p>"; }
+  s.namespaces.forEach(function (ns) {
+    html += "<h3>" + esc(ns.name) + " <span class=\"meta\">" + esc(ns.type) + " · <code>" + esc(ns.id) + "</code></span></h3>";
+    if (!ns.services.length) { html += "<p class=\"empty\">No services.</p>"; }
+    ns.services.forEach(function (svc) {
+      html += "<table class=\"service\" data-service-id=\"" + esc(svc.id) + "\"><caption style=\"text-align:left\"><b>" + esc(svc.name) + "</b> <code>" + esc(svc.id) +
+        "</code> · health check: " + esc(svc.healthCheck) + " · revision " + esc(svc.revision) + "</caption>" +
+        "<tr><th>Instance</th><th>Address</th><th>Attributes</th><th>Health</th><th>Pending</th></tr>";
+      if (!svc.instances.length) { html += "<tr><td colspan=\"5\" class=\"empty\">No instances.</td></tr>"; }
+      svc.instances.forEach(function (i) {
+        html += "<tr class=\"instance\" data-instance-id=\"" + esc(i.id) + "\"><td><code>" + esc(i.id) + "</code>" + (i.visible ? "" : " <span class=\"empty\">(propagating)</span>") +
+          "</td><td>" + esc(i.address || "") + (i.port ? ":" + esc(i.port) : "") + "</td><td>" + attrs(i.attributes) +
+          "</td><td class=\"" + esc(i.health) + "\">" + esc(i.health) + "</td><td>" +
+          (i.pendingHealth ? "<span class=\"" + esc(i.pendingHealth) + "\">" + esc(i.pendingHealth) + "</span> at " + esc(i.pendingHealthAt) : "") + "</td></tr>";
+      });
+      html += "</table>";
+    });
+  });
+  document.getElementById("namespaces").innerHTML = html;
+  var ops = "<table><tr><th>Operation</th><th>Type</th><th>Status</th><th>Targets</th><th>Updated</th></tr>";
+  if (!s.operations.length) { ops += "<tr><td colspan=\"5\" class=\"empty\">No operations yet.</td></tr>"; }
+  s.operations.forEach(function (o) {
+    ops += "<tr><td><code>" + esc(o.id) + "</code></td><td>" + esc(o.type) + "</td><td class=\"" + esc(o.status) + "\">" + esc(o.status) +
+      (o.errorCode ? " (" + esc(o.errorCode) + ")" : "") + "</td><td>" + attrs(o.targets) + "</td><td>" + esc(o.updateDate) + "</td></tr>";
+  });
+  document.getElementById("operations").innerHTML = ops + "</table>";
+}
+function poll() {
+  fetch("/_emulator/state", { cache: "no-store" })
+    .then(function (r) { if (!r.ok) { throw new Error("HTTP " + r.status); } return r.json(); })
+    .then(function (s) { document.getElementById("error").textContent = ""; render(s); })
+    .catch(function (e) { document.getElementById("error").textContent = "cannot reach the emulator: " + e.message; })
+    .finally(function () { setTimeout(poll, 1000); });
+}
+poll();
+</script>
+</body>
+</html>
+""";
+}
