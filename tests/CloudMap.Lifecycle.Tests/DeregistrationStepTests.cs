@@ -1,0 +1,268 @@
+// Copyright (c) CloudMap.Lifecycle contributors. Licensed under the MIT License.
+
+using CloudMap.Lifecycle.Client;
+using CloudMap.Lifecycle.Internal;
+using CloudMap.Lifecycle.Tests.Fakes;
+using Microsoft.Extensions.Logging;
+
+namespace CloudMap.Lifecycle.Tests;
+
+/// <summary>Deregistration (G3, G4) and the stop sequence (G2) of <see cref="CloudMapRegistrationService"/>.</summary>
+public sealed class DeregistrationStepTests
+{
+    private const string Svc = FakeCloudMapClient.CustomServiceId;
+
+    private static CancellationToken Ct => TestContext.Current.CancellationToken;
+
+    [Fact]
+    public async Task DeregisterAsync_OwnRegistration_ChecksOwnershipThenDeregisters()
+    {
+        using var h = new ServiceHarness();
+        var service = await h.RegisteredAsync();
+        var before = h.Client.Calls.Count;
+
+        var removed = await service.DeregisterAsync(TimeSpan.FromSeconds(10), Ct);
+
+        Assert.True(removed);
+        Assert.Equal(["GetInstance", "DeregisterInstance", "GetOperation"], h.Client.Calls.Skip(before));
+        Assert.Null(h.Client.GetStoredInstance(Svc, "i-test"));
+        Assert.False(service.RegistrationSent);
+    }
+
+    [Fact]
+    public async Task DeregisterAsync_RegistrationTakenOverByAnotherOwner_LeavesItAlone()
+    {
+        using var h = new ServiceHarness();
+        var service = await h.RegisteredAsync();
+        h.Client.PutInstance(Svc, "i-test", new Dictionary<string, string> { [RegistrationAttributes.OwnerKey] = "the-replacement" });
+
+        var removed = await service.DeregisterAsync(TimeSpan.FromSeconds(10), Ct);
+
+        Assert.False(removed);
+        Assert.Equal(0, h.Client.CallCount("DeregisterInstance"));
+        Assert.NotNull(h.Client.GetStoredInstance(Svc, "i-test"));
+        Assert.True(h.Logs.Has("NotOwned"));
+    }
+
+    [Fact]
+    public async Task DeregisterAsync_AlreadyGone_DoesNothingMore()
+    {
+        using var h = new ServiceHarness();
+        var service = await h.RegisteredAsync();
+        h.Client.RemoveInstance(Svc, "i-test");
+
+        Assert.False(await service.DeregisterAsync(TimeSpan.FromSeconds(10), Ct));
+
+        Assert.Equal(0, h.Client.CallCount("DeregisterInstance"));
+        Assert.True(h.Logs.Has("AlreadyGone"));
+    }
+
+    [Fact]
+    public async Task DeregisterAsync_TransientFailures_RetriedWithinTimeout()
+    {
+        using var h = new ServiceHarness();
+        var service = await h.RegisteredAsync();
+        h.Client.FailNext("DeregisterInstance", FakeCloudMapClient.Error(CloudMapErrorCodes.ThrottlingException), times: 2);
+
+        var deregistering = service.DeregisterAsync(TimeSpan.FromSeconds(10), Ct);
+        await h.DriveUntilAsync(deregistering, TimeSpan.FromSeconds(1));
+
+        Assert.True(await deregistering);
+        Assert.Equal(3, h.Client.CallCount("DeregisterInstance"));
+    }
+
+    [Fact]
+    public async Task DeregisterAsync_DuplicateRequest_WaitsForTheOtherOperationAndRechecks()
+    {
+        using var h = new ServiceHarness();
+        var service = await h.RegisteredAsync();
+        h.Client.AddOperation("op-dup", OperationStatus.Success);
+        h.Client.FailNext("DeregisterInstance", FakeCloudMapClient.Error(CloudMapErrorCodes.DuplicateRequest, "op-dup"));
+
+        Assert.True(await service.DeregisterAsync(TimeSpan.FromSeconds(10), Ct));
+
+        Assert.Equal(2, h.Client.CallCount("GetInstance"));
+        Assert.Equal(2, h.Client.CallCount("DeregisterInstance"));
+    }
+
+    [Fact]
+    public async Task DeregisterAsync_PersistentFailure_LogsWarningNeverThrowsAndIsBoundedByTimeout()
+    {
+        using var h = new ServiceHarness();
+        var service = await h.RegisteredAsync();
+        h.Client.FailNext("DeregisterInstance", FakeCloudMapClient.Error(CloudMapErrorCodes.ServiceUnavailable), times: 1000);
+        var started = h.Time.GetUtcNow();
+
+        var deregistering = service.DeregisterAsync(TimeSpan.FromSeconds(10), Ct);
+        await h.DriveUntilAsync(deregistering, TimeSpan.FromSeconds(1));
+
+        Assert.False(await deregistering);
+        Assert.InRange(h.Time.GetUtcNow() - started, TimeSpan.FromSeconds(10), TimeSpan.FromSeconds(11));
+        var warning = Assert.Single(h.Logs.Entries, e => e.EventName == "DeregistrationFailed");
+        Assert.Equal(LogLevel.Warning, warning.Level);
+    }
+
+    [Fact]
+    public async Task DeregisterAsync_CloudMapHangs_ReturnsAtTimeout()
+    {
+        using var h = new ServiceHarness();
+        var service = await h.RegisteredAsync();
+        h.Client.Hang = true;
+
+        var deregistering = service.DeregisterAsync(TimeSpan.FromSeconds(10), Ct);
+        await h.Time.WaitForTimersAsync(1, Ct);
+        h.Time.Advance(TimeSpan.FromSeconds(10));
+
+        Assert.False(await deregistering.WaitAsync(TimeSpan.FromSeconds(30), Ct));
+    }
+
+    [Fact]
+    public async Task StoppingAsync_DuringReadinessWait_SendsNothing()
+    {
+        using var h = new ServiceHarness();
+        h.Health.Healthy = false;
+        await StartAsync(h);
+        await h.Logs.WaitForAsync("WaitingForReadiness");
+        await h.Time.WaitForTimersAsync(1, Ct);
+        var calls = h.Client.Calls.Count;
+
+        await h.Service.StoppingAsync(Ct).WaitAsync(TimeSpan.FromSeconds(30), Ct);
+
+        Assert.Equal(calls, h.Client.Calls.Count);
+        Assert.Equal(0, h.Client.CallCount("RegisterInstance"));
+        Assert.Equal(CloudMapRegistrationPhase.Stopped, h.State.Phase);
+        Assert.True(h.Service.Execution.IsCompleted);
+        Assert.True(h.Logs.Has("StoppedBeforeRegistration"));
+        Assert.False(h.Logs.Has("Draining"));
+    }
+
+    [Fact]
+    public async Task StoppingAsync_RegistrationInFlight_WaitsForItThenDeregisters()
+    {
+        using var h = new ServiceHarness();
+        h.Client.RegisterGate = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
+        h.Options.Readiness.ConsecutiveSuccesses = 1;
+        await StartAsync(h);
+        await h.Client.WaitForCallAsync("RegisterInstance").WaitAsync(TimeSpan.FromSeconds(30), Ct);
+
+        var stopping = h.Service.StoppingAsync(Ct);
+        await h.Logs.WaitForAsync("WaitingForRegistrationInFlight");
+        Assert.False(stopping.IsCompleted);
+        Assert.Equal(0, h.Client.CallCount("DeregisterInstance"));
+        h.Client.RegisterGate.SetResult();
+        await h.Logs.WaitForAsync("Draining");
+        h.Time.Advance(CloudMapShutdownOptions.DefaultDrainDelay);
+        await stopping.WaitAsync(TimeSpan.FromSeconds(30), Ct);
+
+        Assert.Null(h.Client.GetStoredInstance(Svc, "i-test"));
+        var order = h.Client.Calls.ToList();
+        Assert.True(order.IndexOf("RegisterInstance") < order.IndexOf("DeregisterInstance"));
+        Assert.Equal(CloudMapRegistrationPhase.Stopped, h.State.Phase);
+    }
+
+    [Fact]
+    public async Task StoppingAsync_Registered_DeregistersThenDrainsWhileStillServing()
+    {
+        using var h = new ServiceHarness();
+        h.Options.Readiness.ConsecutiveSuccesses = 1;
+        await StartAsync(h);
+        await h.Logs.WaitForAsync("Registered");
+
+        var stopping = h.Service.StoppingAsync(Ct);
+        await h.Logs.WaitForAsync("Draining");
+        Assert.Null(h.Client.GetStoredInstance(Svc, "i-test"));
+        h.Time.Advance(TimeSpan.FromSeconds(4.9));
+        Assert.False(stopping.IsCompleted);
+        h.Time.Advance(TimeSpan.FromSeconds(0.1));
+        await stopping.WaitAsync(TimeSpan.FromSeconds(30), Ct);
+
+        Assert.Equal(h.Logs.Single("Deregistered").At, h.Logs.Single("Draining").At);
+        Assert.Equal(TimeSpan.FromSeconds(5), h.Logs.Single("DrainCompleted").At - h.Logs.Single("Draining").At);
+        Assert.Equal(CloudMapRegistrationPhase.Stopped, h.State.Phase);
+    }
+
+    [Fact]
+    public async Task StoppingAsync_CloudMapHangs_FinishesWithinDeregistrationTimeoutPlusDrain()
+    {
+        using var h = new ServiceHarness();
+        h.Options.Readiness.ConsecutiveSuccesses = 1;
+        await StartAsync(h);
+        await h.Logs.WaitForAsync("Registered");
+        h.Client.Hang = true;
+        var started = h.Time.GetUtcNow();
+
+        var stopping = h.Service.StoppingAsync(Ct);
+        await h.Client.WaitForCallAsync("GetInstance").WaitAsync(TimeSpan.FromSeconds(30), Ct);
+        h.Time.Advance(CloudMapShutdownOptions.DefaultDeregistrationTimeout);
+        await h.Logs.WaitForAsync("Draining");
+        h.Time.Advance(CloudMapShutdownOptions.DefaultDrainDelay);
+        await stopping.WaitAsync(TimeSpan.FromSeconds(30), Ct);
+
+        Assert.Equal(started + TimeSpan.FromSeconds(10), h.Logs.Single("DeregistrationFailed").At);
+        Assert.Equal(started + TimeSpan.FromSeconds(15), h.Logs.Single("DrainCompleted").At);
+        Assert.Equal(0, h.Time.ArmedTimerCount);
+    }
+
+    [Fact]
+    public async Task StoppingAsync_HostTokenCancelled_ReturnsWithoutThrowing()
+    {
+        using var h = new ServiceHarness();
+        h.Options.Readiness.ConsecutiveSuccesses = 1;
+        await StartAsync(h);
+        await h.Logs.WaitForAsync("Registered");
+        h.Client.Hang = true;
+        using var hostToken = new CancellationTokenSource();
+
+        var stopping = h.Service.StoppingAsync(hostToken.Token);
+        await h.Client.WaitForCallAsync("GetInstance").WaitAsync(TimeSpan.FromSeconds(30), Ct);
+        await hostToken.CancelAsync();
+
+        await stopping.WaitAsync(TimeSpan.FromSeconds(30), Ct);
+        Assert.Equal(CloudMapRegistrationPhase.Stopped, h.State.Phase);
+    }
+
+    [Fact]
+    public async Task StartingAsync_BudgetExceedsShutdownTimeout_LogsWarning()
+    {
+        using var h = new ServiceHarness(o => o.Shutdown.DrainDelay = TimeSpan.FromSeconds(25));
+
+        await h.Service.StartingAsync(Ct);
+
+        var warning = Assert.Single(h.Logs.Entries, e => e.EventName == "ShutdownBudgetExceeded");
+        Assert.Equal(LogLevel.Warning, warning.Level);
+        Assert.Contains("CloudMap:Shutdown:DrainDelay (00:00:25)", warning.Message, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public async Task StartAsync_BeforeApplicationStarted_SendsNothing()
+    {
+        using var h = new ServiceHarness();
+
+        await h.Service.StartingAsync(Ct);
+        await h.Service.StartAsync(Ct);
+        await h.Service.StartedAsync(Ct);
+
+        Assert.Empty(h.Client.Calls);
+        Assert.Equal(CloudMapRegistrationPhase.NotStarted, h.State.Phase);
+        Assert.Equal(0, h.Health.Runs);
+    }
+
+    [Fact]
+    public async Task StartingAsync_GenericHostWithoutServerAndPort_Throws()
+    {
+        using var h = new ServiceHarness(o => o.Port = null);
+        h.Server.HasServer = false;
+
+        var error = await Assert.ThrowsAsync<InvalidOperationException>(() => h.Service.StartingAsync(Ct));
+
+        Assert.Contains("CloudMap:Port is not set", error.Message, StringComparison.Ordinal);
+    }
+
+    private static async Task StartAsync(ServiceHarness h)
+    {
+        await h.Service.StartingAsync(Ct);
+        await h.Service.StartAsync(Ct);
+        await h.Service.StartedAsync(Ct);
+        h.Lifetime.FireStarted();
+    }
+}
