@@ -1,0 +1,139 @@
+// Copyright (c) CloudMap.Lifecycle contributors. Licensed under the MIT License.
+
+using System.Collections.Concurrent;
+using System.Diagnostics.Metrics;
+using System.Net;
+using System.Net.Sockets;
+using Amazon.Runtime;
+using CloudMap.Lifecycle.Client;
+using CloudMap.Lifecycle.Testing;
+using Microsoft.Extensions.Configuration;
+using Microsoft.Extensions.DependencyInjection;
+using Microsoft.Extensions.Logging;
+
+namespace CloudMap.Lifecycle.Tests.Client;
+
+/// <summary>One recorded measurement.</summary>
+internal sealed record Measurement(string Instrument, double Value, IReadOnlyDictionary<string, object?> Tags);
+
+/// <summary>
+/// A real <see cref="HttpCloudMapClient"/> from DI, pointed at a <see cref="ScriptedCloudMapServer"/>, with a fake
+/// clock, fixed credentials, a fixed jitter source and a capture of its own metrics.
+/// </summary>
+internal sealed class ClientHarness : IAsyncDisposable
+{
+    public static readonly BasicAWSCredentials Credentials = new("AKIDEXAMPLE", "wJalrXUtnFEMI/K7MDENG+bPxRfiCYEXAMPLEKEY");
+
+    private readonly MeterListener _listener = new();
+    private readonly ConcurrentQueue<Measurement> _measurements = new();
+
+    private ClientHarness(ScriptedCloudMapServer server, ServiceProvider provider, FakeTimeProvider clock)
+    {
+        Server = server;
+        Provider = provider;
+        Clock = clock;
+        var factory = provider.GetRequiredService<IMeterFactory>();
+        _listener.InstrumentPublished = (instrument, listener) =>
+        {
+            if (instrument.Meter.Scope == factory && instrument.Meter.Name == CloudMapTelemetry.Name)
+            {
+                listener.EnableMeasurementEvents(instrument);
+            }
+        };
+        _listener.SetMeasurementEventCallback<long>((i, v, tags, _) => Record(i, v, tags));
+        _listener.SetMeasurementEventCallback<double>((i, v, tags, _) => Record(i, v, tags));
+        _listener.Start();
+        Client = (HttpCloudMapClient)provider.GetRequiredService<ICloudMapClient>();
+    }
+
+    public ScriptedCloudMapServer Server { get; }
+
+    public ServiceProvider Provider { get; }
+
+    public FakeTimeProvider Clock { get; }
+
+    public HttpCloudMapClient Client { get; }
+
+    public IReadOnlyList<Measurement> Measurements => [.. _measurements];
+
+    /// <summary>Starts a server and a client. By default: region us-east-1, no host prefix, no attempt timeout, zero jitter.</summary>
+    public static async Task<ClientHarness> StartAsync(
+        Action<CloudMapClientOptions>? configure = null,
+        Func<double>? random = null,
+        bool routeEveryHostToServer = false,
+        AWSCredentials? credentials = null,
+        Action<IServiceCollection>? configureServices = null)
+    {
+        var server = await ScriptedCloudMapServer.StartAsync();
+        var clock = new FakeTimeProvider();
+        var services = new ServiceCollection();
+        services.AddLogging(b => b.SetMinimumLevel(LogLevel.Trace));
+        services.AddSingleton<IConfiguration>(new ConfigurationBuilder().Build());
+        services.AddSingleton<TimeProvider>(clock);
+        services.AddSingleton(credentials ?? Credentials);
+        services.AddSingleton(new CloudMapClientEnvironment(credentials ?? Credentials)
+        {
+            GetEnvironmentVariable = _ => null,
+            GetProfileRegion = _ => null,
+            NextRandom = random ?? (() => 0d),
+        });
+        services.TryAddCloudMapClient();
+        services.Configure<CloudMapClientOptions>(o =>
+        {
+            o.Region = "us-east-1";
+            o.ServiceUrl = server.Url;
+            o.DisableHostPrefixInjection = true;
+            o.AttemptTimeout = Timeout.InfiniteTimeSpan;
+            configure?.Invoke(o);
+        });
+        services.AddHttpClient(HttpCloudMapClient.HttpClientName).ConfigurePrimaryHttpMessageHandler(() => CreateHandler(routeEveryHostToServer ? server.Port : null));
+        configureServices?.Invoke(services);
+        return new ClientHarness(server, services.BuildServiceProvider(), clock);
+    }
+
+    /// <summary>A loopback handler without proxy; optionally connects every host name (data-localhost) to the server.</summary>
+    public static SocketsHttpHandler CreateHandler(int? routeToPort)
+    {
+        var handler = new SocketsHttpHandler { UseProxy = false, AllowAutoRedirect = false };
+        if (routeToPort is { } port)
+        {
+            handler.ConnectCallback = async (_, cancellationToken) =>
+            {
+                var socket = new Socket(SocketType.Stream, ProtocolType.Tcp) { NoDelay = true };
+                try
+                {
+                    await socket.ConnectAsync(new IPEndPoint(IPAddress.Loopback, port), cancellationToken);
+                    return new NetworkStream(socket, ownsSocket: true);
+                }
+                catch
+                {
+                    socket.Dispose();
+                    throw;
+                }
+            };
+        }
+
+        return handler;
+    }
+
+    public IEnumerable<Measurement> Calls(string operation)
+        => Measurements.Where(m => m.Instrument == CloudMapTelemetry.ClientRequestsInstrument && Equals(m.Tags[CloudMapTelemetry.OperationTag], operation));
+
+    public async ValueTask DisposeAsync()
+    {
+        _listener.Dispose();
+        await Provider.DisposeAsync();
+        await Server.DisposeAsync();
+    }
+
+    private void Record(Instrument instrument, double value, ReadOnlySpan<KeyValuePair<string, object?>> tags)
+    {
+        var map = new Dictionary<string, object?>(StringComparer.Ordinal);
+        foreach (var tag in tags)
+        {
+            map[tag.Key] = tag.Value;
+        }
+
+        _measurements.Enqueue(new Measurement(instrument.Name, value, map));
+    }
+}
