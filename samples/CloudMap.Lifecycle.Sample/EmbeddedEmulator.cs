@@ -52,6 +52,9 @@ internal sealed class EmbeddedEmulator : IAsyncDisposable
                 ["CloudMap:ServiceName"] = serviceName,
             });
 
+            // The emulator serves both planes on one host: no "data-" prefix in front of 127.0.0.1.
+            builder.Services.Configure<CloudMapClientOptions>(o => o.DisableHostPrefixInjection = true);
+
             // Dummy credentials for the emulator only: against real Cloud Map the default AWS chain applies.
             builder.Services.AddSingleton<AWSCredentials>(new BasicAWSCredentials("embedded-emulator", "embedded-emulator"));
 

@@ -25,7 +25,8 @@ public static partial class SampleApp
         Action<WebApplicationBuilder>? configure = null,
         CancellationToken cancellationToken = default)
     {
-        var builder = WebApplication.CreateBuilder(args);
+        // appsettings.json is read from next to the binary, so the app behaves the same from any working directory.
+        var builder = WebApplication.CreateBuilder(new WebApplicationOptions { Args = args, ContentRootPath = AppContext.BaseDirectory });
         configure?.Invoke(builder);
 
         var sample = builder.Configuration.GetSection(SampleOptions.SectionName).Get<SampleOptions>() ?? new SampleOptions();

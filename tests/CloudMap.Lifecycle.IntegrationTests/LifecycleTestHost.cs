@@ -4,6 +4,7 @@ using Amazon.Runtime;
 using CloudMap.Lifecycle.Testing;
 using Microsoft.AspNetCore.Hosting.Server;
 using Microsoft.AspNetCore.Hosting.Server.Features;
+using Microsoft.AspNetCore.Http.Features;
 
 namespace CloudMap.Lifecycle.IntegrationTests;
 
@@ -26,6 +27,7 @@ internal sealed class LifecycleTestHost : IAsyncDisposable
     public static readonly TimeSpan DrainDelay = TimeSpan.FromSeconds(3);
 
     private Task? _stop;
+    private bool _started;
 
     private LifecycleTestHost(CloudMapEmulator emulator, string serviceId, FakeTimeProvider emulatorTime)
     {
@@ -84,6 +86,7 @@ internal sealed class LifecycleTestHost : IAsyncDisposable
     public async Task StartAsync()
     {
         await App.StartAsync(Token).WaitAsync(Guard, Token);
+        _started = true;
         Http = new HttpClient { BaseAddress = new Uri($"http://127.0.0.1:{ListeningPort}") };
     }
 
@@ -145,10 +148,15 @@ internal sealed class LifecycleTestHost : IAsyncDisposable
     {
         try
         {
+            // Let a stop that still waits on the fake clock (drain delay) finish instead of hanging disposal. A host
+            // whose start failed is not stopped, as the generic host's own Run does not stop it either.
+            if (_started)
+            {
+                await StopAndDrainAsync();
+            }
+
             if (App is not null)
             {
-                // Let a stop that still waits on the fake clock (drain delay) finish instead of hanging disposal.
-                await StopAndDrainAsync();
                 await App.DisposeAsync();
             }
         }
