@@ -85,6 +85,7 @@ public static class ScenarioRunner
         1 => new ColdStartScenario(),
         2 => new RollingRestartScenario(),
         3 => new HealthFlipScenario(),
+        4 => new SteadyStateCostScenario(),
         6 => new FaultsScenario(),
         _ => new NotYetAvailableScenario(number),
     };
