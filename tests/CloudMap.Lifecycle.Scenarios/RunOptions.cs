@@ -13,7 +13,7 @@ public sealed class RunOptions
           --full         every scenario at full size (default); writes results/report.md and results/*.svg
           --smoke        seconds: scenarios 2 and 6 reduced, both modes; exit code 1 if the library mode dropped a request or left a zombie
           --scenario N   run only scenario N (1-7); may be repeated
-          --repeat N     repetitions of each repeated scenario (default: 3 full, 1 smoke)
+          --repeat N     repetitions of each repeated scenario (default: 2 full, 1 smoke); scenarios 4-7 have their own sample counts
           --out DIR      where to write report.md and the charts (default: results/ for --full, a temp folder otherwise)
         """;
 
@@ -30,7 +30,7 @@ public sealed class RunOptions
     /// <summary>Gets or sets where progress is written.</summary>
     public TextWriter Log { get; set; } = Console.Out;
 
-    public int EffectiveRepeat => Repeat ?? (Smoke ? 1 : 3);
+    public int EffectiveRepeat => Repeat ?? (Smoke ? 1 : 2);
 
     public static string RepoRoot =>
         typeof(RunOptions).Assembly.GetCustomAttributes<AssemblyMetadataAttribute>().First(a => a.Key == "RepoRoot").Value!;

@@ -58,18 +58,18 @@ internal static class SvgChart
         var max = new[] { library?.Max ?? 0, baseline?.Max ?? 0 }.Max();
         var scale = max <= 0 ? 1 : max * 1.1;
         svg.Append(Format.Invariant($"<line x1=\"{x + 30}\" y1=\"{plotBottom}\" x2=\"{x + PanelWidth - 20}\" y2=\"{plotBottom}\" stroke=\"#333\"/>\n"));
-        Bar(svg, scenario, RegistrationMode.Library, library, metric.Unit, x + 55, plotBottom, plotHeight, scale, LibraryColor);
-        Bar(svg, scenario, RegistrationMode.Baseline, baseline, metric.Unit, x + 145, plotBottom, plotHeight, scale, BaselineColor);
+        Bar(svg, scenario, RegistrationMode.Library, library, metric.Notes(RegistrationMode.Library), x + 55, plotBottom, plotHeight, scale, LibraryColor);
+        Bar(svg, scenario, RegistrationMode.Baseline, baseline, metric.Notes(RegistrationMode.Baseline), x + 145, plotBottom, plotHeight, scale, BaselineColor);
     }
 
-    private static void Bar(StringBuilder svg, ScenarioResult scenario, RegistrationMode mode, Summary? summary, string unit, int x, int bottom, int height, double scale, string color)
+    private static void Bar(StringBuilder svg, ScenarioResult scenario, RegistrationMode mode, Summary? summary, IReadOnlyList<string> notes, int x, int bottom, int height, double scale, string color)
     {
         const int barWidth = 60;
         var label = mode == RegistrationMode.Library ? "library" : "baseline";
         svg.Append(Format.Invariant($"<text x=\"{x + (barWidth / 2)}\" y=\"{bottom + 14}\" text-anchor=\"middle\">{label}</text>\n"));
         if (summary is null)
         {
-            var text = scenario.Failures.ContainsKey(mode) ? "failed" : "not measured";
+            var text = scenario.Failures.ContainsKey(mode) ? "failed" : notes.Count > 0 ? Truncate(notes[0], 22) : "not measured";
             svg.Append(Format.Invariant($"<text x=\"{x + (barWidth / 2)}\" y=\"{bottom - 10}\" text-anchor=\"middle\" fill=\"#c92a2a\" font-weight=\"bold\">{text}</text>\n"));
             return;
         }
@@ -88,7 +88,6 @@ internal static class SvgChart
 
         var value = Format.Number(summary.Median);
         svg.Append(Format.Invariant($"<text x=\"{x + (barWidth / 2)}\" y=\"{Math.Min(top, bottom) - 4:F1}\" text-anchor=\"middle\" font-weight=\"bold\">{Escape(value)}</text>\n"));
-        _ = unit;
     }
 
     private static string Truncate(string text, int max) => text.Length <= max ? text : string.Concat(text.AsSpan(0, max - 1), "…");

@@ -21,7 +21,7 @@ internal sealed class RollingRestartScenario : IScenario
 
     public async Task RunAsync(ScenarioContext context, ScenarioResult result, CancellationToken cancellationToken)
     {
-        var size = context.Smoke ? new Size(2, 1, 1, TimeSpan.FromSeconds(1.5)) : new Size(3, 3, 3, TimeSpan.FromSeconds(2.5));
+        var size = context.Smoke ? new Size(2, 1, 2, TimeSpan.FromSeconds(1.5)) : new Size(3, 3, 5, TimeSpan.FromSeconds(2.5));
         result.Method = Format.Invariant($"""
             {size.Instances} sample processes (warm-up {size.WarmupSeconds} s) serve a load generator that discovers them as a client would: DiscoverInstances (HEALTHY) through the library's HTTP client, refreshed whenever DiscoverInstancesRevision (checked every {RefreshInterval.TotalSeconds} s) changes, and sends {RequestsPerSecond} GET / per second round robin over the discovered instances (3 s timeout, pooled keep-alive connections). Then {size.Replacements} time(s): a replacement process starts; once its `/health/ready` passes and it is discoverable, the oldest instance gets a real SIGTERM. Failed = connection refused, connection reset, HTTP 5xx (including the 503 of a warming instance), timeout, or no instance discovered. *SIGTERM → undiscoverable* is polled every {Poll.TotalMilliseconds} ms. At the end every instance gets SIGTERM and the instances still registered 1.5 s after the last exit are zombies. Library drain delay {size.DrainDelay.TotalSeconds} s (greater than the 1 s refresh plus a margin); baseline has no drain. Emulator in-process on loopback, operations 250 + 750 ms, no faults; both modes at the same time, each with its own emulator and load generator.
             """);
