@@ -122,6 +122,11 @@ internal sealed class LoadGenerator : IAsyncDisposable
             }
 
             var (found, foundRevision) = await discovery.DiscoverAsync(cancellationToken).ConfigureAwait(false);
+            if (Environment.GetEnvironmentVariable("SCENARIOS_DEBUG") == "1")
+            {
+                Console.WriteLine($"  refresh +{Clock.MillisecondsSince(started) / 1000:F1}s revision {foundRevision}: {string.Join(", ", found.Select(e => e.InstanceId))}");
+            }
+
             endpoints = found;
             revision = foundRevision;
         }

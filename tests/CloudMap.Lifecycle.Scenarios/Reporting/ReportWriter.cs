@@ -32,6 +32,8 @@ internal static class ReportWriter
         md.AppendLine();
         md.AppendLine(Format.Invariant($"Machine: {Environment.ProcessorCount} logical cores, {RuntimeInformation.OSDescription.Trim()} {RuntimeInformation.OSArchitecture}, {RuntimeInformation.FrameworkDescription}. Cores are shared with other work: absolute timings are indicative, the comparison between modes is the point."));
         md.AppendLine();
+        md.AppendLine("Emulator: scenarios 1–3 run real sample processes against the standalone emulator process (`src/CloudMap.Lifecycle.Emulator`, one per mode and run, seeded with namespace `demo.local` and service `sample` with custom health; Cloud Map's 30 s health-change delay unless stated; operations 250 ms SUBMITTED + 750 ms PENDING); scenarios 4–7 run real generic hosts in-process against the in-process emulator (`CloudMapEmulator`), which is the same server code. Faults, throttling limits and clocks are stated per scenario. All traffic stays on loopback.");
+        md.AppendLine();
         md.AppendLine("Every figure is a median with its spread over all samples (`median [p5 – p95] (min, max, n)`, percentiles by linear interpolation); `n` counts samples (instances × repetitions, or runs). *library* = the sample app with CloudMap.Lifecycle; *baseline* = the same app with the usual hand-rolled integration (RegisterInstance at startup before ready with the default initial health, a timer pushing HEALTHY every 10 s regardless, DeregisterInstance in ApplicationStopped, no drain). A scenario or mode that could not run says **failed** with the reason; nothing unmeasured is written as a number.");
         md.AppendLine();
         md.AppendLine("## Summary");

@@ -20,7 +20,7 @@ internal sealed class ColdStartScenario : IScenario
     public async Task RunAsync(ScenarioContext context, ScenarioResult result, CancellationToken cancellationToken)
     {
         result.Method = Format.Invariant($"""
-            {Instances} sample processes start together (warm-up {WarmupSeconds} s: `GET /` and `/health/ready` answer 503 until the product cache is filled). The runner polls every {Poll.TotalMilliseconds} ms, for each instance, `GET /health/ready` and DiscoverInstances (HEALTHY, through the library's HTTP client, as a client would). *Ready → discoverable* is the time from the first passing readiness probe to the first DiscoverInstances answer listing the instance (negative: listed before it was ready). *Discoverable while not ready* is how long it was listed before it was ready (goal 0). The library uses the sample's settings (readiness polled every 1 s, 2 passes in a row, then RegisterInstance with AWS_INIT_HEALTH_STATUS=HEALTHY and GetOperation until SUCCESS). Emulator in-process on loopback: operations 250 ms SUBMITTED + 750 ms PENDING, health-change delay 30 s (initial status applies at once), no faults. The modes run one after the other, each against its own emulator. Sampling resolution ≈ {Poll.TotalMilliseconds} ms plus one HTTP round trip.
+            {Instances} sample processes start together (warm-up {WarmupSeconds} s: `GET /` and `/health/ready` answer 503 until the product cache is filled). The runner polls every {Poll.TotalMilliseconds} ms, for each instance, `GET /health/ready` and DiscoverInstances (HEALTHY, through the library's HTTP client, as a client would). *Ready → discoverable* is the time from the first passing readiness probe to the first DiscoverInstances answer listing the instance (negative: listed before it was ready). *Discoverable while not ready* is how long it was listed before it was ready (goal 0). The library uses the sample's settings (readiness polled every 1 s, 2 passes in a row, then RegisterInstance with AWS_INIT_HEALTH_STATUS=HEALTHY and GetOperation until SUCCESS). Standalone emulator process on loopback (`CloudMap.Lifecycle.Emulator --health-delay 30s`): operations 250 ms SUBMITTED + 750 ms PENDING, initial status applies at once, no faults. The modes run one after the other, each against its own emulator. Sampling resolution ≈ {Poll.TotalMilliseconds} ms plus one HTTP round trip.
             """);
         for (var rep = 0; rep < context.Repeat; rep++)
         {
@@ -33,10 +33,10 @@ internal sealed class ColdStartScenario : IScenario
 
     private static async Task RunModeAsync(ScenarioContext context, ScenarioResult result, RegistrationMode mode, int rep, CancellationToken cancellationToken)
     {
-        await using var lane = await EmulatorLane.StartAsync(TimeSpan.FromSeconds(30), seed: 100 + rep, cancellationToken).ConfigureAwait(false);
+        await using var lane = await StandaloneEmulator.StartAsync(TimeSpan.FromSeconds(30), seed: 100 + rep, cancellationToken).ConfigureAwait(false);
         var settings = new SampleSettings(WarmupSeconds, TimeSpan.FromSeconds(1));
         var samples = Enumerable.Range(1, Instances)
-            .Select(i => SampleInstance.Start(mode, $"sample-{i}", lane.Emulator.Endpoint, settings))
+            .Select(i => SampleInstance.Start(mode, $"sample-{i}", lane.Endpoint, settings))
             .ToList();
         try
         {

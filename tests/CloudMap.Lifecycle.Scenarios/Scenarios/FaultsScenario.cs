@@ -42,6 +42,7 @@ internal sealed class FaultsScenario : IScenario
         var unexpected = new ConcurrentQueue<string>();
         var landed = new ConcurrentDictionary<string, int>(StringComparer.Ordinal);
         var instanceIds = new ConcurrentBag<string>();
+        var diagnostics = new ConcurrentDictionary<string, string>(StringComparer.Ordinal);
         var deregisterErrors = new ConcurrentBag<string>();
         var next = -1;
         await Task.WhenAll(Enumerable.Range(0, Lanes).Select(laneIndex => Task.Run(
@@ -52,7 +53,7 @@ internal sealed class FaultsScenario : IScenario
                 while ((trial = Interlocked.Increment(ref next)) < trials)
                 {
                     var trialStarted = Clock.Now;
-                    var phase = await RunTrialAsync(lane, mode, trial, rep, random, logs, unexpected, deregisterErrors, cancellationToken).ConfigureAwait(false);
+                    var phase = await RunTrialAsync(lane, mode, trial, rep, random, logs, unexpected, deregisterErrors, diagnostics, cancellationToken).ConfigureAwait(false);
                     landed.AddOrUpdate(phase, 1, (_, n) => n + 1);
                     result.Metric("trial-duration", "Trial: start → stopped", "ms").Add(mode, Clock.MillisecondsSince(trialStarted));
                     instanceIds.Add(TrialId(rep, trial));
@@ -64,6 +65,14 @@ internal sealed class FaultsScenario : IScenario
         await Task.Delay(TimeSpan.FromSeconds(2), cancellationToken).ConfigureAwait(false);
         var left = lane.Emulator.GetInstances(lane.ServiceId).Select(i => i.InstanceId).ToHashSet(StringComparer.Ordinal);
         var zombies = instanceIds.Count(left.Contains);
+        foreach (var id in instanceIds.Where(left.Contains).Order(StringComparer.Ordinal))
+        {
+            if (mode == RegistrationMode.Library)
+            {
+                result.AddNote(Format.Invariant($"Library zombie {id}: {diagnostics.GetValueOrDefault(id, "no diagnostics")}."));
+            }
+        }
+
         var unexpectedLogs = logs.Count("UnexpectedError");
         result.Metric("zombies", "Zombies", string.Empty, goal: "0").Add(mode, zombies);
         result.Metric("unexpected-exceptions", "Unexpected exceptions", string.Empty, goal: "0").Add(mode, unexpected.Count + unexpectedLogs);
@@ -83,7 +92,7 @@ internal sealed class FaultsScenario : IScenario
 
     private static string TrialId(int rep, int trial) => Format.Invariant($"trial-{rep}-{trial}");
 
-    private static async Task<string> RunTrialAsync(EmulatorLane lane, RegistrationMode mode, int trial, int rep, Random random, LogCounter logs, ConcurrentQueue<string> unexpected, ConcurrentBag<string> deregisterErrors, CancellationToken cancellationToken)
+    private static async Task<string> RunTrialAsync(EmulatorLane lane, RegistrationMode mode, int trial, int rep, Random random, LogCounter logs, ConcurrentQueue<string> unexpected, ConcurrentBag<string> deregisterErrors, ConcurrentDictionary<string, string> diagnostics, CancellationToken cancellationToken)
     {
         var target = trial % Phases.Length;
         var started = Clock.Now;
@@ -132,6 +141,11 @@ internal sealed class FaultsScenario : IScenario
             }
 
             await host.Host.StopAsync(CancellationToken.None).ConfigureAwait(false);
+            if (host.LibraryState is { } state)
+            {
+                diagnostics[settings.InstanceId] = Format.Invariant($"stop landed in {phase}; after stop: phase {state.Phase}, last error '{state.LastError}'");
+            }
+
             if (host.Baseline?.DeregisterError is { } error)
             {
                 deregisterErrors.Add(error);

@@ -10,7 +10,6 @@ internal sealed class HealthFlipScenario : IScenario
 {
     private static readonly TimeSpan Poll = TimeSpan.FromMilliseconds(100);
     private static readonly TimeSpan ExtraWait = TimeSpan.FromSeconds(25);
-    private static readonly string[] DataPlane = ["DiscoverInstances", "DiscoverInstancesRevision"];
 
     public int Number => 3;
 
@@ -19,7 +18,7 @@ internal sealed class HealthFlipScenario : IScenario
     public async Task RunAsync(ScenarioContext context, ScenarioResult result, CancellationToken cancellationToken)
     {
         result.Method = Format.Invariant($"""
-            One sample process per lane; once it is ready and discoverable, `POST /admin/unhealthy` fails its readiness checks, and once Cloud Map reflects it (the instance leaves DiscoverInstances HEALTHY, polled every {Poll.TotalMilliseconds} ms) `POST /admin/healthy` restores them, until it is listed again. Measured with the emulator's health-change delay at 0 s ({context.Repeat} flips per mode) and at Cloud Map's 30 s (1 flip per mode, to keep the run bounded); a change not reflected within delay + {ExtraWait.TotalSeconds} s is reported as such, with no number. *Calls per flip* counts every control-plane call the instance made from the unhealthy toggle until recovery was reflected (or the wait ended). The library runs with the sample's settings: health checks every 5 s, 2 failures to turn UNHEALTHY, 2 passes to turn HEALTHY again. The four lanes (2 modes × 2 delays) run at the same time, each with its own in-process emulator.
+            One sample process per lane; once it is ready and discoverable, `POST /admin/unhealthy` fails its readiness checks, and once Cloud Map reflects it (the instance leaves DiscoverInstances HEALTHY, polled every {Poll.TotalMilliseconds} ms) `POST /admin/healthy` restores them, until it is listed again. Measured with the emulator's health-change delay at 0 s ({context.Repeat} flips per mode) and at Cloud Map's 30 s (1 flip per mode, to keep the run bounded); a change not reflected within delay + {ExtraWait.TotalSeconds} s is reported as such, with no number. *Calls per flip* counts every control-plane call the instance made from the unhealthy toggle until recovery was reflected (or the wait ended). The library runs with the sample's settings: health checks every 5 s, 2 failures to turn UNHEALTHY, 2 passes to turn HEALTHY again. The four lanes (2 modes × 2 delays) run at the same time, each with its own standalone emulator process (`--health-delay 0s` or `30s`).
             """);
         var lanes = new List<Task>();
         foreach (var mode in Enum.GetValues<RegistrationMode>())
@@ -34,8 +33,8 @@ internal sealed class HealthFlipScenario : IScenario
     private static async Task RunLaneAsync(ScenarioContext context, ScenarioResult result, RegistrationMode mode, TimeSpan delay, int flips, CancellationToken cancellationToken)
     {
         var label = delay == TimeSpan.Zero ? "0 s" : "30 s";
-        await using var lane = await EmulatorLane.StartAsync(delay, seed: 300 + (int)delay.TotalSeconds, cancellationToken).ConfigureAwait(false);
-        await using var sample = SampleInstance.Start(mode, "sample-1", lane.Emulator.Endpoint, new SampleSettings(1, TimeSpan.FromSeconds(0.5)));
+        await using var lane = await StandaloneEmulator.StartAsync(delay, seed: 300 + (int)delay.TotalSeconds, cancellationToken).ConfigureAwait(false);
+        await using var sample = SampleInstance.Start(mode, "sample-1", lane.Endpoint, new SampleSettings(1, TimeSpan.FromSeconds(0.5)));
         try
         {
             var up = await Clock.WaitUntilAsync(
@@ -56,7 +55,7 @@ internal sealed class HealthFlipScenario : IScenario
             var wait = delay + ExtraWait;
             for (var flip = 0; flip < flips; flip++)
             {
-                lane.Emulator.ResetCounters();
+                await lane.ResetCountersAsync(cancellationToken).ConfigureAwait(false);
                 await sample.SetHealthyAsync(false, cancellationToken).ConfigureAwait(false);
                 var toggled = Clock.Now;
                 var gone = await Clock.WaitUntilAsync(
@@ -96,7 +95,7 @@ internal sealed class HealthFlipScenario : IScenario
                     }
                 }
 
-                var spent = ControlPlaneCalls(lane);
+                var spent = await lane.ControlPlaneCallsAsync(cancellationToken).ConfigureAwait(false);
                 calls.Add(mode, spent);
                 context.Log(Format.Invariant($"  {mode} delay {label} flip {flip + 1}: calls {spent}"));
             }
@@ -107,6 +106,4 @@ internal sealed class HealthFlipScenario : IScenario
         }
     }
 
-    private static long ControlPlaneCalls(EmulatorLane lane) =>
-        lane.Emulator.TotalCallCount - DataPlane.Sum(op => lane.Emulator.GetCallCount(op));
 }

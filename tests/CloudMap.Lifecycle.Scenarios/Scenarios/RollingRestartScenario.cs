@@ -23,7 +23,7 @@ internal sealed class RollingRestartScenario : IScenario
     {
         var size = context.Smoke ? new Size(2, 1, 2, TimeSpan.FromSeconds(1.5)) : new Size(3, 3, 5, TimeSpan.FromSeconds(2.5));
         result.Method = Format.Invariant($"""
-            {size.Instances} sample processes (warm-up {size.WarmupSeconds} s) serve a load generator that discovers them as a client would: DiscoverInstances (HEALTHY) through the library's HTTP client, refreshed whenever DiscoverInstancesRevision (checked every {RefreshInterval.TotalSeconds} s) changes, and sends {RequestsPerSecond} GET / per second round robin over the discovered instances (3 s timeout, pooled keep-alive connections). Then {size.Replacements} time(s): a replacement process starts; once its `/health/ready` passes and it is discoverable, the oldest instance gets a real SIGTERM. Failed = connection refused, connection reset, HTTP 5xx (including the 503 of a warming instance), timeout, or no instance discovered. *SIGTERM → undiscoverable* is polled every {Poll.TotalMilliseconds} ms. At the end every instance gets SIGTERM and the instances still registered 1.5 s after the last exit are zombies. Library drain delay {size.DrainDelay.TotalSeconds} s (greater than the 1 s refresh plus a margin); baseline has no drain. Emulator in-process on loopback, operations 250 + 750 ms, no faults; both modes at the same time, each with its own emulator and load generator.
+            {size.Instances} sample processes (warm-up {size.WarmupSeconds} s) serve a load generator that discovers them as a client would: DiscoverInstances (HEALTHY) through the library's HTTP client, refreshed whenever DiscoverInstancesRevision (checked every {RefreshInterval.TotalSeconds} s) changes, and sends {RequestsPerSecond} GET / per second round robin over the discovered instances (3 s timeout, pooled keep-alive connections). Then {size.Replacements} time(s): a replacement process starts; once its `/health/ready` passes and it is discoverable, the oldest instance gets a real SIGTERM. Failed = connection refused, connection reset, HTTP 5xx (including the 503 of a warming instance), timeout, or no instance discovered. *SIGTERM → undiscoverable* is polled every {Poll.TotalMilliseconds} ms. At the end every instance gets SIGTERM and the instances still registered 1.5 s after the last exit are zombies. Library drain delay {size.DrainDelay.TotalSeconds} s (greater than the 1 s refresh plus a margin); baseline has no drain. Standalone emulator process on loopback (`CloudMap.Lifecycle.Emulator --health-delay 30s`), operations 250 + 750 ms, no faults; both modes at the same time, each with its own emulator process and load generator.
             """);
         for (var rep = 0; rep < context.Repeat; rep++)
         {
@@ -36,7 +36,7 @@ internal sealed class RollingRestartScenario : IScenario
 
     private static async Task RunModeAsync(ScenarioContext context, ScenarioResult result, RegistrationMode mode, int rep, Size size, CancellationToken cancellationToken)
     {
-        await using var lane = await EmulatorLane.StartAsync(TimeSpan.FromSeconds(30), seed: 200 + rep, cancellationToken).ConfigureAwait(false);
+        await using var lane = await StandaloneEmulator.StartAsync(TimeSpan.FromSeconds(30), seed: 200 + rep, cancellationToken).ConfigureAwait(false);
         var settings = new SampleSettings(size.WarmupSeconds, size.DrainDelay);
         var all = new List<SampleInstance>();
         var live = new List<SampleInstance>();
@@ -44,7 +44,7 @@ internal sealed class RollingRestartScenario : IScenario
         {
             for (var i = 1; i <= size.Instances; i++)
             {
-                var sample = SampleInstance.Start(mode, Format.Invariant($"sample-{i}"), lane.Emulator.Endpoint, settings);
+                var sample = SampleInstance.Start(mode, Format.Invariant($"sample-{i}"), lane.Endpoint, settings);
                 all.Add(sample);
                 live.Add(sample);
             }
@@ -62,7 +62,7 @@ internal sealed class RollingRestartScenario : IScenario
             await load.StartAsync(cancellationToken).ConfigureAwait(false);
             for (var k = 1; k <= size.Replacements; k++)
             {
-                var replacement = SampleInstance.Start(mode, Format.Invariant($"sample-{size.Instances + k}"), lane.Emulator.Endpoint, settings);
+                var replacement = SampleInstance.Start(mode, Format.Invariant($"sample-{size.Instances + k}"), lane.Endpoint, settings);
                 all.Add(replacement);
                 if (!await WaitReadyAndDiscoverableAsync(lane, replacement, cancellationToken).ConfigureAwait(false))
                 {
@@ -111,7 +111,7 @@ internal sealed class RollingRestartScenario : IScenario
 
             await Task.WhenAll(live.Select(s => s.Process.StopAsync(TimeSpan.FromSeconds(30)))).ConfigureAwait(false);
             await Task.Delay(TimeSpan.FromSeconds(1.5), cancellationToken).ConfigureAwait(false);
-            result.Metric("zombies", "Zombies after stop", string.Empty, goal: "0").Add(mode, lane.RegisteredCount());
+            result.Metric("zombies", "Zombies after stop", string.Empty, goal: "0").Add(mode, await lane.RegisteredCountAsync(cancellationToken).ConfigureAwait(false));
         }
         finally
         {
@@ -122,7 +122,7 @@ internal sealed class RollingRestartScenario : IScenario
         }
     }
 
-    private static async Task<bool> WaitReadyAndDiscoverableAsync(EmulatorLane lane, SampleInstance sample, CancellationToken cancellationToken) =>
+    private static async Task<bool> WaitReadyAndDiscoverableAsync(StandaloneEmulator lane, SampleInstance sample, CancellationToken cancellationToken) =>
         await Clock.WaitUntilAsync(
             async ct => await sample.IsReadyAsync(ct).ConfigureAwait(false) && (await lane.DiscoverIdsAsync(ct).ConfigureAwait(false)).Contains(sample.InstanceId),
             StartTimeout,
