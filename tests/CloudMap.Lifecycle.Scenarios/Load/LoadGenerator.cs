@@ -13,6 +13,10 @@ namespace CloudMap.Lifecycle.Scenarios.Load;
 internal sealed class LoadGenerator : IAsyncDisposable
 {
     private static readonly TimeSpan RequestTimeout = TimeSpan.FromSeconds(3);
+
+    // The revision does not change on health changes, and may change before a new instance is listed: like a cache
+    // with a TTL, the client also re-discovers every few seconds whatever the revision says.
+    private static readonly TimeSpan FullRefreshInterval = TimeSpan.FromSeconds(5);
     private readonly IInstanceDiscovery discovery;
     private readonly double requestsPerSecond;
     private readonly TimeSpan refreshInterval;
@@ -28,6 +32,7 @@ internal sealed class LoadGenerator : IAsyncDisposable
     private int next;
     private int discoveryErrors;
     private long started = Clock.Now;
+    private long lastFullDiscovery = Clock.Now;
 
     public LoadGenerator(IInstanceDiscovery discovery, double requestsPerSecond, TimeSpan refreshInterval)
     {
@@ -115,7 +120,7 @@ internal sealed class LoadGenerator : IAsyncDisposable
             if (!force)
             {
                 var current = await discovery.RevisionAsync(cancellationToken).ConfigureAwait(false);
-                if (current == revision)
+                if (current == revision && Clock.MillisecondsSince(lastFullDiscovery) < FullRefreshInterval.TotalMilliseconds)
                 {
                     return;
                 }
@@ -129,6 +134,7 @@ internal sealed class LoadGenerator : IAsyncDisposable
 
             endpoints = found;
             revision = foundRevision;
+            lastFullDiscovery = Clock.Now;
         }
         catch (Exception ex) when (ex is not OperationCanceledException || !cancellationToken.IsCancellationRequested)
         {
