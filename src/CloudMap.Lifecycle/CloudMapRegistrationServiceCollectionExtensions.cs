@@ -20,7 +20,8 @@ namespace Microsoft.Extensions.DependencyInjection;
 /// delegate) is applied on top of the earlier one.
 /// </para>
 /// <para>
-/// What gets added per name: options validated on start, a hosted lifecycle service, and a health check named
+/// What gets added per name: options validated on start, a registration driven by one shared hosted lifecycle
+/// service (so several registrations deregister together and drain once), and a health check named
 /// <c>cloudmap</c> (or <c>cloudmap-&lt;name&gt;</c>) tagged <c>cloudmap</c> that reports the registration's phase.
 /// Shared: <see cref="ICloudMapRegistrationStateProvider"/>, <see cref="ICloudMapRegistrationState"/> (for the
 /// default name), <see cref="TimeProvider.System"/> unless one is registered, metrics and health checks.
@@ -134,7 +135,8 @@ public static class CloudMapRegistrationServiceCollectionExtensions
             failureStatus: null,
             tags: [CloudMapRegistrationHealthCheck.Tag]));
 
-        services.AddSingleton<IHostedService>(sp => ActivatorUtilities.CreateInstance<CloudMapRegistrationService>(sp, marker));
+        services.AddSingleton(sp => ActivatorUtilities.CreateInstance<CloudMapRegistrationService>(sp, marker));
+        services.TryAddEnumerable(ServiceDescriptor.Singleton<IHostedService, CloudMapRegistrationCoordinator>());
         return services;
     }
 

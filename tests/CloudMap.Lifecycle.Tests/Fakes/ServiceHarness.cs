@@ -27,6 +27,8 @@ internal sealed class ServiceHarness : IDisposable
 
     public FakeTimeProvider Time { get; } = new();
 
+    public IMeterFactory MeterFactory => _metrics.GetRequiredService<IMeterFactory>();
+
     public FakeCloudMapClient Client { get; } = new();
 
     public FakeHealthCheckService Health { get; } = new();

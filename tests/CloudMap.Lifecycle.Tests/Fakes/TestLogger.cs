@@ -10,6 +10,7 @@ internal sealed class TestLoggerProvider : ILoggerProvider
     private readonly Lock _lock = new();
     private readonly List<LogEntry> _entries = [];
     private readonly List<(string EventName, TaskCompletionSource Completion)> _waiters = [];
+    private readonly List<(int Count, TaskCompletionSource Completion)> _countWaiters = [];
 
     /// <summary>Gets or sets the clock stamped on entries (the fake clock in tests).</summary>
     public TimeProvider? Clock { get; set; }
@@ -32,6 +33,22 @@ internal sealed class TestLoggerProvider : ILoggerProvider
     public bool Has(string eventName) => Entries.Any(e => e.EventName == eventName);
 
     public LogEntry Single(string eventName) => Assert.Single(Entries, e => e.EventName == eventName);
+
+    /// <summary>Completes once at least <paramref name="count"/> entries have been logged (hang-guarded).</summary>
+    public Task WaitForCountAsync(int count)
+    {
+        lock (_lock)
+        {
+            if (_entries.Count >= count)
+            {
+                return Task.CompletedTask;
+            }
+
+            var completion = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
+            _countWaiters.Add((count, completion));
+            return completion.Task.WaitAsync(TimeSpan.FromSeconds(30), TestContext.Current.CancellationToken);
+        }
+    }
 
     /// <summary>Completes once an entry with <paramref name="eventName"/> has been logged (hang-guarded).</summary>
     public Task WaitForAsync(string eventName)
@@ -65,6 +82,15 @@ internal sealed class TestLoggerProvider : ILoggerProvider
                 {
                     (ready ??= []).Add(_waiters[i].Completion);
                     _waiters.RemoveAt(i);
+                }
+            }
+
+            for (var i = _countWaiters.Count - 1; i >= 0; i--)
+            {
+                if (_countWaiters[i].Count <= _entries.Count)
+                {
+                    (ready ??= []).Add(_countWaiters[i].Completion);
+                    _countWaiters.RemoveAt(i);
                 }
             }
         }
