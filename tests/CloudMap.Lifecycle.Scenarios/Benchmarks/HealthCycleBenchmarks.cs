@@ -69,7 +69,7 @@ public class HealthCycleBenchmarks
             throw new InvalidOperationException("The benchmark host did not register within 30 s.");
         }
 
-        service = host.Host.Services.GetServices<IHostedService>().OfType<CloudMapRegistrationService>().Single();
+        service = host.Host.Services.GetServices<CloudMapRegistrationService>().Single();
         healthChecks = host.Host.Services.GetRequiredService<HealthCheckService>();
 
         // Push once so the steady state (nothing to send) is what the cycles measure.

@@ -96,6 +96,7 @@ internal sealed class FaultsScenario : IScenario
     {
         var target = trial % Phases.Length;
         var started = Clock.Now;
+        var trialLog = new TrialLog(logs);
         var settings = new HostSettings(TrialId(rep, trial), 20000 + trial, lane.ServiceId, EmulatorLane.NamespaceName, EmulatorLane.ServiceName);
         await using var host = ScenarioHost.Build(
             mode,
@@ -109,7 +110,7 @@ internal sealed class FaultsScenario : IScenario
                 o.Health.Interval = TimeSpan.FromSeconds(1);
                 o.Shutdown.DrainDelay = TimeSpan.Zero;
             },
-            logs: logs);
+            logs: trialLog);
         using var startCancel = new CancellationTokenSource();
         var start = host.Host.StartAsync(startCancel.Token);
         var phase = "other";
@@ -143,7 +144,7 @@ internal sealed class FaultsScenario : IScenario
             await host.Host.StopAsync(CancellationToken.None).ConfigureAwait(false);
             if (host.LibraryState is { } state)
             {
-                diagnostics[settings.InstanceId] = Format.Invariant($"stop landed in {phase}; after stop: phase {state.Phase}, last error '{state.LastError}'");
+                diagnostics[settings.InstanceId] = Format.Invariant($"stop landed in {phase}; after stop: phase {state.Phase}, last error '{state.LastError}'. Library log: {string.Join(" / ", trialLog.Lines)}");
             }
 
             if (host.Baseline?.DeregisterError is { } error)
