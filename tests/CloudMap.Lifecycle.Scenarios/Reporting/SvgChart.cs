@@ -87,7 +87,7 @@ internal static class SvgChart
         }
 
         var value = Format.Number(summary.Median);
-        svg.Append(Format.Invariant($"<text x=\"{x + (barWidth / 2)}\" y=\"{Math.Min(top, bottom) - 4:F1}\" text-anchor=\"middle\" font-weight=\"bold\">{Escape(value)}</text>\n"));
+        svg.Append(Format.Invariant($"<text x=\"{x + (barWidth / 2)}\" y=\"{bottom + 28}\" text-anchor=\"middle\" font-weight=\"bold\">{Escape(value)}</text>\n"));
     }
 
     private static string Truncate(string text, int max) => text.Length <= max ? text : string.Concat(text.AsSpan(0, max - 1), "…");
