@@ -35,6 +35,8 @@ internal sealed class OverheadScenario : IScenario
             .AddDiagnoser(BenchmarkDotNet.Diagnosers.MemoryDiagnoser.Default)
             .WithArtifactsPath(Path.Combine(Path.GetTempPath(), "cloudmap-scenarios-bdn"))
             .WithOptions(ConfigOptions.DisableLogFile);
+        // One BenchmarkDotNet run; its measured iterations are the samples.
+        result.Repetitions = 1;
         context.Log("  running BenchmarkDotNet (in-process, short job)");
         var summary = BenchmarkRunner.Run<HealthCycleBenchmarks>(config);
         foreach (var error in summary.ValidationErrors.Where(e => e.IsCritical))
