@@ -1,0 +1,109 @@
+// Copyright (c) CloudMap.Lifecycle contributors. Licensed under the MIT License.
+
+using Amazon.Runtime;
+using CloudMap.Lifecycle.Client;
+using CloudMap.Lifecycle.Scenarios.Reporting;
+using Microsoft.Extensions.Configuration;
+using Microsoft.Extensions.DependencyInjection;
+using Microsoft.Extensions.Diagnostics.HealthChecks;
+using Microsoft.Extensions.Hosting;
+using Microsoft.Extensions.Logging;
+
+namespace CloudMap.Lifecycle.Scenarios.InProcess;
+
+/// <summary>A real generic host (no web server, explicit CloudMap:Port) registering with the library or the hand-rolled baseline.</summary>
+internal sealed class ScenarioHost : IAsyncDisposable
+{
+    private ScenarioHost(IHost host, RegistrationMode mode, HostSettings settings)
+    {
+        Host = host;
+        Mode = mode;
+        Settings = settings;
+    }
+
+    public IHost Host { get; }
+
+    public RegistrationMode Mode { get; }
+
+    public HostSettings Settings { get; }
+
+    /// <summary>Gets the library's registration state (library mode only).</summary>
+    public ICloudMapRegistrationState? LibraryState =>
+        Mode == RegistrationMode.Library ? Host.Services.GetRequiredService<ICloudMapRegistrationStateProvider>().GetState(string.Empty) : null;
+
+    public HandRolledRegistrationService? Baseline => Mode == RegistrationMode.Baseline ? Host.Services.GetRequiredService<HandRolledRegistrationService>() : null;
+
+    public bool IsRegistered => Mode == RegistrationMode.Library
+        ? LibraryState!.Phase == CloudMapRegistrationPhase.Registered
+        : Baseline!.Registered;
+
+    public static ScenarioHost Build(
+        RegistrationMode mode,
+        Uri emulator,
+        HostSettings settings,
+        Func<bool> ready,
+        Action<CloudMapRegistrationOptions>? configure = null,
+        TimeProvider? timeProvider = null,
+        ILoggerProvider? logs = null,
+        Action<CloudMapClientOptions>? client = null)
+    {
+        var builder = Microsoft.Extensions.Hosting.Host.CreateApplicationBuilder(new HostApplicationBuilderSettings { DisableDefaults = true, EnvironmentName = "Production" });
+        builder.Configuration.AddInMemoryCollection(new Dictionary<string, string?>
+        {
+            ["AWS:ServiceURL"] = emulator.ToString(),
+            ["AWS:Region"] = Infrastructure.ClientFactory.Region,
+        });
+        builder.Logging.ClearProviders();
+        if (logs is not null)
+        {
+            builder.Logging.AddProvider(logs);
+        }
+
+        builder.Services.AddSingleton<AWSCredentials>(new BasicAWSCredentials("AKIDSCENARIOS", "scenarios-secret"));
+        if (timeProvider is not null)
+        {
+            builder.Services.AddSingleton(timeProvider);
+        }
+
+        builder.Services.AddHealthChecks().AddCheck("ready", () => ready() ? HealthCheckResult.Healthy() : HealthCheckResult.Unhealthy(), tags: ["ready"]);
+        if (client is not null)
+        {
+            builder.Services.Configure(client);
+        }
+
+        if (mode == RegistrationMode.Library)
+        {
+            builder.Services.AddCloudMapRegistration(o =>
+            {
+                o.ServiceId = settings.ServiceId;
+                o.NamespaceName = settings.ServiceId is null ? settings.NamespaceName : null;
+                o.ServiceName = settings.ServiceId is null ? settings.ServiceName : null;
+                o.InstanceId = settings.InstanceId;
+                o.Address = "127.0.0.1";
+                o.Port = settings.Port;
+                configure?.Invoke(o);
+            });
+        }
+        else
+        {
+            builder.Services.TryAddCloudMapClient();
+            builder.Services.AddSingleton(settings);
+            builder.Services.AddSingleton<HandRolledRegistrationService>();
+            builder.Services.AddHostedService(sp => sp.GetRequiredService<HandRolledRegistrationService>());
+        }
+
+        return new ScenarioHost(builder.Build(), mode, settings);
+    }
+
+    public async ValueTask DisposeAsync()
+    {
+        if (Host is IAsyncDisposable disposable)
+        {
+            await disposable.DisposeAsync().ConfigureAwait(false);
+        }
+        else
+        {
+            Host.Dispose();
+        }
+    }
+}

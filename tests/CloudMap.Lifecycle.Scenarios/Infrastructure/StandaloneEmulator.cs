@@ -1,0 +1,129 @@
+// Copyright (c) CloudMap.Lifecycle contributors. Licensed under the MIT License.
+
+using System.Globalization;
+using System.Net.Http.Json;
+using System.Text.Json.Nodes;
+using CloudMap.Lifecycle.Client;
+using CloudMap.Lifecycle.Scenarios.Load;
+using CloudMap.Lifecycle.Scenarios.Reporting;
+using Microsoft.Extensions.DependencyInjection;
+
+namespace CloudMap.Lifecycle.Scenarios.Infrastructure;
+
+/// <summary>
+/// The standalone emulator (src/CloudMap.Lifecycle.Emulator) as a child process, seeded with the namespace and service
+/// the sample expects, observed through its admin API (/_emulator/state, /_emulator/calls, /_emulator/reset).
+/// </summary>
+internal sealed class StandaloneEmulator : IAsyncDisposable
+{
+    public const string ServiceId = "srv-scenarios000000";
+    private static readonly string[] DataPlane = ["DiscoverInstances", "DiscoverInstancesRevision"];
+    private readonly ChildProcess process;
+    private readonly ServiceProvider clientServices;
+    private readonly HttpClient admin;
+    private readonly string seedFile;
+
+    private StandaloneEmulator(ChildProcess process, Uri endpoint, string seedFile)
+    {
+        this.process = process;
+        this.seedFile = seedFile;
+        Endpoint = endpoint;
+        admin = new HttpClient { BaseAddress = endpoint, Timeout = TimeSpan.FromSeconds(5) };
+        clientServices = ClientFactory.Create(endpoint);
+        Client = clientServices.GetRequiredService<ICloudMapClient>();
+        Discovery = new CloudMapInstanceDiscovery(Client, EmulatorLane.NamespaceName, EmulatorLane.ServiceName);
+    }
+
+    public Uri Endpoint { get; }
+
+    public ICloudMapClient Client { get; }
+
+    public IInstanceDiscovery Discovery { get; }
+
+    public static async Task<StandaloneEmulator> StartAsync(TimeSpan healthDelay, int seed, CancellationToken cancellationToken)
+    {
+        var seedFile = Path.Combine(Path.GetTempPath(), Format.Invariant($"cloudmap-scenarios-seed-{Environment.ProcessId}-{Guid.NewGuid():N}.json"));
+        await File.WriteAllTextAsync(
+            seedFile,
+            $$"""
+            { "namespaces": [ { "name": "{{EmulatorLane.NamespaceName}}", "type": "HTTP", "id": "ns-scenarios0000000",
+              "services": [ { "name": "{{EmulatorLane.ServiceName}}", "id": "{{ServiceId}}", "healthCheck": "custom" } ] } ] }
+            """,
+            cancellationToken).ConfigureAwait(false);
+        var port = FreePorts.Next();
+        var child = ChildProcess.Start(
+            "emulator",
+            ScenarioPaths.EmulatorDll,
+            [
+                "--port", port.ToString(CultureInfo.InvariantCulture),
+                "--seed", seedFile,
+                "--health-delay", Format.Invariant($"{healthDelay.TotalSeconds}s"),
+                "--random-seed", seed.ToString(CultureInfo.InvariantCulture),
+            ],
+            new Dictionary<string, string> { ["Logging__LogLevel__Default"] = "Warning" });
+        var emulator = new StandaloneEmulator(child, new Uri(Format.Invariant($"http://127.0.0.1:{port}/")), seedFile);
+        var up = await Clock.WaitUntilAsync(
+            async ct =>
+            {
+                try
+                {
+                    return await emulator.RegisteredCountAsync(ct).ConfigureAwait(false) >= 0;
+                }
+                catch (HttpRequestException)
+                {
+                    return false;
+                }
+            },
+            TimeSpan.FromSeconds(30),
+            TimeSpan.FromMilliseconds(100),
+            cancellationToken).ConfigureAwait(false);
+        if (up is null)
+        {
+            var output = child.Output();
+            await emulator.DisposeAsync().ConfigureAwait(false);
+            throw new InvalidOperationException($"The standalone emulator did not answer within 30 s. Output:\n{output}");
+        }
+
+        return emulator;
+    }
+
+    /// <summary>The instance ids DiscoverInstances (HEALTHY) returns right now, as a client sees them.</summary>
+    public async Task<HashSet<string>> DiscoverIdsAsync(CancellationToken cancellationToken)
+    {
+        var (endpoints, _) = await Discovery.DiscoverAsync(cancellationToken).ConfigureAwait(false);
+        return [.. endpoints.Select(e => e.InstanceId)];
+    }
+
+    /// <summary>Instances registered in the service, whatever their health (GET /_emulator/state).</summary>
+    public async Task<int> RegisteredCountAsync(CancellationToken cancellationToken)
+    {
+        var state = await admin.GetFromJsonAsync<JsonObject>("_emulator/state", cancellationToken).ConfigureAwait(false);
+        var services = state?["namespaces"]?.AsArray().SelectMany(n => n!["services"]!.AsArray()) ?? [];
+        return services.Where(s => (string?)s!["id"] == ServiceId).Sum(s => s!["instances"]!.AsArray().Count);
+    }
+
+    /// <summary>Control-plane calls counted since the last reset (GET /_emulator/calls, data-plane operations excluded).</summary>
+    public async Task<long> ControlPlaneCallsAsync(CancellationToken cancellationToken)
+    {
+        var calls = await admin.GetFromJsonAsync<JsonObject>("_emulator/calls", cancellationToken).ConfigureAwait(false);
+        var total = (long?)calls?["total"] ?? 0;
+        var operations = calls?["operations"]?.AsObject();
+        var data = DataPlane.Sum(op => (long?)operations?[op]?["calls"] ?? 0);
+        return total - data;
+    }
+
+    public async Task ResetCountersAsync(CancellationToken cancellationToken)
+    {
+        using var response = await admin.PostAsync(new Uri("_emulator/reset", UriKind.Relative), null, cancellationToken).ConfigureAwait(false);
+        response.EnsureSuccessStatusCode();
+    }
+
+    public async ValueTask DisposeAsync()
+    {
+        admin.Dispose();
+        await clientServices.DisposeAsync().ConfigureAwait(false);
+        await process.StopAsync(TimeSpan.FromSeconds(5)).ConfigureAwait(false);
+        await process.DisposeAsync().ConfigureAwait(false);
+        File.Delete(seedFile);
+    }
+}

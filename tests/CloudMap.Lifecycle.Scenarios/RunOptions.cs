@@ -1,0 +1,91 @@
+// Copyright (c) CloudMap.Lifecycle contributors. Licensed under the MIT License.
+
+using System.Globalization;
+using System.Reflection;
+
+namespace CloudMap.Lifecycle.Scenarios;
+
+/// <summary>Command line: --smoke | --full (default) | --scenario N (repeatable), --out DIR, --repeat N.</summary>
+public sealed class RunOptions
+{
+    public const string Usage = """
+        Usage: dotnet run -c Release --project tests/CloudMap.Lifecycle.Scenarios -- [--full | --smoke] [--scenario N]... [--repeat N] [--out DIR]
+          --full         every scenario at full size (default); writes results/report.md and results/*.svg
+          --smoke        seconds: scenarios 2 and 6 reduced, both modes; exit code 1 if the library mode dropped a request or left a zombie
+          --scenario N   run only scenario N (1-7); may be repeated
+          --repeat N     repetitions of each repeated scenario (default: 2 full, 1 smoke); scenarios 4-7 have their own sample counts
+          --out DIR      where to write report.md and the charts (default: results/ for --full, a temp folder otherwise)
+        """;
+
+    public bool Smoke { get; set; }
+
+    public IReadOnlyList<int> Scenarios { get; set; } = [1, 2, 3, 4, 5, 6, 7];
+
+    public int? Repeat { get; set; }
+
+    public string? OutputDirectory { get; set; }
+
+    public IReadOnlyList<string> Arguments { get; set; } = [];
+
+    /// <summary>Gets or sets where progress is written.</summary>
+    public TextWriter Log { get; set; } = Console.Out;
+
+    public int EffectiveRepeat => Repeat ?? (Smoke ? 1 : 2);
+
+    public static string RepoRoot =>
+        typeof(RunOptions).Assembly.GetCustomAttributes<AssemblyMetadataAttribute>().First(a => a.Key == "RepoRoot").Value!;
+
+    public static string Configuration =>
+        typeof(RunOptions).Assembly.GetCustomAttributes<AssemblyMetadataAttribute>().First(a => a.Key == "Configuration").Value!;
+
+    public string EffectiveOutputDirectory => OutputDirectory
+        ?? (Smoke || Scenarios.Count < 7
+            ? Path.Combine(Path.GetTempPath(), "cloudmap-scenarios-" + (Smoke ? "smoke" : "partial"))
+            : Path.Combine(RepoRoot, "tests", "CloudMap.Lifecycle.Scenarios", "results"));
+
+    /// <summary>Parses the command line; returns null (and an error) for a bad one.</summary>
+    public static RunOptions? Parse(IReadOnlyList<string> args, out string? error)
+    {
+        error = null;
+        var options = new RunOptions { Arguments = [.. args] };
+        var selected = new List<int>();
+        for (var i = 0; i < args.Count; i++)
+        {
+            switch (args[i])
+            {
+                case "--smoke":
+                    options.Smoke = true;
+                    break;
+                case "--full":
+                    options.Smoke = false;
+                    break;
+                case "--scenario" when i + 1 < args.Count && int.TryParse(args[i + 1], NumberStyles.None, CultureInfo.InvariantCulture, out var n) && n is >= 1 and <= 7:
+                    selected.Add(n);
+                    i++;
+                    break;
+                case "--repeat" when i + 1 < args.Count && int.TryParse(args[i + 1], NumberStyles.None, CultureInfo.InvariantCulture, out var r) && r is >= 1 and <= 50:
+                    options.Repeat = r;
+                    i++;
+                    break;
+                case "--out" when i + 1 < args.Count:
+                    options.OutputDirectory = Path.GetFullPath(args[i + 1]);
+                    i++;
+                    break;
+                default:
+                    error = $"Unknown or incomplete argument '{args[i]}'.";
+                    return null;
+            }
+        }
+
+        if (selected.Count > 0)
+        {
+            options.Scenarios = [.. selected.Distinct().Order()];
+        }
+        else if (options.Smoke)
+        {
+            options.Scenarios = [2, 6];
+        }
+
+        return options;
+    }
+}

@@ -1,0 +1,158 @@
+// Copyright (c) CloudMap.Lifecycle contributors. Licensed under the MIT License.
+
+using CloudMap.Lifecycle.Scenarios.InProcess;
+using CloudMap.Lifecycle.Scenarios.Infrastructure;
+using CloudMap.Lifecycle.Scenarios.Reporting;
+
+namespace CloudMap.Lifecycle.Scenarios.Scenarios;
+
+/// <summary>Scenario 5: a thousand registrations start together against a throttled control plane, then all stop together.</summary>
+internal sealed class HerdScenario : IScenario
+{
+    private const int Burst = 200;
+    private const double Rate = 200;
+    private static readonly string[] Operations =
+    [
+        "RegisterInstance", "DeregisterInstance", "GetOperation", "GetService", "GetInstance", "UpdateInstanceCustomHealthStatus",
+        "ListNamespaces", "ListServices", "ListInstances", "GetInstancesHealthStatus",
+    ];
+
+    public int Number => 5;
+
+    public string Title => "Herd under throttling";
+
+    public async Task RunAsync(ScenarioContext context, ScenarioResult result, CancellationToken cancellationToken)
+    {
+        var hosts = context.Smoke ? 100 : 1000;
+        result.Method = Format.Invariant($"""
+            {hosts} real generic hosts per mode (in-process, one process, each with its own DI container and HTTP client) start together against one in-process emulator whose whole API is throttled by a token bucket: **assumed limit {Rate} requests/s, burst {Burst}** (Cloud Map does not publish its control-plane limits; excess requests get ThrottlingException). Hosts are given the service id (GetService once, no name lookups) and are ready at once. *Bound* is what the limit alone allows: (hosts × minimal calls − burst) / rate, with 3 minimal calls for the library (GetService, RegisterInstance, one GetOperation reporting SUCCESS) and 2 for the baseline (GetService, RegisterInstance; it never confirms). *Peak request rate* is the highest count of requests received (throttled ones included) in any 1 s window, sampled every 100 ms. Then every host is stopped at the same moment (library drain delay 0, other shutdown settings at their defaults: deregistration timeout 10 s, host shutdown timeout 30 s); *left behind* counts instances still registered 3 s after the last host stopped. Client retries at their defaults (4 attempts, exponential backoff with jitter, base 200 ms, max 5 s). One run per mode (each takes about a minute).
+            """);
+        result.Repetitions = 1;
+        foreach (var mode in Enum.GetValues<RegistrationMode>())
+        {
+            context.Log($"  {mode}");
+            await RunModeAsync(context, result, mode, hosts, cancellationToken).ConfigureAwait(false);
+        }
+    }
+
+    private static async Task RunModeAsync(ScenarioContext context, ScenarioResult result, RegistrationMode mode, int count, CancellationToken cancellationToken)
+    {
+        await using var lane = await EmulatorLane.StartAsync(TimeSpan.FromSeconds(30), seed: 500, cancellationToken).ConfigureAwait(false);
+        var logs = new LogCounter();
+        var hosts = Enumerable.Range(0, count)
+            .Select(i => ScenarioHost.Build(
+                mode,
+                lane.Emulator.Endpoint,
+                new HostSettings(Format.Invariant($"herd-{i}"), 30000 + i, lane.ServiceId, EmulatorLane.NamespaceName, EmulatorLane.ServiceName),
+                ready: () => true,
+                configure: o => o.Shutdown.DrainDelay = TimeSpan.Zero,
+                logs: logs))
+            .ToList();
+        lane.Emulator.Faults.Throttle(Burst, Rate);
+        lane.Emulator.ResetCounters();
+        using var sampling = new CancellationTokenSource();
+        var samples = new List<(long At, long Calls)>();
+        var sampler = Task.Run(
+            async () =>
+            {
+                while (!sampling.IsCancellationRequested)
+                {
+                    lock (samples)
+                    {
+                        samples.Add((Clock.Now, lane.Emulator.TotalCallCount));
+                    }
+
+                    await Task.Delay(100, CancellationToken.None).ConfigureAwait(false);
+                }
+            },
+            CancellationToken.None);
+        try
+        {
+            var started = Clock.Now;
+            var starts = hosts.Select(h => Task.Run(() => h.Host.StartAsync(cancellationToken), cancellationToken)).ToArray();
+            var allRegistered = await Clock.WaitUntilAsync(
+                _ => Task.FromResult(hosts.All(h => h.IsRegistered) || (mode == RegistrationMode.Baseline && starts.All(s => s.IsCompleted))),
+                TimeSpan.FromSeconds(240),
+                TimeSpan.FromMilliseconds(100),
+                cancellationToken).ConfigureAwait(false);
+            var registered = hosts.Count(h => h.IsRegistered);
+            var failedStarts = starts.Count(s => s.IsFaulted);
+            var minimalCalls = mode == RegistrationMode.Library ? 3 : 2;
+            result.Metric("bound", "Bound set by the limit (computed)", "s").Add(mode, ((count * minimalCalls) - Burst) / Rate);
+            if (allRegistered is { } at && registered == count)
+            {
+                result.Metric("all-registered", "Time until all registered", "s").Add(mode, Clock.MillisecondsBetween(started, at) / 1000);
+            }
+            else
+            {
+                result.Metric("all-registered", "Time until all registered", "s").Note(mode, Format.Invariant($"never: {registered} of {count} registered, {failedStarts} hosts failed to start"));
+            }
+
+            result.Metric("registered", "Registered", string.Empty).Add(mode, registered);
+            var throttled = Operations.Sum(op => lane.Emulator.GetThrottledCount(op));
+            var calls = lane.Emulator.TotalCallCount;
+            result.Metric("calls", "Requests until registered", string.Empty).Add(mode, calls);
+            result.Metric("throttled", "Throttled responses", string.Empty).Add(mode, throttled);
+            result.Metric("peak-rate", "Peak request rate", "req/s").Add(mode, PeakRate(samples));
+            context.Log(Format.Invariant($"  {mode}: {registered}/{count} registered, {failedStarts} failed starts, {calls} calls, {throttled} throttled"));
+
+            lane.Emulator.ResetCounters();
+            var stopStarted = Clock.Now;
+            await Task.WhenAll(hosts.Select(h => Task.Run(() => StopQuietlyAsync(h), CancellationToken.None))).ConfigureAwait(false);
+            result.Metric("stop-time", "Time until all stopped", "s").Add(mode, Clock.MillisecondsSince(stopStarted) / 1000);
+            await Task.Delay(TimeSpan.FromSeconds(3), cancellationToken).ConfigureAwait(false);
+            var left = lane.RegisteredCount();
+            result.Metric("left-behind", "Left behind after a simultaneous stop", string.Empty, goal: "0").Add(mode, left);
+            result.Metric("stop-throttled", "Throttled responses while stopping", string.Empty).Add(mode, Operations.Sum(op => lane.Emulator.GetThrottledCount(op)));
+            result.AddNote(Format.Invariant($"{mode}: {registered} of {count} registered ({failedStarts} hosts failed to start); {left} instances left behind after the simultaneous stop; error-level logs: {(logs.Counts.Count == 0 ? "none" : string.Join(", ", logs.Counts.Select(c => $"{c.Key} × {c.Value}")))}."));
+        }
+        finally
+        {
+            await sampling.CancelAsync().ConfigureAwait(false);
+            await sampler.ConfigureAwait(false);
+            foreach (var host in hosts)
+            {
+                await host.DisposeAsync().ConfigureAwait(false);
+            }
+        }
+    }
+
+    private static async Task StopQuietlyAsync(ScenarioHost host)
+    {
+        try
+        {
+            await host.Host.StopAsync(CancellationToken.None).ConfigureAwait(false);
+        }
+        catch (Exception ex) when (ex is OperationCanceledException or AggregateException or InvalidOperationException)
+        {
+            // A host whose start failed may refuse to stop cleanly; what matters is what it left registered.
+        }
+    }
+
+    private static double PeakRate(List<(long At, long Calls)> samples)
+    {
+        (long At, long Calls)[] copy;
+        lock (samples)
+        {
+            copy = [.. samples];
+        }
+
+        var peak = 0d;
+        var j = 0;
+        for (var i = 0; i < copy.Length; i++)
+        {
+            while (Clock.MillisecondsBetween(copy[j].At, copy[i].At) > 1000)
+            {
+                j++;
+            }
+
+            var span = Clock.MillisecondsBetween(copy[j].At, copy[i].At);
+            if (span >= 900)
+            {
+                peak = Math.Max(peak, (copy[i].Calls - copy[j].Calls) * 1000 / span);
+            }
+        }
+
+        return peak;
+    }
+}
