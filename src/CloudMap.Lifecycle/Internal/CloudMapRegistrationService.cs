@@ -216,11 +216,16 @@ internal sealed partial class CloudMapRegistrationService : IHostedLifecycleServ
 
                 try
                 {
-                    await execution.WaitAsync(shutdown.DeregistrationTimeout, _time, cancellationToken).ConfigureAwait(false);
+                    // At most half of the budget goes to a registration still in flight (throttled, retried): the
+                    // rest is kept for the deregistration that must follow it.
+                    await execution.WaitAsync(shutdown.DeregistrationTimeout / 2, _time, cancellationToken).ConfigureAwait(false);
                 }
                 catch (Exception ex) when (ex is TimeoutException or OperationCanceledException)
                 {
+                    // Abandon it: a RegisterInstance Cloud Map accepted is remembered (its operation id, or an unknown
+                    // outcome), and DeregisterAsync waits for it to become visible before removing it.
                     await _abort.CancelAsync().ConfigureAwait(false);
+                    await Task.WhenAny(execution).ConfigureAwait(false);
                 }
             }
 
