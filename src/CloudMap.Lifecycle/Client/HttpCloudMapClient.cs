@@ -510,11 +510,13 @@ internal sealed partial class HttpCloudMapClient : ICloudMapClient
             {
                 MaxRetryAttempts = options.MaxAttempts - 1,
                 ShouldHandle = static args => ValueTask.FromResult(ShouldRetry(args.Outcome, args.Context.CancellationToken)),
-                DelayGenerator = args => ValueTask.FromResult<TimeSpan?>(FullJitterDelay(
-                    IsThrottled(args.Outcome) ? Max(options.BaseDelay, ThrottlingBaseDelay) : options.BaseDelay,
-                    Max(options.MaxDelay, IsThrottled(args.Outcome) ? ThrottlingBaseDelay : TimeSpan.Zero),
-                    args.AttemptNumber,
-                    _environment.NextRandom)),
+                DelayGenerator = args =>
+                {
+                    var (baseDelay, maxDelay) = IsThrottled(args.Outcome)
+                        ? (Max(options.BaseDelay, ThrottlingBaseDelay), Max(options.MaxDelay, ThrottlingBaseDelay))
+                        : (options.BaseDelay, options.MaxDelay);
+                    return ValueTask.FromResult<TimeSpan?>(FullJitterDelay(baseDelay, maxDelay, args.AttemptNumber, _environment.NextRandom));
+                },
                 OnRetry = args =>
                 {
                     var operation = args.Context.Properties.GetValue(OperationKey, "Unknown");

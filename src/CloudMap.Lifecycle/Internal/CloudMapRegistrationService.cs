@@ -65,7 +65,6 @@ internal sealed partial class CloudMapRegistrationService : IHostedLifecycleServ
     private volatile bool _registrationSent;
     private bool _firstRegistrationRecorded;
     private long? _readyTimestamp;
-    private long _registeredTimestamp;
 
     // A RegisterInstance whose outcome is not known yet: Cloud Map accepted it (operation id) but we never saw the
     // operation finish, or the call ended without a definitive answer. Its instance may still appear later.
@@ -954,7 +953,7 @@ internal sealed partial class CloudMapRegistrationService : IHostedLifecycleServ
 
     private async Task OnInstanceNotFoundAsync(CloudMapException error)
     {
-        if (_time.GetElapsedTime(_registeredTimestamp) < InstanceNotFoundGracePeriod)
+        if (IsWithinVisibilityGrace())
         {
             // Right after RegisterInstance the instance may not have propagated yet: try again next cycle.
             Log.InstanceNotPropagatedYet(_logger, _displayName, Target!.InstanceId);
@@ -974,7 +973,7 @@ internal sealed partial class CloudMapRegistrationService : IHostedLifecycleServ
     /// </summary>
     private void ThrowIfNotPropagatedYet(CloudMapException notFound)
     {
-        if (_visibilityGraceFrom is { } from && _time.GetElapsedTime(from) < InstanceNotFoundGracePeriod)
+        if (_visibilityGraceFrom is { } from && IsWithinVisibilityGrace())
         {
             Log.InstanceNotPropagatedYet(_logger, _displayName, Target!.InstanceId);
             throw new CloudMapException(
@@ -985,6 +984,10 @@ internal sealed partial class CloudMapRegistrationService : IHostedLifecycleServ
                 notFound);
         }
     }
+
+    /// <summary>Whether InstanceNotFound may still mean "not propagated yet" for the latest registration.</summary>
+    private bool IsWithinVisibilityGrace() =>
+        _visibilityGraceFrom is { } from && _time.GetElapsedTime(from) < InstanceNotFoundGracePeriod;
 
     private async Task<bool> IsOwnRegistrationAsync(CancellationToken cancellationToken)
     {
@@ -1008,7 +1011,6 @@ internal sealed partial class CloudMapRegistrationService : IHostedLifecycleServ
         var target = Target!;
         var now = _time.GetTimestamp();
         IsRegistered = true;
-        _registeredTimestamp = now;
         _visibilityGraceFrom = now;
         _lastPushTimestamp = now;
         _lastVerifyTimestamp = now;

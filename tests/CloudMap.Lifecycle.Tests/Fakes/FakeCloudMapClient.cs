@@ -324,7 +324,8 @@ internal sealed class FakeCloudMapClient : ICloudMapClient
         ready?.ForEach(c => c.TrySetResult());
         if (Hang)
         {
-            await Task.Delay(Timeout.InfiniteTimeSpan, cancellationToken).ConfigureAwait(false);
+            // Never answers: only the caller's cancellation ends the call.
+            await new TaskCompletionSource().Task.WaitAsync(cancellationToken).ConfigureAwait(false);
         }
 
         if (failure is not null)
