@@ -132,7 +132,7 @@ public sealed class DeregistrationStepTests
     {
         using var h = new ServiceHarness();
         var service = await h.RegisteredAsync();
-        h.Client.AddOperation("op-dup", OperationStatus.Success);
+        h.Client.AddOperation("op-dup", CloudMapOperationStatus.Success);
         h.Client.FailNext("DeregisterInstance", FakeCloudMapClient.Error(CloudMapErrorCodes.DuplicateRequest, "op-dup"));
 
         Assert.True(await service.DeregisterAsync(TimeSpan.FromSeconds(10), Ct));

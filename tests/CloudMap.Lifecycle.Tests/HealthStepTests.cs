@@ -39,9 +39,9 @@ public sealed class HealthStepTests
             await service.RunHealthCycleAsync(Ct);
         }
 
-        Assert.Equal([CustomHealthStatus.Unhealthy], h.Client.HealthPushes);
+        Assert.Equal([CloudMapHealthStatus.Unhealthy], h.Client.HealthPushes);
         Assert.Equal(CloudMapHealthStatus.Unhealthy, h.State.LastPushedStatus);
-        Assert.Equal(CustomHealthStatus.Unhealthy, h.Client.GetStoredHealth(Svc, "i-test"));
+        Assert.Equal(CloudMapHealthStatus.Unhealthy, h.Client.GetStoredHealth(Svc, "i-test"));
         Assert.True(h.Logs.Has("HealthChanged"));
     }
 
@@ -73,10 +73,10 @@ public sealed class HealthStepTests
 
         h.Health.Healthy = true;
         await service.RunHealthCycleAsync(Ct);
-        Assert.Equal([CustomHealthStatus.Unhealthy], h.Client.HealthPushes);
+        Assert.Equal([CloudMapHealthStatus.Unhealthy], h.Client.HealthPushes);
         await service.RunHealthCycleAsync(Ct);
 
-        Assert.Equal([CustomHealthStatus.Unhealthy, CustomHealthStatus.Healthy], h.Client.HealthPushes);
+        Assert.Equal([CloudMapHealthStatus.Unhealthy, CloudMapHealthStatus.Healthy], h.Client.HealthPushes);
         Assert.Equal(CloudMapHealthStatus.Healthy, h.State.LastPushedStatus);
     }
 
@@ -94,7 +94,7 @@ public sealed class HealthStepTests
         }
 
         Assert.Equal(4, h.Client.CallCount("UpdateInstanceCustomHealthStatus"));
-        Assert.All(h.Client.HealthPushes, s => Assert.Equal(CustomHealthStatus.Healthy, s));
+        Assert.All(h.Client.HealthPushes, s => Assert.Equal(CloudMapHealthStatus.Healthy, s));
     }
 
     [Fact]
@@ -106,7 +106,7 @@ public sealed class HealthStepTests
 
         await service.RunHealthCycleAsync(Ct);
 
-        Assert.Equal([CustomHealthStatus.Unhealthy], h.Client.HealthPushes);
+        Assert.Equal([CloudMapHealthStatus.Unhealthy], h.Client.HealthPushes);
     }
 
     [Fact]
@@ -140,7 +140,7 @@ public sealed class HealthStepTests
         await service.RunHealthCycleAsync(Ct);
 
         Assert.Equal(1, h.Client.CallCount("RegisterInstance"));
-        Assert.Equal([CustomHealthStatus.Unhealthy], h.Client.HealthPushes);
+        Assert.Equal([CloudMapHealthStatus.Unhealthy], h.Client.HealthPushes);
     }
 
     [Fact]

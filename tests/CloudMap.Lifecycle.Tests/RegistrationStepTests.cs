@@ -350,7 +350,7 @@ public sealed class RegistrationStepTests
     {
         using var h = new ServiceHarness();
         await h.Service.ResolveTargetAsync(Ct);
-        h.Client.AddOperation("op-earlier", OperationStatus.Success);
+        h.Client.AddOperation("op-earlier", CloudMapOperationStatus.Success);
         h.Client.PutInstance(FakeCloudMapClient.CustomServiceId, "i-test", new Dictionary<string, string> { [RegistrationAttributes.OwnerKey] = h.Service.OwnerToken });
         h.Client.FailNext("RegisterInstance", FakeCloudMapClient.Error(CloudMapErrorCodes.DuplicateRequest, "op-earlier"));
 
@@ -365,7 +365,7 @@ public sealed class RegistrationStepTests
     {
         using var h = new ServiceHarness();
         await h.Service.ResolveTargetAsync(Ct);
-        h.Client.AddOperation("op-other", OperationStatus.Success);
+        h.Client.AddOperation("op-other", CloudMapOperationStatus.Success);
         h.Client.PutInstance(FakeCloudMapClient.CustomServiceId, "i-test", new Dictionary<string, string> { [RegistrationAttributes.OwnerKey] = "someone-else" });
         h.Client.FailNext("RegisterInstance", FakeCloudMapClient.Error(CloudMapErrorCodes.DuplicateRequest, "op-other"));
 

@@ -58,7 +58,7 @@ internal sealed partial class BaselineRegistrationService(
         };
 
         // Registered before the app is ready, as HEALTHY (Cloud Map's default), and without waiting for the operation.
-        await client.RegisterInstanceAsync(new RegisterInstanceRequest(service.Id, InstanceId, attributes), cancellationToken).ConfigureAwait(false);
+        await client.RegisterInstanceAsync(new CloudMapInstanceRegistration(service.Id, InstanceId, attributes), cancellationToken).ConfigureAwait(false);
         _registered = true;
         LogRegistered(logger, InstanceId, service.Id, address, port);
 
@@ -85,7 +85,7 @@ internal sealed partial class BaselineRegistrationService(
             try
             {
                 // HEALTHY whatever the health checks say.
-                await client.UpdateInstanceCustomHealthStatusAsync(serviceId, InstanceId, CustomHealthStatus.Healthy, cancellationToken).ConfigureAwait(false);
+                await client.UpdateInstanceCustomHealthStatusAsync(serviceId, InstanceId, CloudMapHealthStatus.Healthy, cancellationToken).ConfigureAwait(false);
                 LogHeartbeat(logger, InstanceId);
             }
             catch (CloudMapException ex)

@@ -28,7 +28,7 @@ internal static class CloudMapClientExtensions
         while (true)
         {
             var operation = await client.GetOperationAsync(operationId, cancellationToken).ConfigureAwait(false);
-            if (operation.Status is OperationStatus.Success or OperationStatus.Fail)
+            if (operation.Status is CloudMapOperationStatus.Success or CloudMapOperationStatus.Fail)
             {
                 return operation;
             }

@@ -64,7 +64,7 @@ internal sealed partial class HttpCloudMapClient : ICloudMapClient
     public CloudMapEndpoint Endpoint => GetState().Endpoint;
 
     /// <inheritdoc />
-    public async Task<string> RegisterInstanceAsync(RegisterInstanceRequest request, CancellationToken cancellationToken)
+    public async Task<string> RegisterInstanceAsync(CloudMapInstanceRegistration request, CancellationToken cancellationToken)
     {
         ArgumentNullException.ThrowIfNull(request);
         var wire = new RegisterInstanceWireRequest(request.ServiceId, request.InstanceId, request.Attributes, request.CreatorRequestId);
@@ -81,9 +81,9 @@ internal sealed partial class HttpCloudMapClient : ICloudMapClient
     }
 
     /// <inheritdoc />
-    public async Task UpdateInstanceCustomHealthStatusAsync(string serviceId, string instanceId, CustomHealthStatus status, CancellationToken cancellationToken)
+    public async Task UpdateInstanceCustomHealthStatusAsync(string serviceId, string instanceId, CloudMapHealthStatus status, CancellationToken cancellationToken)
     {
-        var wire = new UpdateHealthWireRequest(serviceId, instanceId, status == CustomHealthStatus.Healthy ? "HEALTHY" : "UNHEALTHY");
+        var wire = new UpdateHealthWireRequest(serviceId, instanceId, status == CloudMapHealthStatus.Healthy ? "HEALTHY" : "UNHEALTHY");
         await InvokeAsync("UpdateInstanceCustomHealthStatus", wire, CloudMapJsonContext.Default.UpdateHealthWireRequest, CloudMapJsonContext.Default.EmptyWireResponse, dataPlane: false, cancellationToken).ConfigureAwait(false);
     }
 
@@ -94,10 +94,10 @@ internal sealed partial class HttpCloudMapClient : ICloudMapClient
         var operation = Required(response.Body.Operation, "Operation", response);
         var status = operation.Status switch
         {
-            "SUBMITTED" => OperationStatus.Submitted,
-            "PENDING" => OperationStatus.Pending,
-            "SUCCESS" => OperationStatus.Success,
-            "FAIL" => OperationStatus.Fail,
+            "SUBMITTED" => CloudMapOperationStatus.Submitted,
+            "PENDING" => CloudMapOperationStatus.Pending,
+            "SUCCESS" => CloudMapOperationStatus.Success,
+            "FAIL" => CloudMapOperationStatus.Fail,
             _ => throw Malformed(response, $"Operation.Status '{operation.Status}' is not SUBMITTED, PENDING, SUCCESS or FAIL."),
         };
         return new CloudMapOperation(
@@ -235,20 +235,20 @@ internal sealed partial class HttpCloudMapClient : ICloudMapClient
     }
 
     /// <inheritdoc />
-    public async Task<DiscoverInstancesResult> DiscoverInstancesAsync(DiscoverInstancesRequest request, CancellationToken cancellationToken)
+    public async Task<CloudMapDiscoveryResult> DiscoverInstancesAsync(CloudMapDiscoveryQuery request, CancellationToken cancellationToken)
     {
         ArgumentNullException.ThrowIfNull(request);
         var wire = new DiscoverInstancesWireRequest(request.NamespaceName, request.ServiceName, request.HealthStatus, request.MaxResults, request.QueryParameters, request.OptionalParameters);
         var response = await InvokeAsync("DiscoverInstances", wire, CloudMapJsonContext.Default.DiscoverInstancesWireRequest, CloudMapJsonContext.Default.DiscoverInstancesWireResponse, dataPlane: true, cancellationToken).ConfigureAwait(false);
         var instances = (response.Body.Instances ?? [])
-            .Select(i => new DiscoveredInstance(
+            .Select(i => new CloudMapDiscoveredInstance(
                 Required(i.InstanceId, "Instances[].InstanceId", response),
                 i.NamespaceName,
                 i.ServiceName,
                 i.HealthStatus,
                 i.Attributes ?? []))
             .ToList();
-        return new DiscoverInstancesResult(instances, response.Body.InstancesRevision);
+        return new CloudMapDiscoveryResult(instances, response.Body.InstancesRevision);
     }
 
     /// <inheritdoc />

@@ -15,13 +15,13 @@ namespace CloudMap.Lifecycle.Client;
 internal interface ICloudMapClient
 {
     /// <summary>RegisterInstance: creates or updates an instance. Returns the operation id.</summary>
-    Task<string> RegisterInstanceAsync(RegisterInstanceRequest request, CancellationToken cancellationToken);
+    Task<string> RegisterInstanceAsync(CloudMapInstanceRegistration request, CancellationToken cancellationToken);
 
     /// <summary>DeregisterInstance. Returns the operation id.</summary>
     Task<string> DeregisterInstanceAsync(string serviceId, string instanceId, CancellationToken cancellationToken);
 
     /// <summary>UpdateInstanceCustomHealthStatus.</summary>
-    Task UpdateInstanceCustomHealthStatusAsync(string serviceId, string instanceId, CustomHealthStatus status, CancellationToken cancellationToken);
+    Task UpdateInstanceCustomHealthStatusAsync(string serviceId, string instanceId, CloudMapHealthStatus status, CancellationToken cancellationToken);
 
     /// <summary>GetOperation.</summary>
     Task<CloudMapOperation> GetOperationAsync(string operationId, CancellationToken cancellationToken);
@@ -45,20 +45,10 @@ internal interface ICloudMapClient
     Task<IReadOnlyList<CloudMapServiceSummary>> ListServicesAsync(string? namespaceId, CancellationToken cancellationToken);
 
     /// <summary>DiscoverInstances (data plane, host prefix <c>data-</c> unless disabled).</summary>
-    Task<DiscoverInstancesResult> DiscoverInstancesAsync(DiscoverInstancesRequest request, CancellationToken cancellationToken);
+    Task<CloudMapDiscoveryResult> DiscoverInstancesAsync(CloudMapDiscoveryQuery request, CancellationToken cancellationToken);
 
     /// <summary>DiscoverInstancesRevision (data plane, host prefix <c>data-</c> unless disabled).</summary>
     Task<long> DiscoverInstancesRevisionAsync(string namespaceName, string serviceName, CancellationToken cancellationToken);
-}
-
-/// <summary>Custom health status values.</summary>
-internal enum CustomHealthStatus
-{
-    /// <summary>HEALTHY.</summary>
-    Healthy,
-
-    /// <summary>UNHEALTHY.</summary>
-    Unhealthy,
 }
 
 /// <summary>The kind of health checking a Cloud Map service has.</summary>
@@ -75,7 +65,7 @@ internal enum ServiceHealthCheckKind
 }
 
 /// <summary>RegisterInstance parameters.</summary>
-internal sealed record RegisterInstanceRequest(
+internal sealed record CloudMapInstanceRegistration(
     string ServiceId,
     string InstanceId,
     IReadOnlyDictionary<string, string> Attributes,
@@ -101,7 +91,7 @@ internal sealed record CloudMapNamespaceSummary(string Id, string? Arn, string N
 internal sealed record CloudMapServiceSummary(string Id, string? Arn, string Name, string? NamespaceId);
 
 /// <summary>Operation status values.</summary>
-internal enum OperationStatus
+internal enum CloudMapOperationStatus
 {
     /// <summary>SUBMITTED.</summary>
     Submitted,
@@ -120,7 +110,7 @@ internal enum OperationStatus
 internal sealed record CloudMapOperation(
     string Id,
     string? Type,
-    OperationStatus Status,
+    CloudMapOperationStatus Status,
     string? ErrorCode,
     string? ErrorMessage,
     DateTimeOffset? CreateDate,
@@ -128,7 +118,7 @@ internal sealed record CloudMapOperation(
     IReadOnlyDictionary<string, string> Targets);
 
 /// <summary>DiscoverInstances parameters.</summary>
-internal sealed record DiscoverInstancesRequest(
+internal sealed record CloudMapDiscoveryQuery(
     string NamespaceName,
     string ServiceName,
     string? HealthStatus = null,
@@ -137,7 +127,7 @@ internal sealed record DiscoverInstancesRequest(
     IReadOnlyDictionary<string, string>? OptionalParameters = null);
 
 /// <summary>One discovered instance.</summary>
-internal sealed record DiscoveredInstance(
+internal sealed record CloudMapDiscoveredInstance(
     string InstanceId,
     string? NamespaceName,
     string? ServiceName,
@@ -145,4 +135,4 @@ internal sealed record DiscoveredInstance(
     IReadOnlyDictionary<string, string> Attributes);
 
 /// <summary>DiscoverInstances result.</summary>
-internal sealed record DiscoverInstancesResult(IReadOnlyList<DiscoveredInstance> Instances, long? InstancesRevision);
+internal sealed record CloudMapDiscoveryResult(IReadOnlyList<CloudMapDiscoveredInstance> Instances, long? InstancesRevision);

@@ -492,7 +492,7 @@ internal sealed partial class CloudMapRegistrationService : IHostedLifecycleServ
         var token = _abort.Token;
         _state.Phase = CloudMapRegistrationPhase.Registering;
         var attributes = RegistrationAttributes.Build(target.Address, target.Port, _ownerToken, target.Service.HealthCheckKind, initialStatus, Options.Attributes);
-        var request = new RegisterInstanceRequest(target.Service.Id, target.InstanceId, attributes, Guid.NewGuid().ToString("N"));
+        var request = new CloudMapInstanceRegistration(target.Service.Id, target.InstanceId, attributes, Guid.NewGuid().ToString("N"));
         Log.Registering(_logger, _displayName, target.InstanceId, target.Service.Id);
         using var activity = StartActivity("Register", target);
 
@@ -519,7 +519,7 @@ internal sealed partial class CloudMapRegistrationService : IHostedLifecycleServ
 
         var operation = await WaitForOperationAsync(operationId, token).ConfigureAwait(false);
         _pendingRegisterOperationId = null;
-        if (operation.Status != OperationStatus.Success)
+        if (operation.Status != CloudMapOperationStatus.Success)
         {
             var error = new CloudMapException(CloudMapErrorCodes.OperationFailed, $"RegisterInstance operation '{operationId}' failed: {operation.ErrorCode} {operation.ErrorMessage}", statusCode: null, requestId: null);
             MarkFailed(activity, error);
@@ -533,7 +533,7 @@ internal sealed partial class CloudMapRegistrationService : IHostedLifecycleServ
     /// Sends one RegisterInstance and remembers what a later deregistration must know about it: the accepted
     /// operation (its instance appears only when the operation succeeds), or that the outcome is unknown.
     /// </summary>
-    private async Task<string> SendRegisterAsync(RegisterInstanceRequest request, CancellationToken cancellationToken)
+    private async Task<string> SendRegisterAsync(CloudMapInstanceRegistration request, CancellationToken cancellationToken)
     {
         _visibilityGraceFrom = _time.GetTimestamp();
         try
@@ -637,7 +637,7 @@ internal sealed partial class CloudMapRegistrationService : IHostedLifecycleServ
                 "UpdateInstanceCustomHealthStatus",
                 async ct =>
                 {
-                    await _client.UpdateInstanceCustomHealthStatusAsync(target.Service.Id, target.InstanceId, ToClientStatus(status), ct).ConfigureAwait(false);
+                    await _client.UpdateInstanceCustomHealthStatusAsync(target.Service.Id, target.InstanceId, status, ct).ConfigureAwait(false);
                     return true;
                 },
                 cancellationToken).ConfigureAwait(false);
@@ -791,7 +791,7 @@ internal sealed partial class CloudMapRegistrationService : IHostedLifecycleServ
             Log.WaitingForPendingRegistration(_logger, _displayName, pending);
             var registration = await WaitForOperationAsync(pending, cancellationToken).ConfigureAwait(false);
             _pendingRegisterOperationId = null;
-            if (registration.Status == OperationStatus.Success)
+            if (registration.Status == CloudMapOperationStatus.Success)
             {
                 _visibilityGraceFrom = _time.GetTimestamp();
             }
@@ -840,7 +840,7 @@ internal sealed partial class CloudMapRegistrationService : IHostedLifecycleServ
             }
 
             var operation = await WaitForOperationAsync(operationId, cancellationToken).ConfigureAwait(false);
-            if (operation.Status != OperationStatus.Success)
+            if (operation.Status != CloudMapOperationStatus.Success)
             {
                 throw new CloudMapException(CloudMapErrorCodes.OperationFailed, $"DeregisterInstance operation '{operationId}' failed: {operation.ErrorCode} {operation.ErrorMessage}", statusCode: null, requestId: null);
             }
@@ -906,9 +906,6 @@ internal sealed partial class CloudMapRegistrationService : IHostedLifecycleServ
 
         return (ip, port);
     }
-
-    private static CustomHealthStatus ToClientStatus(CloudMapHealthStatus status) =>
-        status == CloudMapHealthStatus.Healthy ? CustomHealthStatus.Healthy : CustomHealthStatus.Unhealthy;
 
     private static bool IsOwnCheck(HealthCheckRegistration registration) =>
         registration.Tags.Contains(CloudMapRegistrationHealthCheck.Tag);

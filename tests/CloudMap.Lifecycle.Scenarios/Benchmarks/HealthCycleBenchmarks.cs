@@ -42,7 +42,7 @@ public class HealthCycleBenchmarks
 
     /// <summary>One baseline heartbeat: UpdateInstanceCustomHealthStatus(HEALTHY) over loopback to the in-process emulator.</summary>
     [Benchmark]
-    public Task BaselineHeartbeat() => client!.UpdateInstanceCustomHealthStatusAsync(lane!.ServiceId, "bench-1", CustomHealthStatus.Healthy, CancellationToken.None);
+    public Task BaselineHeartbeat() => client!.UpdateInstanceCustomHealthStatusAsync(lane!.ServiceId, "bench-1", CloudMapHealthStatus.Healthy, CancellationToken.None);
 
     private async Task SetupAsync()
     {

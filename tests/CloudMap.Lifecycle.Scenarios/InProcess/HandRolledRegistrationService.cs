@@ -39,7 +39,7 @@ internal sealed class HandRolledRegistrationService(
             ["AWS_INSTANCE_PORT"] = settings.Port.ToString(CultureInfo.InvariantCulture),
         };
         RegisterSent = true;
-        await client.RegisterInstanceAsync(new RegisterInstanceRequest(service.Id, settings.InstanceId, attributes), cancellationToken).ConfigureAwait(false);
+        await client.RegisterInstanceAsync(new CloudMapInstanceRegistration(service.Id, settings.InstanceId, attributes), cancellationToken).ConfigureAwait(false);
         Registered = true;
         heartbeat = HeartbeatAsync(service.Id, stopping.Token);
         lifetime.ApplicationStopped.Register(Deregister);
@@ -63,7 +63,7 @@ internal sealed class HandRolledRegistrationService(
         {
             try
             {
-                await client.UpdateInstanceCustomHealthStatusAsync(id, settings.InstanceId, CustomHealthStatus.Healthy, cancellationToken).ConfigureAwait(false);
+                await client.UpdateInstanceCustomHealthStatusAsync(id, settings.InstanceId, CloudMapHealthStatus.Healthy, cancellationToken).ConfigureAwait(false);
             }
             catch (CloudMapException)
             {

@@ -18,7 +18,7 @@ public sealed class CloudMapClientExtensionsTests
         var clock = new FakeTimeProvider();
         var client = Substitute.For<ICloudMapClient>();
         client.GetOperationAsync("op-1", Arg.Any<CancellationToken>())
-            .Returns(Operation(OperationStatus.Submitted), Operation(OperationStatus.Pending), Operation(OperationStatus.Success));
+            .Returns(Operation(CloudMapOperationStatus.Submitted), Operation(CloudMapOperationStatus.Pending), Operation(CloudMapOperationStatus.Success));
 
         var wait = client.WaitForOperationAsync("op-1", clock, TimeSpan.FromMinutes(1), Ct);
         await clock.WaitForTimersAsync(1, Ct).WaitAsync(Guard, Ct);
@@ -29,7 +29,7 @@ public sealed class CloudMapClientExtensionsTests
         clock.Advance(TimeSpan.FromMilliseconds(500));
 
         var operation = await wait.WaitAsync(Guard, Ct);
-        Assert.Equal(OperationStatus.Success, operation.Status);
+        Assert.Equal(CloudMapOperationStatus.Success, operation.Status);
         await client.Received(3).GetOperationAsync("op-1", Arg.Any<CancellationToken>());
     }
 
@@ -37,11 +37,11 @@ public sealed class CloudMapClientExtensionsTests
     public async Task WaitForOperationAsync_Fail_ReturnsTheFailedOperation()
     {
         var client = Substitute.For<ICloudMapClient>();
-        client.GetOperationAsync("op-1", Arg.Any<CancellationToken>()).Returns(Operation(OperationStatus.Fail));
+        client.GetOperationAsync("op-1", Arg.Any<CancellationToken>()).Returns(Operation(CloudMapOperationStatus.Fail));
 
         var operation = await client.WaitForOperationAsync("op-1", new FakeTimeProvider(), TimeSpan.FromMinutes(1), Ct);
 
-        Assert.Equal(OperationStatus.Fail, operation.Status);
+        Assert.Equal(CloudMapOperationStatus.Fail, operation.Status);
     }
 
     [Fact]
@@ -49,7 +49,7 @@ public sealed class CloudMapClientExtensionsTests
     {
         var clock = new FakeTimeProvider();
         var client = Substitute.For<ICloudMapClient>();
-        client.GetOperationAsync("op-1", Arg.Any<CancellationToken>()).Returns(Operation(OperationStatus.Pending));
+        client.GetOperationAsync("op-1", Arg.Any<CancellationToken>()).Returns(Operation(CloudMapOperationStatus.Pending));
 
         var wait = client.WaitForOperationAsync("op-1", clock, TimeSpan.FromSeconds(2), Ct);
         while (!wait.IsCompleted)
@@ -70,7 +70,7 @@ public sealed class CloudMapClientExtensionsTests
     {
         var clock = new FakeTimeProvider();
         var client = Substitute.For<ICloudMapClient>();
-        client.GetOperationAsync("op-1", Arg.Any<CancellationToken>()).Returns(Operation(OperationStatus.Pending));
+        client.GetOperationAsync("op-1", Arg.Any<CancellationToken>()).Returns(Operation(CloudMapOperationStatus.Pending));
         using var cts = CancellationTokenSource.CreateLinkedTokenSource(Ct);
 
         var wait = client.WaitForOperationAsync("op-1", clock, TimeSpan.FromMinutes(1), cts.Token);
@@ -155,7 +155,7 @@ public sealed class CloudMapClientExtensionsTests
             h.Server.Requests.Select(r => r.Target.Split('.')[1]));
     }
 
-    private static CloudMapOperation Operation(OperationStatus status)
+    private static CloudMapOperation Operation(CloudMapOperationStatus status)
         => new("op-1", "REGISTER_INSTANCE", status, null, null, null, null, new Dictionary<string, string>());
 
     private static CloudMapService Service(string id) => new(id, null, "orders", "ns-1", "HTTP", ServiceHealthCheckKind.Custom);

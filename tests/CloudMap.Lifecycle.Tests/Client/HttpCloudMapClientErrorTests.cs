@@ -93,7 +93,7 @@ public sealed class HttpCloudMapClientErrorTests
         await using var h = await ClientHarness.StartAsync();
         h.Server.Reply("""{"__type":"DuplicateRequest","Message":"in progress","DuplicateOperationId":"op-already"}""", HttpStatusCode.BadRequest);
 
-        var ex = await Assert.ThrowsAsync<CloudMapException>(() => h.Client.RegisterInstanceAsync(new RegisterInstanceRequest("srv-1", "i-1", new Dictionary<string, string>()), Ct));
+        var ex = await Assert.ThrowsAsync<CloudMapException>(() => h.Client.RegisterInstanceAsync(new CloudMapInstanceRegistration("srv-1", "i-1", new Dictionary<string, string>()), Ct));
 
         Assert.Equal(CloudMapErrorCodes.DuplicateRequest, ex.ErrorCode);
         Assert.Equal("op-already", ex.DuplicateOperationId);
@@ -115,7 +115,7 @@ public sealed class HttpCloudMapClientErrorTests
         await using var h = await ClientHarness.StartAsync();
         h.Server.Reply(body, status, contentType: "text/html");
 
-        var ex = await Assert.ThrowsAsync<CloudMapException>(() => h.Client.RegisterInstanceAsync(new RegisterInstanceRequest("srv-1", "i-1", new Dictionary<string, string>()), Ct));
+        var ex = await Assert.ThrowsAsync<CloudMapException>(() => h.Client.RegisterInstanceAsync(new CloudMapInstanceRegistration("srv-1", "i-1", new Dictionary<string, string>()), Ct));
 
         Assert.Equal(CloudMapErrorCodes.MalformedResponse, ex.ErrorCode);
         Assert.Equal(status, ex.StatusCode);

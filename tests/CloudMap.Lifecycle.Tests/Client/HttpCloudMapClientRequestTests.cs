@@ -15,7 +15,7 @@ public sealed class HttpCloudMapClientRequestTests
         h.Server.Reply("""{"OperationId":"op-123"}""");
 
         var id = await h.Client.RegisterInstanceAsync(
-            new RegisterInstanceRequest("srv-1", "i-1", new Dictionary<string, string> { ["AWS_INSTANCE_IPV4"] = "10.0.0.1", ["AWS_INSTANCE_PORT"] = "8080" }, "creator-1"),
+            new CloudMapInstanceRegistration("srv-1", "i-1", new Dictionary<string, string> { ["AWS_INSTANCE_IPV4"] = "10.0.0.1", ["AWS_INSTANCE_PORT"] = "8080" }, "creator-1"),
             Ct);
 
         Assert.Equal("op-123", id);
@@ -29,7 +29,7 @@ public sealed class HttpCloudMapClientRequestTests
         await using var h = await ClientHarness.StartAsync();
         h.Server.Reply("""{"OperationId":"op-1"}""");
 
-        await h.Client.RegisterInstanceAsync(new RegisterInstanceRequest("srv-1", "i-1", new Dictionary<string, string>()), Ct);
+        await h.Client.RegisterInstanceAsync(new CloudMapInstanceRegistration("srv-1", "i-1", new Dictionary<string, string>()), Ct);
 
         Assert.Equal("""{"ServiceId":"srv-1","InstanceId":"i-1","Attributes":{}}""", AssertSignedRequest(h, "RegisterInstance").Body);
     }
@@ -47,14 +47,14 @@ public sealed class HttpCloudMapClientRequestTests
     }
 
     [Theory]
-    [InlineData(nameof(CustomHealthStatus.Healthy), "HEALTHY")]
-    [InlineData(nameof(CustomHealthStatus.Unhealthy), "UNHEALTHY")]
+    [InlineData(nameof(CloudMapHealthStatus.Healthy), "HEALTHY")]
+    [InlineData(nameof(CloudMapHealthStatus.Unhealthy), "UNHEALTHY")]
     public async Task UpdateInstanceCustomHealthStatusAsync_SendsStatus_AcceptsEmptyBody(string statusName, string wire)
     {
         await using var h = await ClientHarness.StartAsync();
         h.Server.Reply(string.Empty);
 
-        await h.Client.UpdateInstanceCustomHealthStatusAsync("srv-1", "i-1", Enum.Parse<CustomHealthStatus>(statusName), Ct);
+        await h.Client.UpdateInstanceCustomHealthStatusAsync("srv-1", "i-1", Enum.Parse<CloudMapHealthStatus>(statusName), Ct);
 
         Assert.Equal($$"""{"ServiceId":"srv-1","InstanceId":"i-1","Status":"{{wire}}"}""", AssertSignedRequest(h, "UpdateInstanceCustomHealthStatus").Body);
     }
@@ -73,7 +73,7 @@ public sealed class HttpCloudMapClientRequestTests
         Assert.Equal("""{"OperationId":"op-1"}""", AssertSignedRequest(h, "GetOperation").Body);
         Assert.Equal("op-1", operation.Id);
         Assert.Equal("REGISTER_INSTANCE", operation.Type);
-        Assert.Equal(OperationStatus.Fail, operation.Status);
+        Assert.Equal(CloudMapOperationStatus.Fail, operation.Status);
         Assert.Equal("CANNOT_CREATE_HEALTH_CHECK", operation.ErrorCode);
         Assert.Equal("nope", operation.ErrorMessage);
         Assert.Equal(new DateTimeOffset(2026, 1, 1, 0, 0, 0, 123, TimeSpan.Zero), operation.CreateDate);
@@ -147,7 +147,7 @@ public sealed class HttpCloudMapClientRequestTests
             """);
 
         var result = await h.Client.DiscoverInstancesAsync(
-            new DiscoverInstancesRequest("example.com", "orders", "HEALTHY_OR_ELSE_ALL", 10, new Dictionary<string, string> { ["az"] = "a" }, new Dictionary<string, string> { ["v"] = "2" }),
+            new CloudMapDiscoveryQuery("example.com", "orders", "HEALTHY_OR_ELSE_ALL", 10, new Dictionary<string, string> { ["az"] = "a" }, new Dictionary<string, string> { ["v"] = "2" }),
             Ct);
 
         Assert.Equal(
@@ -182,7 +182,7 @@ public sealed class HttpCloudMapClientRequestTests
             routeEveryHostToServer: true);
         h.Server.Reply("""{"Instances":[],"InstancesRevision":1}""").Reply("""{"InstancesRevision":1}""").Reply("""{"Namespaces":[]}""");
 
-        await h.Client.DiscoverInstancesAsync(new DiscoverInstancesRequest("example.com", "orders"), Ct);
+        await h.Client.DiscoverInstancesAsync(new CloudMapDiscoveryQuery("example.com", "orders"), Ct);
         await h.Client.DiscoverInstancesRevisionAsync("example.com", "orders", Ct);
         await h.Client.ListNamespacesAsync(Ct);
 

@@ -19,7 +19,7 @@ internal sealed class FakeCloudMapClient : ICloudMapClient
     private readonly Lock _lock = new();
     private readonly Dictionary<string, CloudMapService> _services = new(StringComparer.Ordinal);
     private readonly Dictionary<(string Service, string Instance), CloudMapInstance> _instances = [];
-    private readonly Dictionary<(string Service, string Instance), CustomHealthStatus> _health = [];
+    private readonly Dictionary<(string Service, string Instance), CloudMapHealthStatus> _health = [];
     private readonly Dictionary<string, (CloudMapOperation Operation, int PollsLeft)> _operations = new(StringComparer.Ordinal);
     private readonly Dictionary<string, Queue<Exception>> _failures = new(StringComparer.Ordinal);
     private readonly List<string> _calls = [];
@@ -55,10 +55,10 @@ internal sealed class FakeCloudMapClient : ICloudMapClient
     }
 
     /// <summary>Gets the last RegisterInstance request received.</summary>
-    public RegisterInstanceRequest? LastRegisterRequest { get; private set; }
+    public CloudMapInstanceRegistration? LastRegisterRequest { get; private set; }
 
     /// <summary>Gets the custom health status pushes received, in order.</summary>
-    public List<CustomHealthStatus> HealthPushes { get; } = [];
+    public List<CloudMapHealthStatus> HealthPushes { get; } = [];
 
     public void AddService(CloudMapService service)
     {
@@ -120,7 +120,7 @@ internal sealed class FakeCloudMapClient : ICloudMapClient
         }
     }
 
-    public CustomHealthStatus? GetStoredHealth(string serviceId, string instanceId)
+    public CloudMapHealthStatus? GetStoredHealth(string serviceId, string instanceId)
     {
         lock (_lock)
         {
@@ -148,7 +148,7 @@ internal sealed class FakeCloudMapClient : ICloudMapClient
     }
 
     /// <summary>Adds a finished or pending operation (e.g. the one a DuplicateRequest points to).</summary>
-    public void AddOperation(string id, OperationStatus status)
+    public void AddOperation(string id, CloudMapOperationStatus status)
     {
         lock (_lock)
         {
@@ -156,7 +156,7 @@ internal sealed class FakeCloudMapClient : ICloudMapClient
         }
     }
 
-    public async Task<string> RegisterInstanceAsync(RegisterInstanceRequest request, CancellationToken cancellationToken)
+    public async Task<string> RegisterInstanceAsync(CloudMapInstanceRegistration request, CancellationToken cancellationToken)
     {
         await EnterAsync("RegisterInstance", cancellationToken).ConfigureAwait(false);
         LastRegisterRequest = request;
@@ -172,7 +172,7 @@ internal sealed class FakeCloudMapClient : ICloudMapClient
             if (_services[request.ServiceId].HealthCheckKind == ServiceHealthCheckKind.Custom)
             {
                 var init = request.Attributes.GetValueOrDefault("AWS_INIT_HEALTH_STATUS", "HEALTHY");
-                _health[(request.ServiceId, request.InstanceId)] = init == "UNHEALTHY" ? CustomHealthStatus.Unhealthy : CustomHealthStatus.Healthy;
+                _health[(request.ServiceId, request.InstanceId)] = init == "UNHEALTHY" ? CloudMapHealthStatus.Unhealthy : CloudMapHealthStatus.Healthy;
             }
 
             return NewOperation("REGISTER_INSTANCE");
@@ -195,7 +195,7 @@ internal sealed class FakeCloudMapClient : ICloudMapClient
         }
     }
 
-    public async Task UpdateInstanceCustomHealthStatusAsync(string serviceId, string instanceId, CustomHealthStatus status, CancellationToken cancellationToken)
+    public async Task UpdateInstanceCustomHealthStatusAsync(string serviceId, string instanceId, CloudMapHealthStatus status, CancellationToken cancellationToken)
     {
         await EnterAsync("UpdateInstanceCustomHealthStatus", cancellationToken).ConfigureAwait(false);
         lock (_lock)
@@ -229,7 +229,7 @@ internal sealed class FakeCloudMapClient : ICloudMapClient
             if (entry.PollsLeft > 0)
             {
                 _operations[operationId] = (entry.Operation, entry.PollsLeft - 1);
-                return entry.Operation with { Status = OperationStatus.Pending };
+                return entry.Operation with { Status = CloudMapOperationStatus.Pending };
             }
 
             return entry.Operation;
@@ -271,7 +271,7 @@ internal sealed class FakeCloudMapClient : ICloudMapClient
         lock (_lock)
         {
             return _health.Where(h => h.Key.Service == serviceId && (instanceIds is null || instanceIds.Contains(h.Key.Instance)))
-                .ToDictionary(h => h.Key.Instance, h => h.Value == CustomHealthStatus.Healthy ? "HEALTHY" : "UNHEALTHY");
+                .ToDictionary(h => h.Key.Instance, h => h.Value == CloudMapHealthStatus.Healthy ? "HEALTHY" : "UNHEALTHY");
         }
     }
 
@@ -291,7 +291,7 @@ internal sealed class FakeCloudMapClient : ICloudMapClient
         }
     }
 
-    public Task<DiscoverInstancesResult> DiscoverInstancesAsync(DiscoverInstancesRequest request, CancellationToken cancellationToken) =>
+    public Task<CloudMapDiscoveryResult> DiscoverInstancesAsync(CloudMapDiscoveryQuery request, CancellationToken cancellationToken) =>
         throw new NotSupportedException("The lifecycle does not discover.");
 
     public Task<long> DiscoverInstancesRevisionAsync(string namespaceName, string serviceName, CancellationToken cancellationToken) =>
@@ -340,7 +340,7 @@ internal sealed class FakeCloudMapClient : ICloudMapClient
     private string NewOperation(string type)
     {
         var id = "op-" + (++_operationCounter).ToString(System.Globalization.CultureInfo.InvariantCulture);
-        _operations[id] = (new CloudMapOperation(id, type, OperationStatus.Success, null, null, null, null, new Dictionary<string, string>()), PendingPolls);
+        _operations[id] = (new CloudMapOperation(id, type, CloudMapOperationStatus.Success, null, null, null, null, new Dictionary<string, string>()), PendingPolls);
         return id;
     }
 }
