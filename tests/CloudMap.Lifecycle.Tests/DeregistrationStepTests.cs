@@ -98,6 +98,7 @@ public sealed class DeregistrationStepTests
     }
 
     [Fact]
+    [Trait("Guarantee", "G3")]
     public async Task DeregisterAsync_RegisterAcceptedThenRetryThrottled_StillWaitsForTheFirstOperation()
     {
         using var h = new ServiceHarness();

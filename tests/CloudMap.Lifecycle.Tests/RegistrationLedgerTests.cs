@@ -9,6 +9,7 @@ namespace CloudMap.Lifecycle.Tests;
 /// <see cref="RegistrationLedger"/> on its own: every transition, every query, and each zombie case the scenarios found
 /// (f8b90be, 8d43553, bb51fc9, aefea4a), spelled as the sequence of facts the steps report.
 /// </summary>
+[Trait("Guarantee", "G3")]
 public sealed class RegistrationLedgerTests
 {
     private static readonly TimeSpan Grace = RegistrationLedger.VisibilityGracePeriod;
