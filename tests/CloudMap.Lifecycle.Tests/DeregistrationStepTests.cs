@@ -26,7 +26,7 @@ public sealed class DeregistrationStepTests
         Assert.True(removed);
         Assert.Equal(["GetInstance", "DeregisterInstance", "GetOperation"], h.Client.Calls.Skip(before));
         Assert.Null(h.Client.GetStoredInstance(Svc, "i-test"));
-        Assert.False(service.RegistrationSent);
+        Assert.False(service.Ledger.MayHoldInstance);
     }
 
     [Fact]
@@ -49,7 +49,7 @@ public sealed class DeregistrationStepTests
     {
         using var h = new ServiceHarness();
         var service = await h.RegisteredAsync();
-        h.Time.Advance(CloudMapRegistrationService.InstanceNotFoundGracePeriod);
+        h.Time.Advance(RegistrationLedger.VisibilityGracePeriod);
         h.Client.RemoveInstance(Svc, "i-test");
 
         Assert.False(await service.DeregisterAsync(TimeSpan.FromSeconds(10), Ct));
@@ -89,6 +89,32 @@ public sealed class DeregistrationStepTests
         var deregistering = service.DeregisterAsync(TimeSpan.FromSeconds(10), Ct);
         await h.Client.WaitForCallAsync("GetInstance", getInstancesBefore + 1).WaitAsync(TimeSpan.FromSeconds(30), Ct);
         h.Client.PutInstance(Svc, "i-test", registered.Attributes); // now it appears
+        await h.DriveUntilAsync(deregistering, TimeSpan.FromSeconds(1));
+
+        Assert.True(await deregistering);
+        Assert.True(h.Logs.Has("WaitingForPendingRegistration"));
+        Assert.Equal(1, h.Client.CallCount("DeregisterInstance"));
+        Assert.Null(h.Client.GetStoredInstance(Svc, "i-test"));
+    }
+
+    [Fact]
+    [Trait("Guarantee", "G3")]
+    public async Task DeregisterAsync_RegisterAcceptedThenRetryThrottled_StillWaitsForTheFirstOperation()
+    {
+        using var h = new ServiceHarness();
+        var service = h.Service;
+        Assert.NotNull(await service.ResolveTargetAsync(Ct));
+        h.Client.FailNext("GetOperation", new CloudMapException("InternalFailure", "injected", System.Net.HttpStatusCode.InternalServerError, "req-1"));
+        await Assert.ThrowsAsync<CloudMapException>(() => service.RegisterOnceAsync(CloudMapHealthStatus.Healthy));
+        var registered = h.Client.GetStoredInstance(Svc, "i-test")!;
+        h.Client.FailNext("RegisterInstance", FakeCloudMapClient.Error(CloudMapErrorCodes.ThrottlingException));
+        await Assert.ThrowsAsync<CloudMapException>(() => service.RegisterOnceAsync(CloudMapHealthStatus.Healthy));
+        h.Client.RemoveInstance(Svc, "i-test"); // the first, accepted registration is not visible yet
+        var getInstancesBefore = h.Client.CallCount("GetInstance");
+
+        var deregistering = service.DeregisterAsync(TimeSpan.FromSeconds(10), Ct);
+        await h.Client.WaitForCallAsync("GetInstance", getInstancesBefore + 1).WaitAsync(TimeSpan.FromSeconds(30), Ct);
+        h.Client.PutInstance(Svc, "i-test", registered.Attributes);
         await h.DriveUntilAsync(deregistering, TimeSpan.FromSeconds(1));
 
         Assert.True(await deregistering);

@@ -190,7 +190,7 @@ public sealed class HealthStepTests
         Assert.Equal(HealthReportingMode.DeregisterWhileUnhealthy, service.Mode);
         Assert.Null(h.Client.GetStoredInstance(Svc, "i-test"));
         Assert.Equal(CloudMapRegistrationPhase.DeregisteredWhileUnhealthy, h.State.Phase);
-        Assert.False(service.RegistrationSent);
+        Assert.False(service.Ledger.MayHoldInstance);
 
         h.Health.Healthy = true;
         await service.RunHealthCycleAsync(Ct);

@@ -157,13 +157,24 @@ public sealed class RegistrationStepTests
     [InlineData("http://+:5005", null, 5005)]
     [InlineData("http://*:5006/base", null, 5006)]
     [InlineData("http://10.0.0.5", "10.0.0.5", 80)]
-    public void ParseBinding_ServerAddress_HostAndPort(string address, string? host, int port)
+    public void ServerBindingParse_ServerAddress_HostAndPort(string address, string? host, int port)
     {
-        var parsed = CloudMapRegistrationService.ParseBinding(address);
+        var parsed = ServerBinding.Parse(address);
 
         Assert.NotNull(parsed);
         Assert.Equal(host, parsed.Value.Host?.ToString());
         Assert.Equal(port, parsed.Value.Port);
+    }
+
+    [Theory]
+    [InlineData("127.0.0.1:5000")]
+    [InlineData("http://[::1:5000")]
+    [InlineData("http://127.0.0.1:0")]
+    [InlineData("http://127.0.0.1:65536")]
+    [InlineData("http://127.0.0.1:port")]
+    public void ServerBindingParse_NotAServerAddress_Null(string address)
+    {
+        Assert.Null(ServerBinding.Parse(address));
     }
 
     [Fact]
@@ -386,6 +397,6 @@ public sealed class RegistrationStepTests
         await Assert.ThrowsAnyAsync<OperationCanceledException>(() => h.Service.RegisterAsync(CloudMapHealthStatus.Healthy, cancelled.Token));
 
         Assert.Equal(0, h.Client.CallCount("RegisterInstance"));
-        Assert.False(h.Service.RegistrationSent);
+        Assert.False(h.Service.Ledger.MayHoldInstance);
     }
 }

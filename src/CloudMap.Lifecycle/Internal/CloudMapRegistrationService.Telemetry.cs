@@ -5,50 +5,49 @@ using CloudMap.Lifecycle.Client;
 
 namespace CloudMap.Lifecycle.Internal;
 
+/// <summary>
+/// The lifecycle's spans and measurements. Single Cloud Map API calls are not traced or counted here: the client owns
+/// one span and one count per call. The lifecycle spans a whole step (<c>CloudMap.Lifecycle Register</c>,
+/// <c>CloudMap.Lifecycle Deregister</c>), so the client's call spans nest under the step that made them.
+/// </summary>
 internal sealed partial class CloudMapRegistrationService
 {
-    /// <summary>Makes one Cloud Map call (or helper) counted by operation and outcome, inside a client-kind activity.</summary>
-    private async Task<T> CallAsync<T>(string operation, Func<CancellationToken, Task<T>> call, CancellationToken cancellationToken)
+    private const string StepSpanPrefix = "CloudMap.Lifecycle ";
+
+    private static void MarkFailed(Activity? activity, Exception? error)
     {
-        using var activity = LifecycleTelemetry.ActivitySource.StartActivity("CloudMap " + operation, ActivityKind.Client);
-        activity?.SetTag(TelemetryTags.Registration, _marker.Name);
-        activity?.SetTag(TelemetryTags.Operation, operation);
-        try
+        if (activity is null)
         {
-            var result = await call(cancellationToken).ConfigureAwait(false);
-            _telemetry.ApiCalls.Add(1, RegistrationTag(), new(TelemetryTags.Operation, operation), new(TelemetryTags.Outcome, TelemetryTags.OutcomeSuccess));
-            return result;
+            return;
         }
-        catch (Exception ex)
+
+        // error.type follows the semantic conventions: a low-cardinality code, never the message.
+        var type = error switch
         {
-            var outcome = ex switch
-            {
-                CloudMapException cloudMap => cloudMap.ErrorCode,
-                OperationCanceledException => "canceled",
-                TimeoutException => "timeout",
-                _ => ex.GetType().Name,
-            };
-            _telemetry.ApiCalls.Add(1, RegistrationTag(), new(TelemetryTags.Operation, operation), new(TelemetryTags.Outcome, outcome));
-            activity?.SetTag(TelemetryTags.ErrorType, outcome);
-            activity?.SetStatus(ActivityStatusCode.Error, ex.Message);
-            throw;
-        }
+            null or TimeoutException => "timeout",
+            CloudMapException cloudMap => cloudMap.ErrorCode,
+            OperationCanceledException => "canceled",
+            _ => error.GetType().FullName ?? error.GetType().Name,
+        };
+        activity.SetStatus(ActivityStatusCode.Error, error?.Message ?? "Timed out.");
+        activity.SetTag(TelemetryTags.ErrorType, type);
     }
 
-    private static void MarkFailed(Activity? activity, CloudMapException? error)
-    {
-        activity?.SetStatus(ActivityStatusCode.Error, error?.Message ?? "Timed out.");
-        activity?.SetTag(TelemetryTags.ErrorType, error?.ErrorCode ?? "timeout");
-    }
-
+    /// <summary>Starts the span of one lifecycle step on the library's one ActivitySource.</summary>
     private Activity? StartActivity(string step, RegistrationTarget target)
     {
-        var activity = LifecycleTelemetry.ActivitySource.StartActivity("CloudMap.Lifecycle " + step);
+        var activity = CloudMapTelemetry.ActivitySource.StartActivity(StepSpanPrefix + step);
         activity?.SetTag(TelemetryTags.Registration, _marker.Name);
         activity?.SetTag(TelemetryTags.ServiceId, target.Service.Id);
         activity?.SetTag(TelemetryTags.InstanceId, target.InstanceId);
         return activity;
     }
+
+    private void RecordPush(CloudMapHealthStatus status) =>
+        _telemetry.HealthPushes.Add(
+            1,
+            RegistrationTag(),
+            new(TelemetryTags.HealthStatus, status == CloudMapHealthStatus.Healthy ? TelemetryTags.HealthStatusHealthy : TelemetryTags.HealthStatusUnhealthy));
 
     private KeyValuePair<string, object?> RegistrationTag() => new(TelemetryTags.Registration, _marker.Name);
 }

@@ -1,39 +1,45 @@
 // Copyright (c) CloudMap.Lifecycle contributors. Licensed under the MIT License.
 
-using System.Diagnostics;
 using System.Diagnostics.Metrics;
+using CloudMap.Lifecycle.Client;
 
 namespace CloudMap.Lifecycle.Internal;
 
 /// <summary>
-/// The lifecycle's metrics and traces. Meter and ActivitySource are both named <c>CloudMap.Lifecycle</c> (the HTTP
-/// client has its own instruments under the same meter name; meters with one name coexist).
+/// The lifecycle's own instruments: they measure the lifecycle (how long registering and deregistering take, which
+/// phase each registration is in, how often health is pushed), never single API calls, which the Cloud Map client
+/// counts and traces.
 /// </summary>
-internal sealed class LifecycleTelemetry : IDisposable
+/// <remarks>
+/// The Meter comes from <see cref="IMeterFactory"/> under <see cref="CloudMapTelemetry.Name"/>. The factory caches
+/// meters by name, so the lifecycle and the client share one Meter instance; the factory owns (and disposes) it.
+/// </remarks>
+internal sealed class LifecycleTelemetry
 {
-    public const string Name = "CloudMap.Lifecycle";
-
-    private readonly Meter _meter;
+    public const string RegistrationDurationInstrument = "cloudmap.lifecycle.registration.duration";
+    public const string DeregistrationDurationInstrument = "cloudmap.lifecycle.deregistration.duration";
+    public const string PhaseInstrument = "cloudmap.lifecycle.phase";
+    public const string HealthPushesInstrument = "cloudmap.lifecycle.health.pushes";
 
     public LifecycleTelemetry(IMeterFactory meterFactory, CloudMapRegistrationStateProvider states)
     {
         ArgumentNullException.ThrowIfNull(meterFactory);
         ArgumentNullException.ThrowIfNull(states);
-        _meter = meterFactory.Create(Name);
-        ApiCalls = _meter.CreateCounter<long>(
-            "cloudmap.lifecycle.api.calls",
-            unit: "{call}",
-            description: "Cloud Map API calls made by the registration lifecycle, by operation and outcome.");
-        RegistrationDuration = _meter.CreateHistogram<double>(
-            "cloudmap.lifecycle.registration.duration",
+        Meter = meterFactory.Create(CloudMapTelemetry.Name);
+        RegistrationDuration = Meter.CreateHistogram<double>(
+            RegistrationDurationInstrument,
             unit: "s",
-            description: "Time from the readiness checks passing to the registration operation succeeding.");
-        DeregistrationDuration = _meter.CreateHistogram<double>(
-            "cloudmap.lifecycle.deregistration.duration",
+            description: "Time from the readiness checks passing to the first registration operation succeeding.");
+        DeregistrationDuration = Meter.CreateHistogram<double>(
+            DeregistrationDurationInstrument,
             unit: "s",
             description: "Time from the host beginning to stop to the deregistration finishing (drain delay excluded).");
-        _meter.CreateObservableGauge(
-            "cloudmap.lifecycle.phase",
+        HealthPushes = Meter.CreateCounter<long>(
+            HealthPushesInstrument,
+            unit: "{push}",
+            description: "Custom health statuses pushed to Cloud Map and accepted (changes and re-assertions), by status.");
+        Meter.CreateObservableGauge(
+            PhaseInstrument,
             () => states.States.Select(s => new Measurement<int>(
                 (int)s.Phase,
                 new KeyValuePair<string, object?>(TelemetryTags.Registration, s.Name),
@@ -42,14 +48,12 @@ internal sealed class LifecycleTelemetry : IDisposable
             description: "The current phase of each registration (the value is the CloudMapRegistrationPhase number; the phase tag names it).");
     }
 
-    /// <summary>Gets the ActivitySource named <c>CloudMap.Lifecycle</c> for the lifecycle's own spans.</summary>
-    public static ActivitySource ActivitySource { get; } = new(Name);
-
-    public Counter<long> ApiCalls { get; }
+    /// <summary>Gets the Meter named <see cref="CloudMapTelemetry.Name"/> (shared with the client through the factory).</summary>
+    public Meter Meter { get; }
 
     public Histogram<double> RegistrationDuration { get; }
 
     public Histogram<double> DeregistrationDuration { get; }
 
-    public void Dispose() => _meter.Dispose();
+    public Counter<long> HealthPushes { get; }
 }

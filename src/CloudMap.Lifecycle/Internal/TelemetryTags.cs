@@ -2,16 +2,24 @@
 
 namespace CloudMap.Lifecycle.Internal;
 
-/// <summary>Tag (attribute) names used on the lifecycle's metrics and activities.</summary>
+/// <summary>Tag (attribute) names used on the lifecycle's metrics and spans.</summary>
 internal static class TelemetryTags
 {
+    /// <summary>The registration name (empty for the default registration).</summary>
     public const string Registration = "cloudmap.registration.name";
+
+    /// <summary>The <see cref="CloudMapRegistrationPhase"/> name, on the phase gauge.</summary>
     public const string Phase = "cloudmap.registration.phase";
-    public const string Operation = "cloudmap.operation";
-    public const string Outcome = "cloudmap.outcome";
+
+    /// <summary>The pushed custom health status: <see cref="HealthStatusHealthy"/> or <see cref="HealthStatusUnhealthy"/>.</summary>
+    public const string HealthStatus = "cloudmap.health.status";
+
     public const string ServiceId = "cloudmap.service.id";
     public const string InstanceId = "cloudmap.instance.id";
+
+    /// <summary>Semantic convention <c>error.type</c>: the Cloud Map error code, or <c>timeout</c>.</summary>
     public const string ErrorType = "error.type";
 
-    public const string OutcomeSuccess = "success";
+    public const string HealthStatusHealthy = "healthy";
+    public const string HealthStatusUnhealthy = "unhealthy";
 }
