@@ -16,15 +16,12 @@ public sealed class CloudMapRegistrationOptions
     /// <summary>The configuration section bound by default: <c>CloudMap</c>. Named registrations bind <c>CloudMap:&lt;name&gt;</c>.</summary>
     public const string SectionName = "CloudMap";
 
-    /// <summary>The default value of <see cref="Enabled"/>: <see langword="true"/>.</summary>
-    public const bool DefaultEnabled = true;
-
     /// <summary>
     /// Gets or sets a value indicating whether the registration is active. Set it to <see langword="false"/> to run the
     /// same application locally without Cloud Map: then nothing else is validated and nothing is ever sent.
     /// </summary>
     /// <value>The default value is <see langword="true"/>.</value>
-    public bool Enabled { get; set; } = DefaultEnabled;
+    public bool Enabled { get; set; } = true;
 
     /// <summary>Gets or sets the id (<c>srv-...</c>) or ARN of the Cloud Map service to register in.</summary>
     /// <value>The default value is <see langword="null"/>; then <see cref="NamespaceName"/> and <see cref="ServiceName"/> are required.</value>
