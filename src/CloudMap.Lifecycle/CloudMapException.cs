@@ -8,7 +8,13 @@ namespace CloudMap.Lifecycle;
 /// An error answered by AWS Cloud Map (or a response that could not be understood), with the details AWS
 /// support asks for.
 /// </summary>
-public sealed class CloudMapException : Exception
+/// <remarks>
+/// Internal on purpose: no public API throws or returns it. The client throws it and the registration lifecycle
+/// catches it (it never throws at the host); applications see a failure as
+/// <see cref="ICloudMapRegistrationState.LastError"/>, the logs, the spans and the metrics. Making it public later is
+/// an additive change; making a shipped type internal would not be.
+/// </remarks>
+internal sealed class CloudMapException : Exception
 {
     /// <summary>Initializes a new instance of the <see cref="CloudMapException"/> class.</summary>
     public CloudMapException()

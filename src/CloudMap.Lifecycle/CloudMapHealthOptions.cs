@@ -28,6 +28,21 @@ public sealed class CloudMapHealthOptions
     /// <summary>The default value of <see cref="ReassertInterval"/>: 15 minutes.</summary>
     public static readonly TimeSpan DefaultReassertInterval = TimeSpan.FromMinutes(15);
 
+    /// <summary>The smallest allowed <see cref="Interval"/>: 1 second.</summary>
+    public static readonly TimeSpan MinInterval = TimeSpan.FromSeconds(1);
+
+    /// <summary>The largest allowed <see cref="Interval"/>: 1 hour.</summary>
+    public static readonly TimeSpan MaxInterval = TimeSpan.FromHours(1);
+
+    /// <summary>The largest allowed <see cref="ReassertInterval"/>: 24 hours (the smallest is <see cref="Interval"/>).</summary>
+    public static readonly TimeSpan MaxReassertInterval = TimeSpan.FromHours(24);
+
+    /// <summary>The smallest allowed <see cref="HealthyThreshold"/> and <see cref="UnhealthyThreshold"/>: 1.</summary>
+    public const int MinThreshold = 1;
+
+    /// <summary>The largest allowed <see cref="HealthyThreshold"/> and <see cref="UnhealthyThreshold"/>: 100.</summary>
+    public const int MaxThreshold = 100;
+
     /// <summary>
     /// Gets or sets the health-check tag that selects the checks deciding the running health. When not set, the
     /// readiness selection (<see cref="CloudMapReadinessOptions.Tag"/> or its predicate) is used. Ignored when
@@ -40,23 +55,35 @@ public sealed class CloudMapHealthOptions
     /// <value>The default value is <see langword="null"/>.</value>
     public Func<HealthCheckRegistration, bool>? Predicate { get; set; }
 
-    /// <summary>Gets or sets how often the health checks run while registered. Between 1 second and 1 hour.</summary>
-    /// <value>The default value is 10 seconds.</value>
+    /// <summary>Gets or sets how often the health checks run while registered.</summary>
+    /// <value>
+    /// The default value is 10 seconds (<see cref="DefaultInterval"/>); allowed from 1 second (<see cref="MinInterval"/>)
+    /// to 1 hour (<see cref="MaxInterval"/>).
+    /// </value>
     public TimeSpan Interval { get; set; } = DefaultInterval;
 
-    /// <summary>Gets or sets how many passing runs in a row turn an unhealthy instance healthy again. Between 1 and 100.</summary>
-    /// <value>The default value is 2.</value>
+    /// <summary>Gets or sets how many passing runs in a row turn an unhealthy instance healthy again.</summary>
+    /// <value>
+    /// The default value is 2 (<see cref="DefaultHealthyThreshold"/>); allowed from 1 (<see cref="MinThreshold"/>)
+    /// to 100 (<see cref="MaxThreshold"/>).
+    /// </value>
     public int HealthyThreshold { get; set; } = DefaultHealthyThreshold;
 
-    /// <summary>Gets or sets how many failing runs in a row turn a healthy instance unhealthy. Between 1 and 100.</summary>
-    /// <value>The default value is 3.</value>
+    /// <summary>Gets or sets how many failing runs in a row turn a healthy instance unhealthy.</summary>
+    /// <value>
+    /// The default value is 3 (<see cref="DefaultUnhealthyThreshold"/>); allowed from 1 (<see cref="MinThreshold"/>)
+    /// to 100 (<see cref="MaxThreshold"/>).
+    /// </value>
     public int UnhealthyThreshold { get; set; } = DefaultUnhealthyThreshold;
 
     /// <summary>
     /// Gets or sets how often an unchanged status is pushed again, and how often the registration is checked to still
-    /// exist when nothing is pushed. At least <see cref="Interval"/> and at most 24 hours.
+    /// exist when nothing is pushed.
     /// </summary>
-    /// <value>The default value is 15 minutes.</value>
+    /// <value>
+    /// The default value is 15 minutes (<see cref="DefaultReassertInterval"/>); allowed from <see cref="Interval"/>
+    /// to 24 hours (<see cref="MaxReassertInterval"/>).
+    /// </value>
     public TimeSpan ReassertInterval { get; set; } = DefaultReassertInterval;
 
     /// <summary>

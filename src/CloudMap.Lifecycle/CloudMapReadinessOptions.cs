@@ -22,12 +22,24 @@ public sealed class CloudMapReadinessOptions
     /// <summary>The default value of <see cref="Timeout"/>: 5 minutes.</summary>
     public static readonly TimeSpan DefaultTimeout = TimeSpan.FromMinutes(5);
 
+    /// <summary>The smallest allowed <see cref="PollInterval"/>: 100 milliseconds.</summary>
+    public static readonly TimeSpan MinPollInterval = TimeSpan.FromMilliseconds(100);
+
+    /// <summary>The largest allowed <see cref="PollInterval"/>: 10 minutes.</summary>
+    public static readonly TimeSpan MaxPollInterval = TimeSpan.FromMinutes(10);
+
+    /// <summary>The smallest allowed <see cref="ConsecutiveSuccesses"/>: 1.</summary>
+    public const int MinConsecutiveSuccesses = 1;
+
+    /// <summary>The largest allowed <see cref="ConsecutiveSuccesses"/>: 100.</summary>
+    public const int MaxConsecutiveSuccesses = 100;
+
     /// <summary>
     /// Gets or sets the health-check tag that selects the readiness checks. The readiness checks pass when every
     /// registered check with this tag reports Healthy or Degraded (no checks with the tag means ready).
     /// Ignored when <see cref="Predicate"/> is set.
     /// </summary>
-    /// <value>The default value is <c>ready</c>.</value>
+    /// <value>The default value is <c>ready</c> (<see cref="DefaultTag"/>); not empty unless <see cref="Predicate"/> is set.</value>
     public string Tag { get; set; } = DefaultTag;
 
     /// <summary>
@@ -37,19 +49,25 @@ public sealed class CloudMapReadinessOptions
     /// <value>The default value is <see langword="null"/> (select by <see cref="Tag"/>).</value>
     public Func<HealthCheckRegistration, bool>? Predicate { get; set; }
 
-    /// <summary>Gets or sets how often the readiness checks are run while waiting. Between 100 ms and 10 minutes.</summary>
-    /// <value>The default value is 2 seconds.</value>
+    /// <summary>Gets or sets how often the readiness checks are run while waiting.</summary>
+    /// <value>
+    /// The default value is 2 seconds (<see cref="DefaultPollInterval"/>); allowed from 100 milliseconds
+    /// (<see cref="MinPollInterval"/>) to 10 minutes (<see cref="MaxPollInterval"/>).
+    /// </value>
     public TimeSpan PollInterval { get; set; } = DefaultPollInterval;
 
-    /// <summary>Gets or sets how many passing polls in a row are required before registering. Between 1 and 100.</summary>
-    /// <value>The default value is 2.</value>
+    /// <summary>Gets or sets how many passing polls in a row are required before registering.</summary>
+    /// <value>
+    /// The default value is 2 (<see cref="DefaultConsecutiveSuccesses"/>); allowed from 1 (<see cref="MinConsecutiveSuccesses"/>)
+    /// to 100 (<see cref="MaxConsecutiveSuccesses"/>).
+    /// </value>
     public int ConsecutiveSuccesses { get; set; } = DefaultConsecutiveSuccesses;
 
     /// <summary>
     /// Gets or sets how long to wait for readiness before <see cref="TimeoutBehavior"/> applies.
     /// <see cref="System.Threading.Timeout.InfiniteTimeSpan"/> means no timeout.
     /// </summary>
-    /// <value>The default value is 5 minutes.</value>
+    /// <value>The default value is 5 minutes (<see cref="DefaultTimeout"/>); allowed: any positive time, or <see cref="System.Threading.Timeout.InfiniteTimeSpan"/>.</value>
     public TimeSpan Timeout { get; set; } = DefaultTimeout;
 
     /// <summary>Gets or sets what happens when <see cref="Timeout"/> elapses before the application is ready.</summary>

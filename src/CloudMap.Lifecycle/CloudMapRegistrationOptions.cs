@@ -16,15 +16,33 @@ public sealed class CloudMapRegistrationOptions
     /// <summary>The configuration section bound by default: <c>CloudMap</c>. Named registrations bind <c>CloudMap:&lt;name&gt;</c>.</summary>
     public const string SectionName = "CloudMap";
 
-    /// <summary>The default value of <see cref="Enabled"/>: <see langword="true"/>.</summary>
-    public const bool DefaultEnabled = true;
+    /// <summary>The most custom <see cref="Attributes"/> an instance may have: 30 (a Cloud Map quota).</summary>
+    public const int MaxAttributeCount = 30;
+
+    /// <summary>The longest allowed key of <see cref="Attributes"/>, in characters: 255 (a Cloud Map limit).</summary>
+    public const int MaxAttributeKeyLength = 255;
+
+    /// <summary>The longest allowed value of <see cref="Attributes"/>, in characters: 1024 (a Cloud Map limit).</summary>
+    public const int MaxAttributeValueLength = 1024;
+
+    /// <summary>
+    /// The most characters the keys and values of <see cref="Attributes"/> may have in all: 4800 (Cloud Map allows 5000
+    /// for every attribute of an instance; the library keeps 200 for the attributes it adds itself).
+    /// </summary>
+    public const int MaxAttributesLength = CloudMapMaxAttributesLength - ReservedAttributesLength;
+
+    /// <summary>Characters Cloud Map allows for all the keys and values of one instance's attributes.</summary>
+    internal const int CloudMapMaxAttributesLength = 5000;
+
+    /// <summary>Characters of <see cref="CloudMapMaxAttributesLength"/> kept for the attributes the library adds itself (address, port, init status, owner).</summary>
+    internal const int ReservedAttributesLength = 200;
 
     /// <summary>
     /// Gets or sets a value indicating whether the registration is active. Set it to <see langword="false"/> to run the
     /// same application locally without Cloud Map: then nothing else is validated and nothing is ever sent.
     /// </summary>
     /// <value>The default value is <see langword="true"/>.</value>
-    public bool Enabled { get; set; } = DefaultEnabled;
+    public bool Enabled { get; set; } = true;
 
     /// <summary>Gets or sets the id (<c>srv-...</c>) or ARN of the Cloud Map service to register in.</summary>
     /// <value>The default value is <see langword="null"/>; then <see cref="NamespaceName"/> and <see cref="ServiceName"/> are required.</value>
@@ -40,10 +58,13 @@ public sealed class CloudMapRegistrationOptions
 
     /// <summary>
     /// Gets or sets the instance id. When not set it is derived: the ECS task id, else the EC2 instance id, else the
-    /// host name made valid for Cloud Map (<c>^[0-9a-zA-Z_/:.@-]{1,64}$</c>). A stable id lets a replacement take over
-    /// the registration of its predecessor.
+    /// host name made valid for Cloud Map (other characters become <c>-</c>, cut to 64). A stable id lets a replacement
+    /// take over the registration of its predecessor.
     /// </summary>
-    /// <value>The default value is <see langword="null"/> (derived).</value>
+    /// <value>
+    /// The default value is <see langword="null"/> (derived); allowed: 1 to 64 letters, digits and <c>_/:.@-</c>
+    /// (<c>^[0-9a-zA-Z_/:.@-]{1,64}$</c>, Cloud Map's rule).
+    /// </value>
     public string? InstanceId { get; set; }
 
     /// <summary>
@@ -63,11 +84,15 @@ public sealed class CloudMapRegistrationOptions
     public int? Port { get; set; }
 
     /// <summary>
-    /// Gets the custom attributes registered with the instance. At most 30, keys up to 255 characters matching
-    /// <c>^[a-zA-Z0-9!-~]+$</c>, values up to 1024 printable ASCII characters, 5000 characters in all; keys starting with
+    /// Gets the custom attributes registered with the instance. Keys are printable ASCII without spaces
+    /// (<c>^[a-zA-Z0-9!-~]+$</c>); values are printable ASCII, not starting with a space or tab; keys starting with
     /// <c>AWS_</c> are reserved and rejected.
     /// </summary>
-    /// <value>The default value is an empty dictionary.</value>
+    /// <value>
+    /// The default value is an empty dictionary; allowed: at most 30 entries (<see cref="MaxAttributeCount"/>), keys of at
+    /// most 255 characters (<see cref="MaxAttributeKeyLength"/>), values of at most 1024 characters
+    /// (<see cref="MaxAttributeValueLength"/>), and 4800 characters in all (<see cref="MaxAttributesLength"/>).
+    /// </value>
     public IDictionary<string, string> Attributes { get; } = new Dictionary<string, string>(StringComparer.Ordinal);
 
     /// <summary>Gets the options of the wait for readiness before registering.</summary>

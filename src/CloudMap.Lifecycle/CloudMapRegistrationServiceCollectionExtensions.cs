@@ -51,6 +51,20 @@ public static class CloudMapRegistrationServiceCollectionExtensions
         return services.AddCloudMapRegistration(Options.Options.DefaultName, section: null, configure);
     }
 
+    /// <summary>Adds a named Cloud Map registration configured by a delegate.</summary>
+    /// <param name="services">The service collection.</param>
+    /// <param name="name">The registration name; <see cref="Options.Options.DefaultName"/> (empty) for the default registration.</param>
+    /// <param name="configure">Configures the options.</param>
+    /// <returns><paramref name="services"/>.</returns>
+    /// <exception cref="ArgumentNullException">An argument is <see langword="null"/>.</exception>
+    public static IServiceCollection AddCloudMapRegistration(this IServiceCollection services, string name, Action<CloudMapRegistrationOptions> configure)
+    {
+        ArgumentNullException.ThrowIfNull(services);
+        ArgumentNullException.ThrowIfNull(name);
+        ArgumentNullException.ThrowIfNull(configure);
+        return services.AddCloudMapRegistration(name, section: null, configure);
+    }
+
     /// <summary>Adds the default Cloud Map registration bound from a configuration section (unknown keys fail startup).</summary>
     /// <param name="services">The service collection.</param>
     /// <param name="section">The configuration section, usually <c>CloudMap</c>.</param>

@@ -17,16 +17,30 @@ public sealed class CloudMapShutdownOptions
     /// <summary>The default value of <see cref="DrainDelay"/>: 5 seconds.</summary>
     public static readonly TimeSpan DefaultDrainDelay = TimeSpan.FromSeconds(5);
 
+    /// <summary>The smallest allowed <see cref="DeregistrationTimeout"/>: 1 second.</summary>
+    public static readonly TimeSpan MinDeregistrationTimeout = TimeSpan.FromSeconds(1);
+
+    /// <summary>The largest allowed <see cref="DeregistrationTimeout"/>: 10 minutes.</summary>
+    public static readonly TimeSpan MaxDeregistrationTimeout = TimeSpan.FromMinutes(10);
+
+    /// <summary>The largest allowed <see cref="DrainDelay"/>: 10 minutes (the smallest is zero).</summary>
+    public static readonly TimeSpan MaxDrainDelay = TimeSpan.FromMinutes(10);
+
     /// <summary>
     /// Gets or sets the time allowed for deregistration, including waiting for a registration still in flight and
-    /// for the operation to succeed. Between 1 second and 10 minutes. A deregistration that cannot finish in time is
-    /// logged as a warning, never thrown.
+    /// for the operation to succeed. A deregistration that cannot finish in time is logged as a warning, never thrown.
     /// </summary>
-    /// <value>The default value is 10 seconds.</value>
+    /// <value>
+    /// The default value is 10 seconds (<see cref="DefaultDeregistrationTimeout"/>); allowed from 1 second
+    /// (<see cref="MinDeregistrationTimeout"/>) to 10 minutes (<see cref="MaxDeregistrationTimeout"/>).
+    /// </value>
     public TimeSpan DeregistrationTimeout { get; set; } = DefaultDeregistrationTimeout;
 
-    /// <summary>Gets or sets how long the server keeps serving after deregistration. Between 0 and 10 minutes.</summary>
-    /// <value>The default value is 5 seconds.</value>
+    /// <summary>Gets or sets how long the server keeps serving after deregistration.</summary>
+    /// <value>
+    /// The default value is 5 seconds (<see cref="DefaultDrainDelay"/>); allowed from zero to 10 minutes
+    /// (<see cref="MaxDrainDelay"/>).
+    /// </value>
     public TimeSpan DrainDelay { get; set; } = DefaultDrainDelay;
 
     /// <summary>

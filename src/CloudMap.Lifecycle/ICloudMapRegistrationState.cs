@@ -4,8 +4,13 @@ namespace CloudMap.Lifecycle;
 
 /// <summary>
 /// A read-only, thread-safe view of one Cloud Map registration, for applications and tests. Inject it for the
-/// default registration, or get a named registration's state from <see cref="ICloudMapRegistrationStateProvider"/>.
+/// default registration, or get a named registration's state from <see cref="ICloudMapRegistrationStateProvider.GetState"/>.
 /// </summary>
+/// <remarks>
+/// Each property reads the latest value on its own, so two properties read one after the other may come from
+/// different moments (the phase may change between them). When values must agree, such as <see cref="Phase"/> and
+/// <see cref="LastError"/>, read them from one <see cref="GetSnapshot"/>.
+/// </remarks>
 public interface ICloudMapRegistrationState
 {
     /// <summary>Gets the registration name (<see cref="Microsoft.Extensions.Options.Options.DefaultName"/> for the default registration).</summary>
@@ -37,4 +42,8 @@ public interface ICloudMapRegistrationState
 
     /// <summary>Gets when the instance was last registered successfully (per the injected <see cref="TimeProvider"/>), or <see langword="null"/>.</summary>
     DateTimeOffset? RegisteredAt { get; }
+
+    /// <summary>Gets every value of the state as of one moment.</summary>
+    /// <returns>An immutable snapshot; a later change of the state does not change it.</returns>
+    CloudMapRegistrationSnapshot GetSnapshot();
 }

@@ -1,5 +1,9 @@
 // Copyright (c) CloudMap.Lifecycle contributors. Licensed under the MIT License.
 
+using System.Globalization;
+using System.Reflection;
+using CloudMap.Lifecycle.Identity;
+using CloudMap.Lifecycle.Internal;
 using CloudMap.Lifecycle.Testing;
 using CloudMap.Lifecycle.Tests.Fakes;
 using Microsoft.Extensions.Hosting;
@@ -200,5 +204,98 @@ public sealed class OptionsValidationTests
         var error = await Assert.ThrowsAsync<OptionsValidationException>(() => host.StartAsync(Ct));
 
         Assert.Contains("CloudMap:grpc:Port is 99999", error.Message, StringComparison.Ordinal);
+    }
+
+    /// <summary>
+    /// Each limit declared on the options types (keyed by the constant), as the validator applies it: a value at the
+    /// limit passes and one step past it fails, naming the key. The cases read the limits from the constants, so the
+    /// validator must follow a changed constant.
+    /// </summary>
+    private static readonly Dictionary<string, (string Key, Action<CloudMapRegistrationOptions> AtLimit, Action<CloudMapRegistrationOptions> PastLimit)> Limits = new()
+    {
+        ["CloudMapReadinessOptions.MinPollInterval"] = ("CloudMap:Readiness:PollInterval", o => o.Readiness.PollInterval = CloudMapReadinessOptions.MinPollInterval, o => o.Readiness.PollInterval = CloudMapReadinessOptions.MinPollInterval - TimeSpan.FromTicks(1)),
+        ["CloudMapReadinessOptions.MaxPollInterval"] = ("CloudMap:Readiness:PollInterval", o => o.Readiness.PollInterval = CloudMapReadinessOptions.MaxPollInterval, o => o.Readiness.PollInterval = CloudMapReadinessOptions.MaxPollInterval + TimeSpan.FromTicks(1)),
+        ["CloudMapReadinessOptions.MinConsecutiveSuccesses"] = ("CloudMap:Readiness:ConsecutiveSuccesses", o => o.Readiness.ConsecutiveSuccesses = CloudMapReadinessOptions.MinConsecutiveSuccesses, o => o.Readiness.ConsecutiveSuccesses = CloudMapReadinessOptions.MinConsecutiveSuccesses - 1),
+        ["CloudMapReadinessOptions.MaxConsecutiveSuccesses"] = ("CloudMap:Readiness:ConsecutiveSuccesses", o => o.Readiness.ConsecutiveSuccesses = CloudMapReadinessOptions.MaxConsecutiveSuccesses, o => o.Readiness.ConsecutiveSuccesses = CloudMapReadinessOptions.MaxConsecutiveSuccesses + 1),
+        ["CloudMapHealthOptions.MinInterval"] = ("CloudMap:Health:Interval", o => o.Health.Interval = CloudMapHealthOptions.MinInterval, o => o.Health.Interval = CloudMapHealthOptions.MinInterval - TimeSpan.FromTicks(1)),
+        ["CloudMapHealthOptions.MaxInterval"] = ("CloudMap:Health:Interval", o => (o.Health.Interval, o.Health.ReassertInterval) = (CloudMapHealthOptions.MaxInterval, CloudMapHealthOptions.MaxInterval), o => (o.Health.Interval, o.Health.ReassertInterval) = (CloudMapHealthOptions.MaxInterval + TimeSpan.FromTicks(1), CloudMapHealthOptions.MaxInterval + TimeSpan.FromTicks(1))),
+        ["CloudMapHealthOptions.MinThreshold (healthy)"] = ("CloudMap:Health:HealthyThreshold", o => o.Health.HealthyThreshold = CloudMapHealthOptions.MinThreshold, o => o.Health.HealthyThreshold = CloudMapHealthOptions.MinThreshold - 1),
+        ["CloudMapHealthOptions.MaxThreshold (healthy)"] = ("CloudMap:Health:HealthyThreshold", o => o.Health.HealthyThreshold = CloudMapHealthOptions.MaxThreshold, o => o.Health.HealthyThreshold = CloudMapHealthOptions.MaxThreshold + 1),
+        ["CloudMapHealthOptions.MinThreshold (unhealthy)"] = ("CloudMap:Health:UnhealthyThreshold", o => o.Health.UnhealthyThreshold = CloudMapHealthOptions.MinThreshold, o => o.Health.UnhealthyThreshold = CloudMapHealthOptions.MinThreshold - 1),
+        ["CloudMapHealthOptions.MaxThreshold (unhealthy)"] = ("CloudMap:Health:UnhealthyThreshold", o => o.Health.UnhealthyThreshold = CloudMapHealthOptions.MaxThreshold, o => o.Health.UnhealthyThreshold = CloudMapHealthOptions.MaxThreshold + 1),
+        ["CloudMapHealthOptions.ReassertInterval at least Interval"] = ("CloudMap:Health:ReassertInterval", o => o.Health.ReassertInterval = o.Health.Interval, o => o.Health.ReassertInterval = o.Health.Interval - TimeSpan.FromTicks(1)),
+        ["CloudMapHealthOptions.MaxReassertInterval"] = ("CloudMap:Health:ReassertInterval", o => o.Health.ReassertInterval = CloudMapHealthOptions.MaxReassertInterval, o => o.Health.ReassertInterval = CloudMapHealthOptions.MaxReassertInterval + TimeSpan.FromTicks(1)),
+        ["CloudMapShutdownOptions.MinDeregistrationTimeout"] = ("CloudMap:Shutdown:DeregistrationTimeout", o => o.Shutdown.DeregistrationTimeout = CloudMapShutdownOptions.MinDeregistrationTimeout, o => o.Shutdown.DeregistrationTimeout = CloudMapShutdownOptions.MinDeregistrationTimeout - TimeSpan.FromTicks(1)),
+        ["CloudMapShutdownOptions.MaxDeregistrationTimeout"] = ("CloudMap:Shutdown:DeregistrationTimeout", o => o.Shutdown.DeregistrationTimeout = CloudMapShutdownOptions.MaxDeregistrationTimeout, o => o.Shutdown.DeregistrationTimeout = CloudMapShutdownOptions.MaxDeregistrationTimeout + TimeSpan.FromTicks(1)),
+        ["CloudMapShutdownOptions.DrainDelay at least zero"] = ("CloudMap:Shutdown:DrainDelay", o => o.Shutdown.DrainDelay = TimeSpan.Zero, o => o.Shutdown.DrainDelay = -TimeSpan.FromTicks(1)),
+        ["CloudMapShutdownOptions.MaxDrainDelay"] = ("CloudMap:Shutdown:DrainDelay", o => o.Shutdown.DrainDelay = CloudMapShutdownOptions.MaxDrainDelay, o => o.Shutdown.DrainDelay = CloudMapShutdownOptions.MaxDrainDelay + TimeSpan.FromTicks(1)),
+        ["InstanceIdRule.MaxLength"] = ("CloudMap:InstanceId", o => o.InstanceId = new string('i', InstanceIdRule.MaxLength), o => o.InstanceId = new string('i', InstanceIdRule.MaxLength + 1)),
+        ["CloudMapRegistrationOptions.MaxAttributeCount"] = ("CloudMap:Attributes", o => AddAttributes(o, CloudMapRegistrationOptions.MaxAttributeCount), o => AddAttributes(o, CloudMapRegistrationOptions.MaxAttributeCount + 1)),
+        ["CloudMapRegistrationOptions.MaxAttributeKeyLength"] = ("CloudMap:Attributes", o => o.Attributes[new string('k', CloudMapRegistrationOptions.MaxAttributeKeyLength)] = "v", o => o.Attributes[new string('k', CloudMapRegistrationOptions.MaxAttributeKeyLength + 1)] = "v"),
+        ["CloudMapRegistrationOptions.MaxAttributeValueLength"] = ("CloudMap:Attributes:k", o => o.Attributes["k"] = new string('v', CloudMapRegistrationOptions.MaxAttributeValueLength), o => o.Attributes["k"] = new string('v', CloudMapRegistrationOptions.MaxAttributeValueLength + 1)),
+        ["CloudMapRegistrationOptions.MaxAttributesLength"] = ("CloudMap:Attributes", o => FillAttributes(o, CloudMapRegistrationOptions.MaxAttributesLength), o => FillAttributes(o, CloudMapRegistrationOptions.MaxAttributesLength + 1)),
+    };
+
+    public static TheoryData<string> LimitNames => new(Limits.Keys);
+
+    [Theory]
+    [MemberData(nameof(LimitNames))]
+    public void Validate_ValueAtDeclaredLimit_Passes(string limit)
+    {
+        var options = ValidOptions();
+        Limits[limit].AtLimit(options);
+
+        var result = Validator().Validate(Options.DefaultName, options);
+
+        Assert.True(result.Succeeded, result.FailureMessage);
+    }
+
+    [Theory]
+    [MemberData(nameof(LimitNames))]
+    public void Validate_ValueOneStepPastDeclaredLimit_FailsNamingTheKey(string limit)
+    {
+        var (key, _, pastLimit) = Limits[limit];
+        var options = ValidOptions();
+        pastLimit(options);
+
+        var result = Validator().Validate(Options.DefaultName, options);
+
+        Assert.True(result.Failed);
+        Assert.Contains(result.Failures!, failure => failure.StartsWith(key + " ", StringComparison.Ordinal));
+    }
+
+    [Fact]
+    public void Validate_LimitCases_CoverEveryDeclaredMinAndMax()
+    {
+        var declared = new[] { typeof(CloudMapRegistrationOptions), typeof(CloudMapReadinessOptions), typeof(CloudMapHealthOptions), typeof(CloudMapShutdownOptions) }
+            .SelectMany(t => t.GetFields(BindingFlags.Public | BindingFlags.Static).Select(f => t.Name + "." + f.Name))
+            .Where(name => name.Contains(".Min", StringComparison.Ordinal) || name.Contains(".Max", StringComparison.Ordinal));
+
+        Assert.All(declared, name => Assert.Contains(Limits.Keys, key => key == name || key.StartsWith(name + " ", StringComparison.Ordinal)));
+    }
+
+    private static CloudMapRegistrationOptionsValidator Validator() =>
+        new([new CloudMapRegistrationMarker(Options.DefaultName, null)], Options.Create(new HostOptions()));
+
+    private static CloudMapRegistrationOptions ValidOptions() => new() { ServiceId = FakeCloudMapClient.CustomServiceId };
+
+    private static void AddAttributes(CloudMapRegistrationOptions options, int count)
+    {
+        for (var i = 0; i < count; i++)
+        {
+            options.Attributes["k" + i.ToString(CultureInfo.InvariantCulture)] = "v";
+        }
+    }
+
+    /// <summary>Keys <c>k0</c>, <c>k1</c>, ... with values as long as allowed until keys and values total <paramref name="length"/>.</summary>
+    private static void FillAttributes(CloudMapRegistrationOptions options, int length)
+    {
+        for (var i = 0; length > 0; i++)
+        {
+            var key = "k" + i.ToString(CultureInfo.InvariantCulture);
+            var value = new string('v', Math.Min(CloudMapRegistrationOptions.MaxAttributeValueLength, length - key.Length));
+            options.Attributes[key] = value;
+            length -= key.Length + value.Length;
+        }
     }
 }

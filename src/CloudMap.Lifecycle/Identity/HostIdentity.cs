@@ -3,29 +3,14 @@
 using System.Net;
 using System.Net.NetworkInformation;
 using System.Net.Sockets;
-using System.Text;
 
 namespace CloudMap.Lifecycle.Identity;
 
 /// <summary>The last-resort identity: the host name and the host's own network interfaces.</summary>
 internal static class HostIdentity
 {
-    /// <summary>Makes <paramref name="hostName"/> a valid Cloud Map instance id (<c>^[0-9a-zA-Z_/:.@-]{1,64}$</c>).</summary>
-    public static string SanitizeInstanceId(string? hostName)
-    {
-        var builder = new StringBuilder(Math.Min(hostName?.Length ?? 0, 64));
-        foreach (var c in hostName ?? string.Empty)
-        {
-            if (builder.Length == 64)
-            {
-                break;
-            }
-
-            builder.Append(char.IsAsciiLetterOrDigit(c) || c is '_' or '/' or ':' or '.' or '@' or '-' ? c : '-');
-        }
-
-        return builder.Length == 0 ? "instance" : builder.ToString();
-    }
+    /// <summary>Makes <paramref name="hostName"/> a valid Cloud Map instance id (see <see cref="InstanceIdRule.Sanitize"/>).</summary>
+    public static string SanitizeInstanceId(string? hostName) => InstanceIdRule.Sanitize(hostName);
 
     /// <summary>The first IPv4 address of an operational, non-loopback interface, or <see langword="null"/>.</summary>
     public static IPAddress? FirstNonLoopbackIPv4()

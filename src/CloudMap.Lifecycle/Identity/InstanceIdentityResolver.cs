@@ -117,7 +117,7 @@ internal sealed partial class InstanceIdentityResolver : IInstanceIdentityResolv
         if (root.TryGetProperty("TaskARN", out var arn) && arn.ValueKind == JsonValueKind.String && arn.GetString() is { Length: > 0 } arnText)
         {
             taskId = arnText[(arnText.LastIndexOf('/') + 1)..];
-            if (!Internal.CloudMapRegistrationOptionsValidator.InstanceIdRegex().IsMatch(taskId))
+            if (!InstanceIdRule.IsValid(taskId))
             {
                 taskId = null;
             }
@@ -190,7 +190,7 @@ internal sealed partial class InstanceIdentityResolver : IInstanceIdentityResolv
 
             var (instanceId, token2) = await GetMetadataAsync("latest/meta-data/instance-id", token, cancellationToken).ConfigureAwait(false);
             var (localIpv4, _) = await GetMetadataAsync("latest/meta-data/local-ipv4", token2, cancellationToken).ConfigureAwait(false);
-            var id = instanceId is not null && Internal.CloudMapRegistrationOptionsValidator.InstanceIdRegex().IsMatch(instanceId) ? instanceId : null;
+            var id = InstanceIdRule.IsValid(instanceId) ? instanceId : null;
             var address = IPAddress.TryParse(localIpv4, out var parsed) ? parsed : null;
             return id is null && address is null ? null : new InstanceIdentity(id, address, "ec2");
         }

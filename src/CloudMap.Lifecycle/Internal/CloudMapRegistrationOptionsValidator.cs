@@ -4,6 +4,7 @@ using System.Globalization;
 using System.Net;
 using System.Net.Sockets;
 using System.Text.RegularExpressions;
+using CloudMap.Lifecycle.Identity;
 using Microsoft.Extensions.Hosting;
 using Microsoft.Extensions.Options;
 
@@ -13,25 +14,22 @@ namespace CloudMap.Lifecycle.Internal;
 /// Validates <see cref="CloudMapRegistrationOptions"/> on start. Every message names the configuration key and the
 /// offending value. A disabled registration is not validated beyond <see cref="CloudMapRegistrationOptions.Enabled"/>.
 /// </summary>
+/// <remarks>
+/// The limits are declared once, as public constants next to their properties (<c>MinInterval</c>,
+/// <c>MaxThreshold</c>, ...), which the XML docs cite; the instance-id rule is <see cref="InstanceIdRule"/>. This
+/// validator only applies them and holds the cross-field rules. It is hand-written rather than a source-generated
+/// <c>[OptionsValidator]</c> over <c>[Range]</c> attributes because those messages name neither the configuration key
+/// (<c>CloudMap:grpc:Health:Interval</c>) nor the offending value, and cannot skip a disabled registration.
+/// </remarks>
 internal sealed partial class CloudMapRegistrationOptionsValidator(
     IEnumerable<CloudMapRegistrationMarker> markers,
     IOptions<HostOptions> hostOptions) : IValidateOptions<CloudMapRegistrationOptions>
 {
-    internal const int MaxCustomAttributes = 30;
-    internal const int MaxAttributeKeyLength = 255;
-    internal const int MaxAttributeValueLength = 1024;
-    internal const int MaxAttributesTotalLength = 5000;
+    /// <summary>The longest service id Cloud Map issues (<c>srv-</c> plus 16 characters today).</summary>
+    private const int MaxServiceIdLength = 64;
 
-    /// <summary>Characters of the 5000 reserved for the attributes the library adds itself (address, port, init status, owner).</summary>
-    internal const int ReservedAttributesLength = 200;
-
-    internal static readonly TimeSpan MinPollInterval = TimeSpan.FromMilliseconds(100);
-    internal static readonly TimeSpan MaxPollInterval = TimeSpan.FromMinutes(10);
-    internal static readonly TimeSpan MinHealthInterval = TimeSpan.FromSeconds(1);
-    internal static readonly TimeSpan MaxHealthInterval = TimeSpan.FromHours(1);
-    internal static readonly TimeSpan MaxReassertInterval = TimeSpan.FromHours(24);
-    internal static readonly TimeSpan MinDeregistrationTimeout = TimeSpan.FromSeconds(1);
-    internal static readonly TimeSpan MaxShutdownSpan = TimeSpan.FromMinutes(10);
+    /// <summary>The longest service ARN accepted.</summary>
+    private const int MaxServiceArnLength = 255;
 
     private readonly CloudMapRegistrationMarker[] _markers = markers.ToArray();
 
@@ -69,9 +67,6 @@ internal sealed partial class CloudMapRegistrationOptionsValidator(
     internal static string ShutdownBudgetMessage(string prefix, CloudMapShutdownOptions shutdown, TimeSpan hostShutdownTimeout) =>
         string.Create(CultureInfo.InvariantCulture, $"{prefix}:DeregistrationTimeout ({shutdown.DeregistrationTimeout}) plus {prefix}:DrainDelay ({shutdown.DrainDelay}) is {shutdown.DeregistrationTimeout + shutdown.DrainDelay}, which does not fit in HostOptions.ShutdownTimeout ({hostShutdownTimeout}); raise the host's ShutdownTimeout (and the orchestrator's stop timeout) or shorten the delays.");
 
-    [GeneratedRegex("^[0-9a-zA-Z_/:.@-]{1,64}$", RegexOptions.CultureInvariant)]
-    internal static partial Regex InstanceIdRegex();
-
     [GeneratedRegex("^[a-zA-Z0-9!-~]+$", RegexOptions.CultureInvariant)]
     private static partial Regex AttributeKeyRegex();
 
@@ -93,10 +88,10 @@ internal sealed partial class CloudMapRegistrationOptionsValidator(
         {
             var id = o.ServiceId!;
             var isArn = id.StartsWith("arn:", StringComparison.Ordinal);
-            if (id.Any(char.IsWhiteSpace) || id.Length > (isArn ? 255 : 64)
+            if (id.Any(char.IsWhiteSpace) || id.Length > (isArn ? MaxServiceArnLength : MaxServiceIdLength)
                 || (isArn && (!id.Contains(":servicediscovery:", StringComparison.Ordinal) || !id.Contains(":service/", StringComparison.Ordinal))))
             {
-                errors.AddError($"{p}:ServiceId is '{id}'; it must be a Cloud Map service id (such as 'srv-0123456789abcdef', at most 64 characters) or a service ARN ('arn:aws:servicediscovery:<region>:<account>:service/srv-...').");
+                errors.AddError($"{p}:ServiceId is '{id}'; it must be a Cloud Map service id (such as 'srv-0123456789abcdef', at most {MaxServiceIdLength} characters) or a service ARN ('arn:aws:servicediscovery:<region>:<account>:service/srv-...').");
             }
 
             return;
@@ -118,9 +113,9 @@ internal sealed partial class CloudMapRegistrationOptionsValidator(
 
     private static void ValidateInstance(string p, CloudMapRegistrationOptions o, ValidateOptionsResultBuilder errors)
     {
-        if (o.InstanceId is { } id && !InstanceIdRegex().IsMatch(id))
+        if (o.InstanceId is { } id && !InstanceIdRule.IsValid(id))
         {
-            errors.AddError($"{p}:InstanceId is '{id}'; it must be 1 to 64 characters of letters, digits and _/:.@- (pattern ^[0-9a-zA-Z_/:.@-]{{1,64}}$).");
+            errors.AddError($"{p}:InstanceId is '{id}'; it must be {InstanceIdRule.Description}.");
         }
 
         if (o.Address is { } address)
@@ -135,17 +130,17 @@ internal sealed partial class CloudMapRegistrationOptionsValidator(
             }
         }
 
-        if (o.Port is { } port && port is < 1 or > 65535)
+        if (o.Port is { } port && port is < 1 or > IPEndPoint.MaxPort)
         {
-            errors.AddError(string.Create(CultureInfo.InvariantCulture, $"{p}:Port is {port}; it must be between 1 and 65535 (leave it unset to use the port the server listens on)."));
+            errors.AddError(string.Create(CultureInfo.InvariantCulture, $"{p}:Port is {port}; it must be between 1 and {IPEndPoint.MaxPort} (leave it unset to use the port the server listens on)."));
         }
     }
 
     private static void ValidateAttributes(string p, IDictionary<string, string> attributes, ValidateOptionsResultBuilder errors)
     {
-        if (attributes.Count > MaxCustomAttributes)
+        if (attributes.Count > CloudMapRegistrationOptions.MaxAttributeCount)
         {
-            errors.AddError(string.Create(CultureInfo.InvariantCulture, $"{p}:Attributes has {attributes.Count} entries; Cloud Map allows at most {MaxCustomAttributes} custom attributes."));
+            errors.AddError(string.Create(CultureInfo.InvariantCulture, $"{p}:Attributes has {attributes.Count} entries; Cloud Map allows at most {CloudMapRegistrationOptions.MaxAttributeCount} custom attributes."));
         }
 
         var total = 0;
@@ -160,24 +155,24 @@ internal sealed partial class CloudMapRegistrationOptionsValidator(
             {
                 errors.AddError($"{p}:Attributes:{key} is reserved by CloudMap.Lifecycle to recognise its own registration.");
             }
-            else if (key.Length > MaxAttributeKeyLength || !AttributeKeyRegex().IsMatch(key))
+            else if (key.Length > CloudMapRegistrationOptions.MaxAttributeKeyLength || !AttributeKeyRegex().IsMatch(key))
             {
-                errors.AddError(string.Create(CultureInfo.InvariantCulture, $"{p}:Attributes has the key '{key}'; keys must be 1 to {MaxAttributeKeyLength} printable ASCII characters without spaces."));
+                errors.AddError(string.Create(CultureInfo.InvariantCulture, $"{p}:Attributes has the key '{key}'; keys must be 1 to {CloudMapRegistrationOptions.MaxAttributeKeyLength} printable ASCII characters without spaces."));
             }
 
             if (value is null)
             {
                 errors.AddError($"{p}:Attributes:{key} has no value.");
             }
-            else if (value.Length > MaxAttributeValueLength || !AttributeValueRegex().IsMatch(value))
+            else if (value.Length > CloudMapRegistrationOptions.MaxAttributeValueLength || !AttributeValueRegex().IsMatch(value))
             {
-                errors.AddError(string.Create(CultureInfo.InvariantCulture, $"{p}:Attributes:{key} is '{Truncate(value)}' ({value.Length} characters); values must be at most {MaxAttributeValueLength} printable ASCII characters, not starting with a space or tab."));
+                errors.AddError(string.Create(CultureInfo.InvariantCulture, $"{p}:Attributes:{key} is '{Truncate(value)}' ({value.Length} characters); values must be at most {CloudMapRegistrationOptions.MaxAttributeValueLength} printable ASCII characters, not starting with a space or tab."));
             }
         }
 
-        if (total > MaxAttributesTotalLength - ReservedAttributesLength)
+        if (total > CloudMapRegistrationOptions.MaxAttributesLength)
         {
-            errors.AddError(string.Create(CultureInfo.InvariantCulture, $"{p}:Attributes keys and values total {total} characters; at most {MaxAttributesTotalLength - ReservedAttributesLength} are available (Cloud Map allows {MaxAttributesTotalLength} and the library reserves {ReservedAttributesLength} for its own attributes)."));
+            errors.AddError(string.Create(CultureInfo.InvariantCulture, $"{p}:Attributes keys and values total {total} characters; at most {CloudMapRegistrationOptions.MaxAttributesLength} are available (Cloud Map allows {CloudMapRegistrationOptions.CloudMapMaxAttributesLength} and the library reserves {CloudMapRegistrationOptions.ReservedAttributesLength} for its own attributes)."));
         }
     }
 
@@ -188,8 +183,8 @@ internal sealed partial class CloudMapRegistrationOptionsValidator(
             errors.AddError($"{p}:Tag is '{o.Tag}'; set a health-check tag (the default is '{CloudMapReadinessOptions.DefaultTag}') or a Predicate.");
         }
 
-        Range(errors, $"{p}:PollInterval", o.PollInterval, MinPollInterval, MaxPollInterval);
-        Range(errors, $"{p}:ConsecutiveSuccesses", o.ConsecutiveSuccesses, 1, 100);
+        Range(errors, $"{p}:PollInterval", o.PollInterval, CloudMapReadinessOptions.MinPollInterval, CloudMapReadinessOptions.MaxPollInterval);
+        Range(errors, $"{p}:ConsecutiveSuccesses", o.ConsecutiveSuccesses, CloudMapReadinessOptions.MinConsecutiveSuccesses, CloudMapReadinessOptions.MaxConsecutiveSuccesses);
         if (o.Timeout <= TimeSpan.Zero && o.Timeout != Timeout.InfiniteTimeSpan)
         {
             errors.AddError(string.Create(CultureInfo.InvariantCulture, $"{p}:Timeout is {o.Timeout}; it must be positive, or {Timeout.InfiniteTimeSpan} for no timeout."));
@@ -205,12 +200,12 @@ internal sealed partial class CloudMapRegistrationOptionsValidator(
             errors.AddError($"{p}:Tag is '{o.Tag}'; set a health-check tag or leave it unset to use the readiness checks.");
         }
 
-        Range(errors, $"{p}:Interval", o.Interval, MinHealthInterval, MaxHealthInterval);
-        Range(errors, $"{p}:HealthyThreshold", o.HealthyThreshold, 1, 100);
-        Range(errors, $"{p}:UnhealthyThreshold", o.UnhealthyThreshold, 1, 100);
-        if (o.ReassertInterval < o.Interval || o.ReassertInterval > MaxReassertInterval)
+        Range(errors, $"{p}:Interval", o.Interval, CloudMapHealthOptions.MinInterval, CloudMapHealthOptions.MaxInterval);
+        Range(errors, $"{p}:HealthyThreshold", o.HealthyThreshold, CloudMapHealthOptions.MinThreshold, CloudMapHealthOptions.MaxThreshold);
+        Range(errors, $"{p}:UnhealthyThreshold", o.UnhealthyThreshold, CloudMapHealthOptions.MinThreshold, CloudMapHealthOptions.MaxThreshold);
+        if (o.ReassertInterval < o.Interval || o.ReassertInterval > CloudMapHealthOptions.MaxReassertInterval)
         {
-            errors.AddError(string.Create(CultureInfo.InvariantCulture, $"{p}:ReassertInterval is {o.ReassertInterval}; it must be at least {p}:Interval ({o.Interval}) and at most {MaxReassertInterval}."));
+            errors.AddError(string.Create(CultureInfo.InvariantCulture, $"{p}:ReassertInterval is {o.ReassertInterval}; it must be at least {p}:Interval ({o.Interval}) and at most {CloudMapHealthOptions.MaxReassertInterval}."));
         }
 
         Defined(errors, $"{p}:UnmanagedMode", o.UnmanagedMode);
@@ -218,23 +213,25 @@ internal sealed partial class CloudMapRegistrationOptionsValidator(
 
     private static void ValidateShutdown(string p, CloudMapShutdownOptions o, TimeSpan hostShutdownTimeout, ValidateOptionsResultBuilder errors)
     {
-        Range(errors, $"{p}:DeregistrationTimeout", o.DeregistrationTimeout, MinDeregistrationTimeout, MaxShutdownSpan);
-        Range(errors, $"{p}:DrainDelay", o.DrainDelay, TimeSpan.Zero, MaxShutdownSpan);
+        var timeoutOk = Range(errors, $"{p}:DeregistrationTimeout", o.DeregistrationTimeout, CloudMapShutdownOptions.MinDeregistrationTimeout, CloudMapShutdownOptions.MaxDeregistrationTimeout);
+        var drainOk = Range(errors, $"{p}:DrainDelay", o.DrainDelay, TimeSpan.Zero, CloudMapShutdownOptions.MaxDrainDelay);
         Defined(errors, $"{p}:BudgetSeverity", o.BudgetSeverity);
-        var rangesOk = o.DeregistrationTimeout >= MinDeregistrationTimeout && o.DeregistrationTimeout <= MaxShutdownSpan
-            && o.DrainDelay >= TimeSpan.Zero && o.DrainDelay <= MaxShutdownSpan;
-        if (rangesOk && o.BudgetSeverity == ShutdownBudgetSeverity.Error && !FitsShutdownBudget(o, hostShutdownTimeout))
+        if (timeoutOk && drainOk && o.BudgetSeverity == ShutdownBudgetSeverity.Error && !FitsShutdownBudget(o, hostShutdownTimeout))
         {
             errors.AddError(ShutdownBudgetMessage(p, o, hostShutdownTimeout));
         }
     }
 
-    private static void Range(ValidateOptionsResultBuilder errors, string key, TimeSpan value, TimeSpan min, TimeSpan max)
+    /// <summary>Adds an error naming <paramref name="key"/> and the value when it is out of range; returns whether it is in range.</summary>
+    private static bool Range(ValidateOptionsResultBuilder errors, string key, TimeSpan value, TimeSpan min, TimeSpan max)
     {
         if (value < min || value > max)
         {
             errors.AddError(string.Create(CultureInfo.InvariantCulture, $"{key} is {value}; it must be between {min} and {max}."));
+            return false;
         }
+
+        return true;
     }
 
     private static void Range(ValidateOptionsResultBuilder errors, string key, int value, int min, int max)
