@@ -18,27 +18,29 @@ internal sealed class CloudMapRegistrationHealthCheck(ICloudMapRegistrationState
 
     public Task<HealthCheckResult> CheckHealthAsync(HealthCheckContext context, CancellationToken cancellationToken = default)
     {
-        var data = new Dictionary<string, object>(StringComparer.Ordinal) { ["phase"] = state.Phase.ToString() };
-        if (state.InstanceId is { } instanceId)
+        // One snapshot: phase, ids and last error must describe the same moment.
+        var snapshot = state.GetSnapshot();
+        var data = new Dictionary<string, object>(StringComparer.Ordinal) { ["phase"] = snapshot.Phase.ToString() };
+        if (snapshot.InstanceId is { } instanceId)
         {
             data["instanceId"] = instanceId;
         }
 
-        if (state.ServiceId is { } serviceId)
+        if (snapshot.ServiceId is { } serviceId)
         {
             data["serviceId"] = serviceId;
         }
 
-        if (state.LastPushedStatus is { } pushed)
+        if (snapshot.LastPushedStatus is { } pushed)
         {
             data["lastPushedStatus"] = pushed.ToString();
         }
 
-        var description = $"Cloud Map registration is {state.Phase}.";
-        var result = state.Phase switch
+        var description = $"Cloud Map registration is {snapshot.Phase}.";
+        var result = snapshot.Phase switch
         {
             CloudMapRegistrationPhase.Registered or CloudMapRegistrationPhase.Disabled => HealthCheckResult.Healthy(description, data),
-            CloudMapRegistrationPhase.Failed => HealthCheckResult.Unhealthy($"{description} {state.LastError}", data: data),
+            CloudMapRegistrationPhase.Failed => HealthCheckResult.Unhealthy($"{description} {snapshot.LastError}", data: data),
             _ => HealthCheckResult.Degraded(description, data: data),
         };
         return Task.FromResult(result);
