@@ -117,7 +117,7 @@ internal sealed class ClientHarness : IAsyncDisposable
     }
 
     public IEnumerable<Measurement> Calls(string operation)
-        => Measurements.Where(m => m.Instrument == CloudMapTelemetry.ClientRequestsInstrument && Equals(m.Tags[CloudMapTelemetry.OperationTag], operation));
+        => Measurements.Where(m => m.Instrument == CloudMapTelemetry.ClientRequestsInstrument && Equals(m.Tags[CloudMapTelemetry.RpcMethodTag], operation));
 
     public async ValueTask DisposeAsync()
     {
