@@ -52,10 +52,6 @@ internal sealed class HttpCloudMapClient : ICloudMapClient, ICloudMapDiscoveryCl
         _logger = logger ?? throw new ArgumentNullException(nameof(logger));
     }
 
-    /// <summary>Gets the endpoint (region and URIs), resolving it on first use.</summary>
-    /// <exception cref="InvalidOperationException">No region is configured; the message names every place looked.</exception>
-    public CloudMapEndpoint Endpoint => GetState().Endpoint;
-
     /// <inheritdoc />
     public Task<string> RegisterInstanceAsync(CloudMapInstanceRegistration request, CancellationToken cancellationToken)
     {
