@@ -1,8 +1,15 @@
 // Copyright (c) CloudMap.Lifecycle contributors. Licensed under the MIT License.
 
+using System.Diagnostics;
+
 namespace CloudMap.Lifecycle.Client;
 
-/// <summary>Helpers the lifecycle builds on top of <see cref="ICloudMapClient"/>.</summary>
+/// <summary>
+/// Helpers the lifecycle builds on top of <see cref="ICloudMapClient"/>. They make several API calls, each counted and
+/// traced as its own call by the client; a helper is not an API call itself. Each helper opens an Internal span
+/// (<see cref="CloudMapTelemetry.WaitForOperationSpanName"/>, <see cref="CloudMapTelemetry.ResolveServiceSpanName"/>)
+/// as the parent of its calls' spans.
+/// </summary>
 internal static class CloudMapClientExtensions
 {
     private static readonly TimeSpan FirstPoll = TimeSpan.FromMilliseconds(250);
@@ -23,24 +30,41 @@ internal static class CloudMapClientExtensions
         ArgumentException.ThrowIfNullOrEmpty(operationId);
         ArgumentNullException.ThrowIfNull(timeProvider);
 
-        var started = timeProvider.GetTimestamp();
-        var delay = FirstPoll;
-        while (true)
+        using var activity = CloudMapTelemetry.ActivitySource.StartActivity(CloudMapTelemetry.WaitForOperationSpanName, ActivityKind.Internal);
+        activity?.SetTag(CloudMapTelemetry.OperationIdTag, operationId);
+        var polls = 0;
+        try
         {
-            var operation = await client.GetOperationAsync(operationId, cancellationToken).ConfigureAwait(false);
-            if (operation.Status is CloudMapOperationStatus.Success or CloudMapOperationStatus.Fail)
+            var started = timeProvider.GetTimestamp();
+            var delay = FirstPoll;
+            while (true)
             {
-                return operation;
-            }
+                polls++;
+                var operation = await client.GetOperationAsync(operationId, cancellationToken).ConfigureAwait(false);
+                activity?.SetTag(CloudMapTelemetry.OperationStatusTag, operation.Status.ToString());
+                if (operation.Status is CloudMapOperationStatus.Success or CloudMapOperationStatus.Fail)
+                {
+                    return operation;
+                }
 
-            var remaining = timeout - timeProvider.GetElapsedTime(started);
-            if (remaining <= TimeSpan.Zero)
-            {
-                throw new TimeoutException($"Cloud Map operation '{operationId}' was still {operation.Status} after {timeout}.");
-            }
+                var remaining = timeout - timeProvider.GetElapsedTime(started);
+                if (remaining <= TimeSpan.Zero)
+                {
+                    throw new TimeoutException($"Cloud Map operation '{operationId}' was still {operation.Status} after {timeout}.");
+                }
 
-            await Task.Delay(delay < remaining ? delay : remaining, timeProvider, cancellationToken).ConfigureAwait(false);
-            delay = TimeSpan.FromTicks(Math.Min(delay.Ticks * 2, MaxPoll.Ticks));
+                await Task.Delay(delay < remaining ? delay : remaining, timeProvider, cancellationToken).ConfigureAwait(false);
+                delay = TimeSpan.FromTicks(Math.Min(delay.Ticks * 2, MaxPoll.Ticks));
+            }
+        }
+        catch (Exception ex)
+        {
+            MarkFailed(activity, ex);
+            throw;
+        }
+        finally
+        {
+            activity?.SetTag(CloudMapTelemetry.PollsTag, polls);
         }
     }
 
@@ -56,16 +80,33 @@ internal static class CloudMapClientExtensions
         CancellationToken cancellationToken)
     {
         ArgumentNullException.ThrowIfNull(client);
-        if (!string.IsNullOrEmpty(serviceIdOrArn))
-        {
-            return await client.GetServiceAsync(serviceIdOrArn, cancellationToken).ConfigureAwait(false);
-        }
-
-        if (string.IsNullOrEmpty(namespaceName) || string.IsNullOrEmpty(serviceName))
+        if (string.IsNullOrEmpty(serviceIdOrArn) && (string.IsNullOrEmpty(namespaceName) || string.IsNullOrEmpty(serviceName)))
         {
             throw new ArgumentException("Either a service id/ARN or both a namespace name and a service name are required.");
         }
 
+        using var activity = CloudMapTelemetry.ActivitySource.StartActivity(CloudMapTelemetry.ResolveServiceSpanName, ActivityKind.Internal);
+        try
+        {
+            if (!string.IsNullOrEmpty(serviceIdOrArn))
+            {
+                activity?.SetTag(CloudMapTelemetry.ServiceTag, serviceIdOrArn);
+                return await client.GetServiceAsync(serviceIdOrArn, cancellationToken).ConfigureAwait(false);
+            }
+
+            activity?.SetTag(CloudMapTelemetry.NamespaceNameTag, namespaceName);
+            activity?.SetTag(CloudMapTelemetry.ServiceTag, serviceName);
+            return await FindServiceAsync(client, namespaceName!, serviceName!, cancellationToken).ConfigureAwait(false);
+        }
+        catch (Exception ex)
+        {
+            MarkFailed(activity, ex);
+            throw;
+        }
+    }
+
+    private static async Task<CloudMapService> FindServiceAsync(ICloudMapClient client, string namespaceName, string serviceName, CancellationToken cancellationToken)
+    {
         var namespaces = await client.ListNamespacesAsync(cancellationToken).ConfigureAwait(false);
         var matches = namespaces
             .Where(n => string.Equals(n.Name, namespaceName, StringComparison.OrdinalIgnoreCase)
@@ -88,5 +129,17 @@ internal static class CloudMapClientExtensions
         }
 
         throw new CloudMapException(CloudMapErrorCodes.ServiceNotFound, $"No Cloud Map service named '{serviceName}' exists in namespace '{namespaceName}'.", statusCode: null, requestId: null);
+    }
+
+    private static void MarkFailed(Activity? activity, Exception error)
+    {
+        var errorType = error switch
+        {
+            CloudMapException cloudMap => cloudMap.ErrorCode,
+            OperationCanceledException => CloudMapTelemetry.ErrorTypeCanceled,
+            _ => error.GetType().Name,
+        };
+        activity?.SetTag(CloudMapTelemetry.ErrorTypeTag, errorType);
+        activity?.SetStatus(ActivityStatusCode.Error, errorType);
     }
 }

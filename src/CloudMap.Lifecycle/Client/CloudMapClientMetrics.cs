@@ -5,9 +5,16 @@ using System.Diagnostics.Metrics;
 
 namespace CloudMap.Lifecycle.Client;
 
-/// <summary>The client's instruments, created through <see cref="IMeterFactory"/>.</summary>
+/// <summary>
+/// The instruments of Cloud Map API calls, on the Meter <see cref="CloudMapTelemetry.Name"/> from <see cref="IMeterFactory"/>
+/// (which hands every caller asking for that name the same Meter). Written only by <see cref="CloudMapCallPipeline"/>.
+/// </summary>
 internal sealed class CloudMapClientMetrics
 {
+    // Seconds, from a fast loopback answer to a call that spent its whole retry budget (the OpenTelemetry HTTP client
+    // duration buckets, which suit a remote call; the SDK's default buckets are meant for milliseconds).
+    private static readonly double[] DurationBuckets = [0.005, 0.01, 0.025, 0.05, 0.075, 0.1, 0.25, 0.5, 0.75, 1, 2.5, 5, 7.5, 10, 30, 60];
+
     private readonly Counter<long> _requests;
     private readonly Histogram<double> _duration;
     private readonly Counter<long> _retries;
@@ -17,28 +24,52 @@ internal sealed class CloudMapClientMetrics
     {
         ArgumentNullException.ThrowIfNull(meterFactory);
         var meter = meterFactory.Create(CloudMapTelemetry.Name);
-        _requests = meter.CreateCounter<long>(CloudMapTelemetry.ClientRequestsInstrument, "{request}", "Cloud Map API calls, counted once each after retries.");
-        _duration = meter.CreateHistogram<double>(CloudMapTelemetry.ClientRequestDurationInstrument, "s", "Duration of Cloud Map API calls, retries and backoff included.");
-        _retries = meter.CreateCounter<long>(CloudMapTelemetry.ClientRetriesInstrument, "{retry}", "Cloud Map attempts that were retried.");
+        _requests = meter.CreateCounter<long>(
+            CloudMapTelemetry.ClientRequestsInstrument,
+            "{request}",
+            "Cloud Map API calls, counted once each when they end, whatever the number of attempts; tagged by method, outcome and error type.");
+        _duration = meter.CreateHistogram(
+            CloudMapTelemetry.ClientRequestDurationInstrument,
+            "s",
+            "Duration of Cloud Map API calls from the first attempt to the end, retries and backoff included.",
+            tags: null,
+            advice: new InstrumentAdvice<double> { HistogramBucketBoundaries = DurationBuckets });
+        _retries = meter.CreateCounter<long>(
+            CloudMapTelemetry.ClientRetriesInstrument,
+            "{retry}",
+            "Cloud Map attempts that failed and were followed by another attempt; tagged by method and the error that was retried.");
     }
 
-    /// <summary>Records one finished call.</summary>
-    public void RecordCall(string operation, string outcome, string? errorCode, TimeSpan duration)
+    /// <summary>Records one finished call: one count and its duration, with the same tags.</summary>
+    /// <param name="operation">The Cloud Map operation.</param>
+    /// <param name="outcome">One of the outcome values of <see cref="CloudMapTelemetry"/>.</param>
+    /// <param name="errorType">The error type, <see langword="null"/> exactly when the call succeeded.</param>
+    /// <param name="duration">How long the call took.</param>
+    public void RecordCall(string operation, string outcome, string? errorType, TimeSpan duration)
     {
-        var tags = new TagList
+        var tags = CommonTags(operation);
+        tags.Add(CloudMapTelemetry.OutcomeTag, outcome);
+        if (errorType is not null)
         {
-            { CloudMapTelemetry.OperationTag, operation },
-            { CloudMapTelemetry.OutcomeTag, outcome },
-        };
-        if (errorCode is not null)
-        {
-            tags.Add(CloudMapTelemetry.ErrorTypeTag, errorCode);
+            tags.Add(CloudMapTelemetry.ErrorTypeTag, errorType);
         }
 
         _requests.Add(1, tags);
         _duration.Record(duration.TotalSeconds, tags);
     }
 
-    /// <summary>Records one retry.</summary>
-    public void RecordRetry(string operation) => _retries.Add(1, new KeyValuePair<string, object?>(CloudMapTelemetry.OperationTag, operation));
+    /// <summary>Records one retry of <paramref name="operation"/> after an attempt that failed with <paramref name="errorType"/>.</summary>
+    public void RecordRetry(string operation, string errorType)
+    {
+        var tags = CommonTags(operation);
+        tags.Add(CloudMapTelemetry.ErrorTypeTag, errorType);
+        _retries.Add(1, tags);
+    }
+
+    private static TagList CommonTags(string operation) => new()
+    {
+        { CloudMapTelemetry.RpcSystemTag, CloudMapTelemetry.RpcSystemAwsApi },
+        { CloudMapTelemetry.RpcServiceTag, CloudMapTelemetry.ServiceName },
+        { CloudMapTelemetry.RpcMethodTag, operation },
+    };
 }

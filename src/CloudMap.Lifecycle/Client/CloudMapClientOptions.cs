@@ -43,7 +43,10 @@ public sealed class CloudMapClientOptions
     /// Gets or sets a custom endpoint, such as the CloudMap.Lifecycle emulator at <c>http://127.0.0.1:5000</c>.
     /// Requests are still signed for <see cref="Region"/>.
     /// </summary>
-    /// <value>The default value is <see langword="null"/>: <c>https://servicediscovery.&lt;region&gt;.amazonaws.com</c>.</value>
+    /// <value>
+    /// The default value is <see langword="null"/>: <c>https://servicediscovery.&lt;region&gt;.amazonaws.com</c>. When set, an
+    /// absolute <c>http</c> or <c>https</c> URL.
+    /// </value>
     public Uri? ServiceUrl { get; set; }
 
     /// <summary>
@@ -54,19 +57,40 @@ public sealed class CloudMapClientOptions
     /// <value>The default value is <see langword="false"/>, as in the AWS SDKs.</value>
     public bool DisableHostPrefixInjection { get; set; }
 
+    /// <summary>The smallest <see cref="MaxAttempts"/>: 1 (no retries).</summary>
+    public const int MinimumMaxAttempts = 1;
+
+    /// <summary>The largest <see cref="MaxAttempts"/>: 20.</summary>
+    public const int MaximumMaxAttempts = 20;
+
+    /// <summary>The shortest <see cref="AttemptTimeout"/> other than <see cref="Timeout.InfiniteTimeSpan"/>: 10 milliseconds.</summary>
+    public static readonly TimeSpan MinimumAttemptTimeout = TimeSpan.FromMilliseconds(10);
+
+    /// <summary>The longest <see cref="AttemptTimeout"/> other than <see cref="Timeout.InfiniteTimeSpan"/>: 1 day.</summary>
+    public static readonly TimeSpan MaximumAttemptTimeout = TimeSpan.FromDays(1);
+
     /// <summary>Gets or sets how many times a call is attempted in all, the first attempt included.</summary>
-    /// <value>The default value is <see cref="DefaultMaxAttempts"/> (4). 1 turns retries off.</value>
+    /// <value>
+    /// The default value is <see cref="DefaultMaxAttempts"/> (4). 1 turns retries off. Between
+    /// <see cref="MinimumMaxAttempts"/> (1) and <see cref="MaximumMaxAttempts"/> (20).
+    /// </value>
     public int MaxAttempts { get; set; } = DefaultMaxAttempts;
 
     /// <summary>Gets or sets how long one attempt (sending and reading the answer) may take before it is abandoned and retried.</summary>
-    /// <value>The default value is <see cref="DefaultAttemptTimeout"/> (10 s). <see cref="Timeout.InfiniteTimeSpan"/> turns the limit off.</value>
+    /// <value>
+    /// The default value is <see cref="DefaultAttemptTimeout"/> (10 s). Between <see cref="MinimumAttemptTimeout"/> (10 ms)
+    /// and <see cref="MaximumAttemptTimeout"/> (1 day), or <see cref="Timeout.InfiniteTimeSpan"/>, which turns the limit off.
+    /// </value>
     public TimeSpan AttemptTimeout { get; set; } = DefaultAttemptTimeout;
 
     /// <summary>Gets or sets the base of the exponential backoff between attempts (full jitter: a random delay up to <c>BaseDelay × 2^retry</c>).</summary>
-    /// <value>The default value is <see cref="DefaultBaseDelay"/> (200 ms).</value>
+    /// <value>
+    /// The default value is <see cref="DefaultBaseDelay"/> (200 ms). Not negative. After a throttling answer the
+    /// backoff starts from 1 s even when this is smaller.
+    /// </value>
     public TimeSpan BaseDelay { get; set; } = DefaultBaseDelay;
 
     /// <summary>Gets or sets the upper bound of the backoff delay between attempts.</summary>
-    /// <value>The default value is <see cref="DefaultMaxDelay"/> (5 s).</value>
+    /// <value>The default value is <see cref="DefaultMaxDelay"/> (5 s). Not less than <see cref="BaseDelay"/>.</value>
     public TimeSpan MaxDelay { get; set; } = DefaultMaxDelay;
 }

@@ -34,12 +34,12 @@ internal sealed class CloudMapClientOptionsSetup : IPostConfigureOptions<CloudMa
         options.Profile ??= NullIfEmpty(section["Profile"]);
         if (options.ServiceUrl is null && NullIfEmpty(section["ServiceURL"]) is { } serviceUrl)
         {
-            options.ServiceUrl = Uri.TryCreate(serviceUrl, UriKind.Absolute, out var uri)
+            options.ServiceUrl = CloudMapServiceUrl.TryParse(serviceUrl, out var uri)
                 ? uri
                 : throw new OptionsValidationException(
                     Options.DefaultName,
                     typeof(CloudMapClientOptions),
-                    [$"Configuration key '{CloudMapClientOptions.AwsConfigurationSectionName}:ServiceURL' has value '{serviceUrl}', which is not an absolute URL."]);
+                    [$"Configuration key '{CloudMapClientOptions.AwsConfigurationSectionName}:ServiceURL' has value '{serviceUrl}', which is not {CloudMapServiceUrl.Requirement}."]);
         }
     }
 

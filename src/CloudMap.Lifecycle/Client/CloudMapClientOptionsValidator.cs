@@ -4,25 +4,26 @@ using Microsoft.Extensions.Options;
 
 namespace CloudMap.Lifecycle.Client;
 
-/// <summary>Validates the retry settings of <see cref="CloudMapClientOptions"/>; messages name the property and the value.</summary>
+/// <summary>
+/// Validates the values of <see cref="CloudMapClientOptions"/> against the limits declared next to its properties;
+/// messages name the property and the value. Whether the endpoint can be resolved is <see cref="CloudMapEndpointValidator"/>'s job.
+/// </summary>
 internal sealed class CloudMapClientOptionsValidator : IValidateOptions<CloudMapClientOptions>
 {
-    private static readonly TimeSpan MinAttemptTimeout = TimeSpan.FromMilliseconds(10);
-    private static readonly TimeSpan MaxAttemptTimeout = TimeSpan.FromDays(1);
-
     /// <inheritdoc />
     public ValidateOptionsResult Validate(string? name, CloudMapClientOptions options)
     {
         ArgumentNullException.ThrowIfNull(options);
         var builder = new ValidateOptionsResultBuilder();
-        if (options.MaxAttempts is < 1 or > 20)
+        if (options.MaxAttempts is < CloudMapClientOptions.MinimumMaxAttempts or > CloudMapClientOptions.MaximumMaxAttempts)
         {
-            builder.AddError($"CloudMapClientOptions.MaxAttempts must be between 1 and 20; it is {options.MaxAttempts}.", nameof(options.MaxAttempts));
+            builder.AddError($"CloudMapClientOptions.MaxAttempts must be between {CloudMapClientOptions.MinimumMaxAttempts} and {CloudMapClientOptions.MaximumMaxAttempts}; it is {options.MaxAttempts}.", nameof(options.MaxAttempts));
         }
 
-        if (options.AttemptTimeout != Timeout.InfiniteTimeSpan && (options.AttemptTimeout < MinAttemptTimeout || options.AttemptTimeout > MaxAttemptTimeout))
+        if (options.AttemptTimeout != Timeout.InfiniteTimeSpan
+            && (options.AttemptTimeout < CloudMapClientOptions.MinimumAttemptTimeout || options.AttemptTimeout > CloudMapClientOptions.MaximumAttemptTimeout))
         {
-            builder.AddError($"CloudMapClientOptions.AttemptTimeout must be between 10 ms and 1 day, or Timeout.InfiniteTimeSpan; it is {options.AttemptTimeout}.", nameof(options.AttemptTimeout));
+            builder.AddError($"CloudMapClientOptions.AttemptTimeout must be between {CloudMapClientOptions.MinimumAttemptTimeout} and {CloudMapClientOptions.MaximumAttemptTimeout}, or Timeout.InfiniteTimeSpan; it is {options.AttemptTimeout}.", nameof(options.AttemptTimeout));
         }
 
         if (options.BaseDelay < TimeSpan.Zero)
@@ -35,9 +36,9 @@ internal sealed class CloudMapClientOptionsValidator : IValidateOptions<CloudMap
             builder.AddError($"CloudMapClientOptions.MaxDelay ({options.MaxDelay}) must not be less than BaseDelay ({options.BaseDelay}).", nameof(options.MaxDelay));
         }
 
-        if (options.ServiceUrl is { } url && (!url.IsAbsoluteUri || (url.Scheme != Uri.UriSchemeHttp && url.Scheme != Uri.UriSchemeHttps)))
+        if (options.ServiceUrl is { } url && !CloudMapServiceUrl.IsValid(url))
         {
-            builder.AddError($"CloudMapClientOptions.ServiceUrl must be an absolute http or https URL; it is '{url}'.", nameof(options.ServiceUrl));
+            builder.AddError($"CloudMapClientOptions.ServiceUrl must be {CloudMapServiceUrl.Requirement}; it is '{url}'.", nameof(options.ServiceUrl));
         }
 
         return builder.Build();

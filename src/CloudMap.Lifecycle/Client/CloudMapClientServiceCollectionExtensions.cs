@@ -12,8 +12,9 @@ namespace CloudMap.Lifecycle.Client;
 internal static class CloudMapClientServiceCollectionExtensions
 {
     /// <summary>
-    /// Registers <see cref="ICloudMapClient"/> (<see cref="HttpCloudMapClient"/>), its named HttpClient, options
-    /// (filled from the <c>AWS</c> configuration section, validated on start), TimeProvider.System and metrics.
+    /// Registers <see cref="ICloudMapClient"/> (<see cref="HttpCloudMapClient"/> through <see cref="CloudMapCallPipeline"/>),
+    /// its named HttpClient, options (filled from the <c>AWS</c> configuration section, validated on start, the
+    /// endpoint included when a registration is enabled), TimeProvider.System and metrics.
     /// Idempotent: a second call changes nothing, and an <see cref="ICloudMapClient"/> registered earlier is kept.
     /// An <see cref="AWSCredentials"/> registered in DI is used for signing; otherwise AWSSDK.Core's default chain.
     /// </summary>
@@ -31,6 +32,13 @@ internal static class CloudMapClientServiceCollectionExtensions
         services.AddOptions<CloudMapClientOptions>().ValidateOnStart();
         services.TryAddEnumerable(ServiceDescriptor.Singleton<IPostConfigureOptions<CloudMapClientOptions>, CloudMapClientOptionsSetup>());
         services.TryAddEnumerable(ServiceDescriptor.Singleton<IValidateOptions<CloudMapClientOptions>, CloudMapClientOptionsValidator>());
+
+        // The endpoint matters only when this transport is the client: one decision for both registrations, so a client
+        // registered earlier (a test fake) neither gets replaced nor makes startup ask for a region it never uses.
+        if (!services.Any(d => d.ServiceType == typeof(ICloudMapClient)))
+        {
+            services.TryAddEnumerable(ServiceDescriptor.Singleton<IValidateOptions<CloudMapClientOptions>, CloudMapEndpointValidator>());
+        }
 
         services.AddHttpClient(HttpCloudMapClient.HttpClientName)
             .ConfigureHttpClient(static client =>
@@ -50,7 +58,22 @@ internal static class CloudMapClientServiceCollectionExtensions
 
         services.TryAddSingleton(static sp => new CloudMapClientEnvironment(sp.GetService<AWSCredentials>()));
         services.TryAddSingleton<CloudMapClientMetrics>();
-        services.TryAddSingleton<ICloudMapClient, HttpCloudMapClient>();
+        services.TryAddSingleton<CloudMapCallPipeline>();
+        services.TryAddSingleton<HttpCloudMapClient>();
+        services.TryAddSingleton<ICloudMapClient>(static sp => sp.GetRequiredService<HttpCloudMapClient>());
+        return services;
+    }
+
+    /// <summary>
+    /// Registers <see cref="ICloudMapDiscoveryClient"/> as the same <see cref="HttpCloudMapClient"/> (one transport, one
+    /// pipeline), after <see cref="TryAddCloudMapClient"/>. For tests, scenarios and the features that discover; the
+    /// lifecycle never calls it. An <see cref="ICloudMapDiscoveryClient"/> registered earlier is kept.
+    /// </summary>
+    internal static IServiceCollection TryAddCloudMapDiscoveryClient(this IServiceCollection services)
+    {
+        ArgumentNullException.ThrowIfNull(services);
+        services.TryAddCloudMapClient();
+        services.TryAddSingleton<ICloudMapDiscoveryClient>(static sp => sp.GetRequiredService<HttpCloudMapClient>());
         return services;
     }
 

@@ -19,9 +19,9 @@ internal sealed record CloudMapEndpoint(string Region, Uri ControlPlane, Uri Dat
     public static CloudMapEndpoint Create(string region, Uri? serviceUrl, bool disableHostPrefixInjection)
     {
         ArgumentException.ThrowIfNullOrEmpty(region);
-        if (serviceUrl is not null && (!serviceUrl.IsAbsoluteUri || (serviceUrl.Scheme != Uri.UriSchemeHttp && serviceUrl.Scheme != Uri.UriSchemeHttps)))
+        if (serviceUrl is not null && !CloudMapServiceUrl.IsValid(serviceUrl))
         {
-            throw new InvalidOperationException($"CloudMapClientOptions.ServiceUrl '{serviceUrl}' must be an absolute http or https URL.");
+            throw new InvalidOperationException($"CloudMapClientOptions.ServiceUrl '{serviceUrl}' must be {CloudMapServiceUrl.Requirement}.");
         }
 
         var control = serviceUrl ?? new Uri($"https://servicediscovery.{region}.{DnsSuffix(region)}/");
@@ -29,6 +29,20 @@ internal sealed record CloudMapEndpoint(string Region, Uri ControlPlane, Uri Dat
             ? control
             : new UriBuilder(control) { Host = DataHostPrefix + control.Host }.Uri;
         return new CloudMapEndpoint(region, control, data);
+    }
+
+    /// <summary>
+    /// Resolves the endpoint of <paramref name="options"/> the way every call does: the profile, then the region (see
+    /// <see cref="CloudMapRegionResolver.Resolve"/>), then <see cref="Create"/>. Reads no network.
+    /// </summary>
+    /// <exception cref="InvalidOperationException">No region is configured (the message names every place looked), or the ServiceUrl is not valid.</exception>
+    public static CloudMapEndpoint Resolve(CloudMapClientOptions options, CloudMapClientEnvironment environment)
+    {
+        ArgumentNullException.ThrowIfNull(options);
+        ArgumentNullException.ThrowIfNull(environment);
+        var profile = CloudMapRegionResolver.ResolveProfileName(options.Profile, environment.GetEnvironmentVariable);
+        var region = CloudMapRegionResolver.Resolve(options.Region, profile, environment.GetEnvironmentVariable, environment.GetProfileRegion);
+        return Create(region, options.ServiceUrl, options.DisableHostPrefixInjection);
     }
 
     private static string DnsSuffix(string region)

@@ -1,7 +1,5 @@
 // Copyright (c) CloudMap.Lifecycle contributors. Licensed under the MIT License.
 
-using System.Diagnostics;
-using System.Globalization;
 using System.Net;
 using System.Text;
 using System.Text.Json;
@@ -9,17 +7,16 @@ using System.Text.Json.Serialization.Metadata;
 using Amazon.Runtime;
 using Microsoft.Extensions.Logging;
 using Microsoft.Extensions.Options;
-using Polly;
-using Polly.Retry;
-using Polly.Timeout;
 
 namespace CloudMap.Lifecycle.Client;
 
 /// <summary>
-/// <see cref="ICloudMapClient"/> over HttpClient, speaking AWS JSON 1.1 with SigV4, retries (Polly, exponential
-/// backoff with full jitter, per-attempt timeout) and telemetry.
+/// The transport of <see cref="ICloudMapClient"/> and <see cref="ICloudMapDiscoveryClient"/>: AWS JSON 1.1 over
+/// HttpClient, SigV4-signed. Every request (every page of a listing) is one call through
+/// <see cref="CloudMapCallPipeline"/>, which owns retries, the span and the metrics; this type only builds, signs,
+/// sends and reads one attempt.
 /// </summary>
-internal sealed partial class HttpCloudMapClient : ICloudMapClient
+internal sealed class HttpCloudMapClient : ICloudMapClient, ICloudMapDiscoveryClient
 {
     /// <summary>The name of the HttpClient this client asks <see cref="IHttpClientFactory"/> for.</summary>
     public const string HttpClientName = "CloudMap.Lifecycle.Client";
@@ -27,14 +24,12 @@ internal sealed partial class HttpCloudMapClient : ICloudMapClient
     private const int MaxPages = 10_000;
     private const int MaxErrorSnippet = 200;
 
-    private static readonly ResiliencePropertyKey<string> OperationKey = new("cloudmap.operation");
-    private static readonly ResiliencePropertyKey<int> AttemptsKey = new("cloudmap.attempts");
     private static readonly byte[] EmptyObject = "{}"u8.ToArray();
 
     private readonly IHttpClientFactory _httpClientFactory;
     private readonly IOptions<CloudMapClientOptions> _options;
     private readonly TimeProvider _timeProvider;
-    private readonly CloudMapClientMetrics _metrics;
+    private readonly CloudMapCallPipeline _pipeline;
     private readonly CloudMapClientEnvironment _environment;
     private readonly ILogger<HttpCloudMapClient> _logger;
     private readonly Lock _stateLock = new();
@@ -45,52 +40,148 @@ internal sealed partial class HttpCloudMapClient : ICloudMapClient
         IHttpClientFactory httpClientFactory,
         IOptions<CloudMapClientOptions> options,
         TimeProvider timeProvider,
-        CloudMapClientMetrics metrics,
+        CloudMapCallPipeline pipeline,
         CloudMapClientEnvironment environment,
         ILogger<HttpCloudMapClient> logger)
     {
         _httpClientFactory = httpClientFactory ?? throw new ArgumentNullException(nameof(httpClientFactory));
         _options = options ?? throw new ArgumentNullException(nameof(options));
         _timeProvider = timeProvider ?? throw new ArgumentNullException(nameof(timeProvider));
-        _metrics = metrics ?? throw new ArgumentNullException(nameof(metrics));
+        _pipeline = pipeline ?? throw new ArgumentNullException(nameof(pipeline));
         _environment = environment ?? throw new ArgumentNullException(nameof(environment));
         _logger = logger ?? throw new ArgumentNullException(nameof(logger));
     }
 
-    /// <summary>
-    /// Gets the endpoint (region and URIs), resolving it on first use.
-    /// </summary>
-    /// <exception cref="InvalidOperationException">No region is configured; the message names every place looked.</exception>
-    public CloudMapEndpoint Endpoint => GetState().Endpoint;
-
     /// <inheritdoc />
-    public async Task<string> RegisterInstanceAsync(CloudMapInstanceRegistration request, CancellationToken cancellationToken)
+    public Task<string> RegisterInstanceAsync(CloudMapInstanceRegistration request, CancellationToken cancellationToken)
     {
         ArgumentNullException.ThrowIfNull(request);
         var wire = new RegisterInstanceWireRequest(request.ServiceId, request.InstanceId, request.Attributes, request.CreatorRequestId);
-        var response = await InvokeAsync("RegisterInstance", wire, CloudMapJsonContext.Default.RegisterInstanceWireRequest, CloudMapJsonContext.Default.OperationIdWireResponse, dataPlane: false, cancellationToken).ConfigureAwait(false);
-        return Required(response.Body.OperationId, "OperationId", response);
+        return InvokeAsync(CloudMapOperations.RegisterInstance, wire, CloudMapJsonContext.Default.RegisterInstanceWireRequest, CloudMapJsonContext.Default.OperationIdWireResponse, dataPlane: false, static r => Required(r.Body.OperationId, "OperationId", r), cancellationToken);
     }
 
     /// <inheritdoc />
-    public async Task<string> DeregisterInstanceAsync(string serviceId, string instanceId, CancellationToken cancellationToken)
+    public Task<string> DeregisterInstanceAsync(string serviceId, string instanceId, CancellationToken cancellationToken)
     {
         var wire = new InstanceKeyWireRequest(serviceId, instanceId);
-        var response = await InvokeAsync("DeregisterInstance", wire, CloudMapJsonContext.Default.InstanceKeyWireRequest, CloudMapJsonContext.Default.OperationIdWireResponse, dataPlane: false, cancellationToken).ConfigureAwait(false);
-        return Required(response.Body.OperationId, "OperationId", response);
+        return InvokeAsync(CloudMapOperations.DeregisterInstance, wire, CloudMapJsonContext.Default.InstanceKeyWireRequest, CloudMapJsonContext.Default.OperationIdWireResponse, dataPlane: false, static r => Required(r.Body.OperationId, "OperationId", r), cancellationToken);
     }
 
     /// <inheritdoc />
-    public async Task UpdateInstanceCustomHealthStatusAsync(string serviceId, string instanceId, CloudMapHealthStatus status, CancellationToken cancellationToken)
+    public Task UpdateInstanceCustomHealthStatusAsync(string serviceId, string instanceId, CloudMapHealthStatus status, CancellationToken cancellationToken)
     {
         var wire = new UpdateHealthWireRequest(serviceId, instanceId, status == CloudMapHealthStatus.Healthy ? "HEALTHY" : "UNHEALTHY");
-        await InvokeAsync("UpdateInstanceCustomHealthStatus", wire, CloudMapJsonContext.Default.UpdateHealthWireRequest, CloudMapJsonContext.Default.EmptyWireResponse, dataPlane: false, cancellationToken).ConfigureAwait(false);
+        return InvokeAsync(CloudMapOperations.UpdateInstanceCustomHealthStatus, wire, CloudMapJsonContext.Default.UpdateHealthWireRequest, CloudMapJsonContext.Default.EmptyWireResponse, dataPlane: false, static r => r.Body, cancellationToken);
     }
 
     /// <inheritdoc />
-    public async Task<CloudMapOperation> GetOperationAsync(string operationId, CancellationToken cancellationToken)
+    public Task<CloudMapOperation> GetOperationAsync(string operationId, CancellationToken cancellationToken)
+        => InvokeAsync(CloudMapOperations.GetOperation, new OperationIdWireRequest(operationId), CloudMapJsonContext.Default.OperationIdWireRequest, CloudMapJsonContext.Default.GetOperationWireResponse, dataPlane: false, ToOperation, cancellationToken);
+
+    /// <inheritdoc />
+    public Task<CloudMapService> GetServiceAsync(string serviceIdOrArn, CancellationToken cancellationToken)
+        => InvokeAsync(CloudMapOperations.GetService, new IdWireRequest(serviceIdOrArn), CloudMapJsonContext.Default.IdWireRequest, CloudMapJsonContext.Default.GetServiceWireResponse, dataPlane: false, ToService, cancellationToken);
+
+    /// <inheritdoc />
+    public Task<CloudMapInstance> GetInstanceAsync(string serviceId, string instanceId, CancellationToken cancellationToken)
+        => InvokeAsync(CloudMapOperations.GetInstance, new InstanceKeyWireRequest(serviceId, instanceId), CloudMapJsonContext.Default.InstanceKeyWireRequest, CloudMapJsonContext.Default.GetInstanceWireResponse, dataPlane: false, static r => ToInstance(Required(r.Body.Instance, "Instance", r), r), cancellationToken);
+
+    /// <inheritdoc />
+    public Task<IReadOnlyList<CloudMapNamespaceSummary>> ListNamespacesAsync(CancellationToken cancellationToken)
+        => ListAllAsync(
+            CloudMapOperations.ListNamespaces,
+            static token => new ListNamespacesWireRequest(token),
+            CloudMapJsonContext.Default.ListNamespacesWireRequest,
+            CloudMapJsonContext.Default.ListNamespacesWireResponse,
+            static r => ((r.Body.Namespaces ?? []).Select(ns => new CloudMapNamespaceSummary(
+                Required(ns.Id, "Namespaces[].Id", r),
+                ns.Arn,
+                Required(ns.Name, "Namespaces[].Name", r),
+                ns.Type,
+                ns.Properties?.HttpProperties?.HttpName)).ToList(), r.Body.NextToken),
+            cancellationToken);
+
+    /// <inheritdoc />
+    public Task<IReadOnlyList<CloudMapServiceSummary>> ListServicesAsync(string? namespaceId, CancellationToken cancellationToken)
     {
-        var response = await InvokeAsync("GetOperation", new OperationIdWireRequest(operationId), CloudMapJsonContext.Default.OperationIdWireRequest, CloudMapJsonContext.Default.GetOperationWireResponse, dataPlane: false, cancellationToken).ConfigureAwait(false);
+        IReadOnlyList<ServiceFilterWire>? filters = string.IsNullOrEmpty(namespaceId) ? null : [new ServiceFilterWire("NAMESPACE_ID", [namespaceId], "EQ")];
+        return ListAllAsync(
+            CloudMapOperations.ListServices,
+            token => new ListServicesWireRequest(token, filters),
+            CloudMapJsonContext.Default.ListServicesWireRequest,
+            CloudMapJsonContext.Default.ListServicesWireResponse,
+            static r => ((r.Body.Services ?? []).Select(s => new CloudMapServiceSummary(
+                Required(s.Id, "Services[].Id", r),
+                s.Arn,
+                Required(s.Name, "Services[].Name", r),
+                s.NamespaceId)).ToList(), r.Body.NextToken),
+            cancellationToken);
+    }
+
+    /// <inheritdoc />
+    public Task<IReadOnlyList<CloudMapInstance>> ListInstancesAsync(string serviceId, CancellationToken cancellationToken)
+        => ListAllAsync(
+            CloudMapOperations.ListInstances,
+            token => new ListInstancesWireRequest(serviceId, token),
+            CloudMapJsonContext.Default.ListInstancesWireRequest,
+            CloudMapJsonContext.Default.ListInstancesWireResponse,
+            static r => ((r.Body.Instances ?? []).Select(i => ToInstance(i, r)).ToList(), r.Body.NextToken),
+            cancellationToken);
+
+    /// <inheritdoc />
+    public async Task<IReadOnlyDictionary<string, string>> GetInstancesHealthStatusAsync(string serviceId, IReadOnlyList<string>? instanceIds, CancellationToken cancellationToken)
+    {
+        var pages = await ListAllAsync(
+            CloudMapOperations.GetInstancesHealthStatus,
+            token => new GetInstancesHealthStatusWireRequest(serviceId, instanceIds is { Count: > 0 } ? instanceIds : null, token),
+            CloudMapJsonContext.Default.GetInstancesHealthStatusWireRequest,
+            CloudMapJsonContext.Default.GetInstancesHealthStatusWireResponse,
+            static r => ((r.Body.Status ?? []).ToList(), r.Body.NextToken),
+            cancellationToken).ConfigureAwait(false);
+        var statuses = new Dictionary<string, string>(StringComparer.Ordinal);
+        foreach (var (id, status) in pages)
+        {
+            statuses[id] = status;
+        }
+
+        return statuses;
+    }
+
+    /// <inheritdoc />
+    public Task<CloudMapDiscoveryResult> DiscoverInstancesAsync(CloudMapDiscoveryQuery request, CancellationToken cancellationToken)
+    {
+        ArgumentNullException.ThrowIfNull(request);
+        var wire = new DiscoverInstancesWireRequest(request.NamespaceName, request.ServiceName, request.HealthStatus, request.MaxResults, request.QueryParameters, request.OptionalParameters);
+        return InvokeAsync(
+            CloudMapOperations.DiscoverInstances,
+            wire,
+            CloudMapJsonContext.Default.DiscoverInstancesWireRequest,
+            CloudMapJsonContext.Default.DiscoverInstancesWireResponse,
+            dataPlane: true,
+            static r => new CloudMapDiscoveryResult(
+                (r.Body.Instances ?? []).Select(i => new CloudMapDiscoveredInstance(
+                    Required(i.InstanceId, "Instances[].InstanceId", r),
+                    i.NamespaceName,
+                    i.ServiceName,
+                    i.HealthStatus,
+                    i.Attributes ?? [])).ToList(),
+                r.Body.InstancesRevision),
+            cancellationToken);
+    }
+
+    /// <inheritdoc />
+    public Task<long> DiscoverInstancesRevisionAsync(string namespaceName, string serviceName, CancellationToken cancellationToken)
+        => InvokeAsync(
+            CloudMapOperations.DiscoverInstancesRevision,
+            new NamespaceServiceWireRequest(namespaceName, serviceName),
+            CloudMapJsonContext.Default.NamespaceServiceWireRequest,
+            CloudMapJsonContext.Default.DiscoverInstancesRevisionWireResponse,
+            dataPlane: true,
+            static r => r.Body.InstancesRevision ?? throw Malformed(r, "InstancesRevision is missing."),
+            cancellationToken);
+
+    private static CloudMapOperation ToOperation(WireResponse<GetOperationWireResponse> response)
+    {
         var operation = Required(response.Body.Operation, "Operation", response);
         var status = operation.Status switch
         {
@@ -111,10 +202,8 @@ internal sealed partial class HttpCloudMapClient : ICloudMapClient
             operation.Targets ?? []);
     }
 
-    /// <inheritdoc />
-    public async Task<CloudMapService> GetServiceAsync(string serviceIdOrArn, CancellationToken cancellationToken)
+    private static CloudMapService ToService(WireResponse<GetServiceWireResponse> response)
     {
-        var response = await InvokeAsync("GetService", new IdWireRequest(serviceIdOrArn), CloudMapJsonContext.Default.IdWireRequest, CloudMapJsonContext.Default.GetServiceWireResponse, dataPlane: false, cancellationToken).ConfigureAwait(false);
         var service = Required(response.Body.Service, "Service", response);
         var kind = IsPresent(service.HealthCheckCustomConfig) ? ServiceHealthCheckKind.Custom
             : IsPresent(service.HealthCheckConfig) ? ServiceHealthCheckKind.Route53
@@ -127,135 +216,6 @@ internal sealed partial class HttpCloudMapClient : ICloudMapClient
             service.Type,
             kind,
             service.InstanceCount);
-    }
-
-    /// <inheritdoc />
-    public async Task<CloudMapInstance> GetInstanceAsync(string serviceId, string instanceId, CancellationToken cancellationToken)
-    {
-        var response = await InvokeAsync("GetInstance", new InstanceKeyWireRequest(serviceId, instanceId), CloudMapJsonContext.Default.InstanceKeyWireRequest, CloudMapJsonContext.Default.GetInstanceWireResponse, dataPlane: false, cancellationToken).ConfigureAwait(false);
-        return ToInstance(Required(response.Body.Instance, "Instance", response), response);
-    }
-
-    /// <inheritdoc />
-    public async Task<IReadOnlyList<CloudMapInstance>> ListInstancesAsync(string serviceId, CancellationToken cancellationToken)
-    {
-        var instances = new List<CloudMapInstance>();
-        await PageAsync(
-            "ListInstances",
-            token => new ListInstancesWireRequest(serviceId, token),
-            CloudMapJsonContext.Default.ListInstancesWireRequest,
-            CloudMapJsonContext.Default.ListInstancesWireResponse,
-            response =>
-            {
-                foreach (var instance in response.Body.Instances ?? [])
-                {
-                    instances.Add(ToInstance(instance, response));
-                }
-
-                return response.Body.NextToken;
-            },
-            cancellationToken).ConfigureAwait(false);
-        return instances;
-    }
-
-    /// <inheritdoc />
-    public async Task<IReadOnlyDictionary<string, string>> GetInstancesHealthStatusAsync(string serviceId, IReadOnlyList<string>? instanceIds, CancellationToken cancellationToken)
-    {
-        var statuses = new Dictionary<string, string>(StringComparer.Ordinal);
-        await PageAsync(
-            "GetInstancesHealthStatus",
-            token => new GetInstancesHealthStatusWireRequest(serviceId, instanceIds is { Count: > 0 } ? instanceIds : null, token),
-            CloudMapJsonContext.Default.GetInstancesHealthStatusWireRequest,
-            CloudMapJsonContext.Default.GetInstancesHealthStatusWireResponse,
-            response =>
-            {
-                foreach (var (id, status) in response.Body.Status ?? [])
-                {
-                    statuses[id] = status;
-                }
-
-                return response.Body.NextToken;
-            },
-            cancellationToken).ConfigureAwait(false);
-        return statuses;
-    }
-
-    /// <inheritdoc />
-    public async Task<IReadOnlyList<CloudMapNamespaceSummary>> ListNamespacesAsync(CancellationToken cancellationToken)
-    {
-        var namespaces = new List<CloudMapNamespaceSummary>();
-        await PageAsync(
-            "ListNamespaces",
-            token => new ListNamespacesWireRequest(token),
-            CloudMapJsonContext.Default.ListNamespacesWireRequest,
-            CloudMapJsonContext.Default.ListNamespacesWireResponse,
-            response =>
-            {
-                foreach (var ns in response.Body.Namespaces ?? [])
-                {
-                    namespaces.Add(new CloudMapNamespaceSummary(
-                        Required(ns.Id, "Namespaces[].Id", response),
-                        ns.Arn,
-                        Required(ns.Name, "Namespaces[].Name", response),
-                        ns.Type,
-                        ns.Properties?.HttpProperties?.HttpName));
-                }
-
-                return response.Body.NextToken;
-            },
-            cancellationToken).ConfigureAwait(false);
-        return namespaces;
-    }
-
-    /// <inheritdoc />
-    public async Task<IReadOnlyList<CloudMapServiceSummary>> ListServicesAsync(string? namespaceId, CancellationToken cancellationToken)
-    {
-        IReadOnlyList<ServiceFilterWire>? filters = string.IsNullOrEmpty(namespaceId) ? null : [new ServiceFilterWire("NAMESPACE_ID", [namespaceId], "EQ")];
-        var services = new List<CloudMapServiceSummary>();
-        await PageAsync(
-            "ListServices",
-            token => new ListServicesWireRequest(token, filters),
-            CloudMapJsonContext.Default.ListServicesWireRequest,
-            CloudMapJsonContext.Default.ListServicesWireResponse,
-            response =>
-            {
-                foreach (var service in response.Body.Services ?? [])
-                {
-                    services.Add(new CloudMapServiceSummary(
-                        Required(service.Id, "Services[].Id", response),
-                        service.Arn,
-                        Required(service.Name, "Services[].Name", response),
-                        service.NamespaceId));
-                }
-
-                return response.Body.NextToken;
-            },
-            cancellationToken).ConfigureAwait(false);
-        return services;
-    }
-
-    /// <inheritdoc />
-    public async Task<CloudMapDiscoveryResult> DiscoverInstancesAsync(CloudMapDiscoveryQuery request, CancellationToken cancellationToken)
-    {
-        ArgumentNullException.ThrowIfNull(request);
-        var wire = new DiscoverInstancesWireRequest(request.NamespaceName, request.ServiceName, request.HealthStatus, request.MaxResults, request.QueryParameters, request.OptionalParameters);
-        var response = await InvokeAsync("DiscoverInstances", wire, CloudMapJsonContext.Default.DiscoverInstancesWireRequest, CloudMapJsonContext.Default.DiscoverInstancesWireResponse, dataPlane: true, cancellationToken).ConfigureAwait(false);
-        var instances = (response.Body.Instances ?? [])
-            .Select(i => new CloudMapDiscoveredInstance(
-                Required(i.InstanceId, "Instances[].InstanceId", response),
-                i.NamespaceName,
-                i.ServiceName,
-                i.HealthStatus,
-                i.Attributes ?? []))
-            .ToList();
-        return new CloudMapDiscoveryResult(instances, response.Body.InstancesRevision);
-    }
-
-    /// <inheritdoc />
-    public async Task<long> DiscoverInstancesRevisionAsync(string namespaceName, string serviceName, CancellationToken cancellationToken)
-    {
-        var response = await InvokeAsync("DiscoverInstancesRevision", new NamespaceServiceWireRequest(namespaceName, serviceName), CloudMapJsonContext.Default.NamespaceServiceWireRequest, CloudMapJsonContext.Default.DiscoverInstancesRevisionWireResponse, dataPlane: true, cancellationToken).ConfigureAwait(false);
-        return response.Body.InstancesRevision ?? throw Malformed(response, "InstancesRevision is missing.");
     }
 
     private static bool IsPresent(JsonElement? element) => element is { ValueKind: not JsonValueKind.Null and not JsonValueKind.Undefined };
@@ -280,200 +240,137 @@ internal sealed partial class HttpCloudMapClient : ICloudMapClient
         return text.ReplaceLineEndings(" ");
     }
 
-    private async Task PageAsync<TRequest, TResponse>(
+    /// <summary>
+    /// Follows NextToken until the last page; each page is its own API call (its own span, count and retries).
+    /// Cloud Map filters after paging, so an empty page may still carry a NextToken: it is followed.
+    /// </summary>
+    private async Task<IReadOnlyList<TItem>> ListAllAsync<TRequest, TResponse, TItem>(
         string operation,
         Func<string?, TRequest> createRequest,
         JsonTypeInfo<TRequest> requestInfo,
         JsonTypeInfo<TResponse> responseInfo,
-        Func<WireResponse<TResponse>, string?> consumePage,
+        Func<WireResponse<TResponse>, (List<TItem> Items, string? NextToken)> readPage,
         CancellationToken cancellationToken)
         where TResponse : class
     {
+        var items = new List<TItem>();
         string? token = null;
         var seen = new HashSet<string>(StringComparer.Ordinal);
         for (var page = 0; page < MaxPages; page++)
         {
-            // Cloud Map filters after paging, so an empty page may still carry a NextToken: follow it.
-            var response = await InvokeAsync(operation, createRequest(token), requestInfo, responseInfo, dataPlane: false, cancellationToken).ConfigureAwait(false);
-            token = consumePage(response);
-            if (string.IsNullOrEmpty(token))
+            var (pageItems, next) = await InvokeAsync(operation, createRequest(token), requestInfo, responseInfo, dataPlane: false, readPage, cancellationToken).ConfigureAwait(false);
+            items.AddRange(pageItems);
+            if (string.IsNullOrEmpty(next))
             {
-                return;
+                return items;
             }
 
-            if (!seen.Add(token))
+            if (!seen.Add(next))
             {
-                throw Malformed(response, $"NextToken '{token}' was returned twice; paging would never end.");
+                throw new CloudMapException(CloudMapErrorCodes.MalformedResponse, $"Cloud Map {operation} answered with an unexpected shape: NextToken '{next}' was returned twice; paging would never end.", HttpStatusCode.OK, requestId: null);
             }
+
+            token = next;
         }
 
         throw new CloudMapException(CloudMapErrorCodes.MalformedResponse, $"Cloud Map {operation} returned more than {MaxPages} pages.", statusCode: null, requestId: null);
     }
 
-    private async Task<WireResponse<TResponse>> InvokeAsync<TRequest, TResponse>(
+    /// <summary>One API call: serialized once, then sent (and read, and mapped by <paramref name="read"/>) once per attempt of the pipeline.</summary>
+    private Task<TResult> InvokeAsync<TRequest, TResponse, TResult>(
         string operation,
         TRequest request,
         JsonTypeInfo<TRequest> requestInfo,
         JsonTypeInfo<TResponse> responseInfo,
         bool dataPlane,
+        Func<WireResponse<TResponse>, TResult> read,
         CancellationToken cancellationToken)
         where TResponse : class
     {
-        using var activity = CloudMapTelemetry.ActivitySource.StartActivity($"CloudMap {operation}", ActivityKind.Client);
-        activity?.SetTag(CloudMapTelemetry.OperationTag, operation);
-        activity?.SetTag("rpc.system", "aws-api");
-        activity?.SetTag("rpc.service", "ServiceDiscovery");
-        activity?.SetTag("rpc.method", operation);
-        var started = _timeProvider.GetTimestamp();
-        var outcome = CloudMapTelemetry.OutcomeError;
-        string? errorCode = null;
-        try
-        {
-            cancellationToken.ThrowIfCancellationRequested();
-            var state = GetState();
-            var payload = JsonSerializer.SerializeToUtf8Bytes(request, requestInfo);
-            var credentials = await _environment.GetCredentialsAsync(state.Options.Profile, cancellationToken).ConfigureAwait(false);
-            var attempt = await ExecuteWithRetriesAsync(state, operation, dataPlane ? state.Endpoint.DataPlane : state.Endpoint.ControlPlane, payload, credentials, cancellationToken).ConfigureAwait(false);
-            activity?.SetTag(CloudMapTelemetry.RequestIdTag, attempt.RequestId);
-            var response = ToResponse(operation, attempt, responseInfo);
-            outcome = CloudMapTelemetry.OutcomeSuccess;
-            return response;
-        }
-        catch (OperationCanceledException) when (cancellationToken.IsCancellationRequested)
-        {
-            outcome = CloudMapTelemetry.OutcomeCanceled;
-            activity?.SetStatus(ActivityStatusCode.Error, "Canceled");
-            throw;
-        }
-        catch (CloudMapException ex)
-        {
-            errorCode = ex.ErrorCode;
-            activity?.SetTag(CloudMapTelemetry.ErrorTypeTag, ex.ErrorCode);
-            activity?.SetStatus(ActivityStatusCode.Error, ex.ErrorCode);
-            LogCallFailed(operation, ex.ErrorCode, ex.StatusCode is { } status ? (int)status : null, ex.RequestId, ex.Message);
-            throw;
-        }
-        catch (Exception ex)
-        {
-            errorCode = ex.GetType().Name;
-            activity?.SetTag(CloudMapTelemetry.ErrorTypeTag, errorCode);
-            activity?.SetStatus(ActivityStatusCode.Error, errorCode);
-            throw;
-        }
-        finally
-        {
-            activity?.SetTag(CloudMapTelemetry.OutcomeTag, outcome);
-            _metrics.RecordCall(operation, outcome, errorCode, _timeProvider.GetElapsedTime(started));
-        }
+        var payload = JsonSerializer.SerializeToUtf8Bytes(request, requestInfo);
+        return _pipeline.ExecuteAsync(
+            operation,
+            (Client: this, Payload: payload, DataPlane: dataPlane, ResponseInfo: responseInfo, Read: read),
+            static async (s, call, ct) =>
+            {
+                var response = await s.Client.SendOnceAsync(call, s.DataPlane, s.Payload, s.ResponseInfo, ct).ConfigureAwait(false);
+                return s.Read(response);
+            },
+            cancellationToken);
     }
 
-    private async Task<AttemptResult> ExecuteWithRetriesAsync(ClientState state, string operation, Uri uri, byte[] payload, AWSCredentials credentials, CancellationToken cancellationToken)
+    private async Task<WireResponse<TResponse>> SendOnceAsync<TResponse>(CloudMapCallContext call, bool dataPlane, byte[] payload, JsonTypeInfo<TResponse> responseInfo, CancellationToken cancellationToken)
+        where TResponse : class
     {
-        var context = ResilienceContextPool.Shared.Get(operation, cancellationToken);
-        context.Properties.Set(OperationKey, operation);
-        context.Properties.Set(AttemptsKey, 0);
+        var state = GetState();
+        var uri = dataPlane ? state.Endpoint.DataPlane : state.Endpoint.ControlPlane;
+        call.SetEndpoint(uri, state.Endpoint.Region);
+        var credentials = await _environment.GetCredentialsAsync(state.Options.Profile, cancellationToken).ConfigureAwait(false);
+
+        using var request = CloudMapRequestSigner.CreateRequest(uri, call.Operation, payload);
         try
         {
-            return await state.Pipeline.ExecuteAsync(
-                static (ctx, s) =>
-                {
-                    ctx.Properties.Set(AttemptsKey, ctx.Properties.GetValue(AttemptsKey, 0) + 1);
-                    return s.Client.SendOnceAsync(s.State, s.Operation, s.Uri, s.Payload, s.Credentials, ctx.CancellationToken);
-                },
-                context,
-                (Client: this, State: state, Operation: operation, Uri: uri, Payload: payload, Credentials: credentials)).ConfigureAwait(false);
-        }
-        catch (Exception ex) when (IsTransportFailure(ex, cancellationToken))
-        {
-            var attempts = context.Properties.GetValue(AttemptsKey, 1);
-            var reason = ex is TimeoutRejectedException ? $"no answer within {state.Options.AttemptTimeout}" : ex.Message;
-            throw new CloudMapException(
-                CloudMapErrorCodes.RequestFailed,
-                $"Cloud Map {operation} to {uri.Host} failed after {attempts} attempt(s): {reason}",
-                statusCode: null,
-                requestId: null,
-                ex);
+            await CloudMapRequestSigner.SignAsync(request, payload, credentials, state.Endpoint.Region, _timeProvider.GetUtcNow(), cancellationToken).ConfigureAwait(false);
         }
         catch (AmazonClientException ex)
         {
             // Refreshing credentials (assume-role, SSO, instance profile) failed while signing.
             throw new CloudMapException(CloudMapErrorCodes.CredentialsUnavailable, "AWS credentials could not be refreshed for Cloud Map: " + ex.Message, statusCode: null, requestId: null, ex);
         }
-        finally
-        {
-            ResilienceContextPool.Shared.Return(context);
-        }
-    }
-
-    private async ValueTask<AttemptResult> SendOnceAsync(ClientState state, string operation, Uri uri, byte[] payload, AWSCredentials credentials, CancellationToken cancellationToken)
-    {
-        using var request = CloudMapRequestSigner.CreateRequest(uri, operation, payload);
-        await CloudMapRequestSigner.SignAsync(request, payload, credentials, state.Endpoint.Region, _timeProvider.GetUtcNow(), cancellationToken).ConfigureAwait(false);
 
         var client = _httpClientFactory.CreateClient(HttpClientName);
         using var response = await client.SendAsync(request, HttpCompletionOption.ResponseContentRead, cancellationToken).ConfigureAwait(false);
         var body = await response.Content.ReadAsByteArrayAsync(cancellationToken).ConfigureAwait(false);
         var requestId = Header(response, "x-amzn-RequestId");
-        CloudMapErrorInfo? error = null;
-        if (!response.IsSuccessStatusCode)
-        {
-            error = CloudMapErrorParser.Parse(body, Header(response, "X-Amzn-ErrorType"));
-        }
-
-        return new AttemptResult(response.StatusCode, body, requestId, error);
+        call.SetAnswer(response.StatusCode, requestId);
+        return response.IsSuccessStatusCode
+            ? Parse(call.Operation, response.StatusCode, body, requestId, responseInfo)
+            : throw ToException(call.Operation, response.StatusCode, body, requestId, Header(response, "X-Amzn-ErrorType"));
 
         static string? Header(HttpResponseMessage response, string name)
             => response.Headers.TryGetValues(name, out var values) ? values.FirstOrDefault() : null;
     }
 
-    private static bool IsTransportFailure(Exception ex, CancellationToken callerToken)
-        => ex switch
-        {
-            TimeoutRejectedException => true,
-            OperationCanceledException => false,
-            HttpRequestException or IOException => !callerToken.IsCancellationRequested,
-            _ => false,
-        };
-
-    private static WireResponse<TResponse> ToResponse<TResponse>(string operation, AttemptResult attempt, JsonTypeInfo<TResponse> responseInfo)
-        where TResponse : class
+    private static CloudMapException ToException(string operation, HttpStatusCode status, byte[] body, string? requestId, string? errorTypeHeader)
     {
-        if (attempt.Error is { } error)
+        var error = CloudMapErrorParser.Parse(body, errorTypeHeader);
+        if (!error.BodyWasJson && error.Code == CloudMapErrorCodes.Unknown)
         {
-            if (!error.BodyWasJson && error.Code == CloudMapErrorCodes.Unknown)
-            {
-                throw new CloudMapException(
-                    CloudMapErrorCodes.MalformedResponse,
-                    $"Cloud Map {operation} answered HTTP {(int)attempt.StatusCode} with a body that is not an AWS JSON error: '{Snippet(attempt.Body)}'.",
-                    attempt.StatusCode,
-                    attempt.RequestId);
-            }
-
-            var message = error.Message.Length > 0 ? error.Message : $"Cloud Map {operation} failed with {error.Code} (HTTP {(int)attempt.StatusCode}).";
-            throw new CloudMapException(error.Code, message, attempt.StatusCode, attempt.RequestId)
-            {
-                DuplicateOperationId = error.DuplicateOperationId,
-            };
+            return new CloudMapException(
+                CloudMapErrorCodes.MalformedResponse,
+                $"Cloud Map {operation} answered HTTP {(int)status} with a body that is not an AWS JSON error: '{Snippet(body)}'.",
+                status,
+                requestId);
         }
 
-        TResponse? body;
+        var message = error.Message.Length > 0 ? error.Message : $"Cloud Map {operation} failed with {error.Code} (HTTP {(int)status}).";
+        return new CloudMapException(error.Code, message, status, requestId)
+        {
+            DuplicateOperationId = error.DuplicateOperationId,
+        };
+    }
+
+    private static WireResponse<TResponse> Parse<TResponse>(string operation, HttpStatusCode status, byte[] body, string? requestId, JsonTypeInfo<TResponse> responseInfo)
+        where TResponse : class
+    {
+        TResponse? parsed;
         try
         {
-            body = JsonSerializer.Deserialize(attempt.Body.Length == 0 ? EmptyObject : attempt.Body, responseInfo);
+            parsed = JsonSerializer.Deserialize(body.Length == 0 ? EmptyObject : body, responseInfo);
         }
         catch (JsonException ex)
         {
             throw new CloudMapException(
                 CloudMapErrorCodes.MalformedResponse,
-                $"Cloud Map {operation} answered HTTP {(int)attempt.StatusCode} with a body that is not the expected JSON ({ex.Message}): '{Snippet(attempt.Body)}'.",
-                attempt.StatusCode,
-                attempt.RequestId,
+                $"Cloud Map {operation} answered HTTP {(int)status} with a body that is not the expected JSON ({ex.Message}): '{Snippet(body)}'.",
+                status,
+                requestId,
                 ex);
         }
 
-        return body is null
-            ? throw new CloudMapException(CloudMapErrorCodes.MalformedResponse, $"Cloud Map {operation} answered HTTP {(int)attempt.StatusCode} with a JSON null body.", attempt.StatusCode, attempt.RequestId)
-            : new WireResponse<TResponse>(operation, body, attempt.StatusCode, attempt.RequestId);
+        return parsed is null
+            ? throw new CloudMapException(CloudMapErrorCodes.MalformedResponse, $"Cloud Map {operation} answered HTTP {(int)status} with a JSON null body.", status, requestId)
+            : new WireResponse<TResponse>(operation, parsed, status, requestId);
     }
 
     private ClientState GetState()
@@ -491,100 +388,15 @@ internal sealed partial class HttpCloudMapClient : ICloudMapClient
             }
 
             var options = _options.Value;
-            var profile = CloudMapRegionResolver.ResolveProfileName(options.Profile, _environment.GetEnvironmentVariable);
-            var region = CloudMapRegionResolver.Resolve(options.Region, profile, _environment.GetEnvironmentVariable, _environment.GetProfileRegion);
-            var endpoint = CloudMapEndpoint.Create(region, options.ServiceUrl, options.DisableHostPrefixInjection);
-            LogEndpointResolved(region, endpoint.ControlPlane, endpoint.DataPlane);
-            state = new ClientState(options, endpoint, BuildPipeline(options));
+            var endpoint = CloudMapEndpoint.Resolve(options, _environment);
+            CloudMapClientLog.EndpointResolved(_logger, endpoint.Region, endpoint.ControlPlane, endpoint.DataPlane);
+            state = new ClientState(options, endpoint);
             Volatile.Write(ref _state, state);
             return state;
         }
     }
 
-    private ResiliencePipeline<AttemptResult> BuildPipeline(CloudMapClientOptions options)
-    {
-        var builder = new ResiliencePipelineBuilder<AttemptResult> { TimeProvider = _timeProvider };
-        if (options.MaxAttempts > 1)
-        {
-            builder.AddRetry(new RetryStrategyOptions<AttemptResult>
-            {
-                MaxRetryAttempts = options.MaxAttempts - 1,
-                ShouldHandle = static args => ValueTask.FromResult(ShouldRetry(args.Outcome, args.Context.CancellationToken)),
-                DelayGenerator = args =>
-                {
-                    var (baseDelay, maxDelay) = IsThrottled(args.Outcome)
-                        ? (Max(options.BaseDelay, ThrottlingBaseDelay), Max(options.MaxDelay, ThrottlingBaseDelay))
-                        : (options.BaseDelay, options.MaxDelay);
-                    return ValueTask.FromResult<TimeSpan?>(FullJitterDelay(baseDelay, maxDelay, args.AttemptNumber, _environment.NextRandom));
-                },
-                OnRetry = args =>
-                {
-                    var operation = args.Context.Properties.GetValue(OperationKey, "Unknown");
-                    _metrics.RecordRetry(operation);
-                    if (_logger.IsEnabled(LogLevel.Information))
-                    {
-#pragma warning disable CA1873 // Guarded by IsEnabled just above; the analyzer does not see the guard.
-                        LogRetrying(operation, args.AttemptNumber + 1, DescribeOutcome(args.Outcome), args.RetryDelay);
-#pragma warning restore CA1873
-                    }
-
-                    return ValueTask.CompletedTask;
-                },
-            });
-        }
-
-        if (options.AttemptTimeout != Timeout.InfiniteTimeSpan)
-        {
-            builder.AddTimeout(options.AttemptTimeout);
-        }
-
-        return builder.Build();
-    }
-
-    /// <summary>
-    /// The smallest base delay after a throttled answer. A throttled control plane is shared by every instance of the
-    /// fleet, so backing off from 1 s (as the AWS SDKs' standard retry mode does) rather than from the transient-error
-    /// base keeps a herd of instances from turning throttling into a retry storm.
-    /// </summary>
-    internal static readonly TimeSpan ThrottlingBaseDelay = TimeSpan.FromSeconds(1);
-
-    private static TimeSpan Max(TimeSpan a, TimeSpan b) => a > b ? a : b;
-
-    private static bool IsThrottled(Outcome<AttemptResult> outcome) =>
-        outcome.Result?.Error is { } error && CloudMapRetryClassifier.IsThrottlingErrorCode(error.Code);
-
-    /// <summary>
-    /// Full jitter (AWS Architecture Blog, "Exponential Backoff And Jitter"): a uniform random delay in
-    /// [0, min(maxDelay, baseDelay × 2^retry)).
-    /// </summary>
-    internal static TimeSpan FullJitterDelay(TimeSpan baseDelay, TimeSpan maxDelay, int retry, Func<double> nextRandom)
-    {
-        var ceiling = Math.Min(maxDelay.Ticks, baseDelay.Ticks * Math.Pow(2, Math.Min(retry, 30)));
-        var random = Math.Clamp(nextRandom(), 0d, 1d);
-        return TimeSpan.FromTicks((long)(ceiling * random));
-    }
-
-    private static bool ShouldRetry(Outcome<AttemptResult> outcome, CancellationToken token)
-    {
-        if (outcome.Exception is { } ex)
-        {
-            return IsTransportFailure(ex, token);
-        }
-
-        var result = outcome.Result!;
-        return result.Error is { } error
-            && (CloudMapRetryClassifier.IsRetryableStatus(result.StatusCode) || CloudMapRetryClassifier.IsRetryableErrorCode(error.Code));
-    }
-
-    private static string DescribeOutcome(Outcome<AttemptResult> outcome)
-        => outcome.Exception is { } ex
-            ? ex is TimeoutRejectedException ? "attempt timed out" : ex.GetType().Name
-            : string.Create(CultureInfo.InvariantCulture, $"HTTP {(int)outcome.Result!.StatusCode} {outcome.Result.Error?.Code}");
-
-    private sealed record ClientState(CloudMapClientOptions Options, CloudMapEndpoint Endpoint, ResiliencePipeline<AttemptResult> Pipeline);
+    private sealed record ClientState(CloudMapClientOptions Options, CloudMapEndpoint Endpoint);
 
     private sealed record WireResponse<T>(string Operation, T Body, HttpStatusCode StatusCode, string? RequestId);
 }
-
-/// <summary>One HTTP answer, fully read, with its error parsed when it is not a success.</summary>
-internal sealed record AttemptResult(HttpStatusCode StatusCode, byte[] Body, string? RequestId, CloudMapErrorInfo? Error);

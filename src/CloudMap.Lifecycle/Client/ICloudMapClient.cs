@@ -3,14 +3,22 @@
 namespace CloudMap.Lifecycle.Client;
 
 /// <summary>
-/// The narrow slice of the AWS Cloud Map API that the lifecycle uses. One implementation speaks AWS JSON 1.1
-/// over HttpClient (<c>HttpCloudMapClient</c>); tests substitute in-memory fakes.
+/// The slice of the AWS Cloud Map API the registration lifecycle uses, and nothing more. Each method is one API
+/// operation; a listing follows every page (one API call per page). The discovery and listing calls that only tests,
+/// scenarios and later features need are on <see cref="ICloudMapDiscoveryClient"/>.
 /// </summary>
 /// <remarks>
+/// <para>
 /// Every method throws <see cref="CloudMapException"/> for an error answered by Cloud Map (after retries of
 /// the retryable ones), <see cref="OperationCanceledException"/> when <c>cancellationToken</c> fires, and
 /// never anything else for a bad network answer (malformed JSON becomes a <see cref="CloudMapException"/>
 /// with code <see cref="CloudMapErrorCodes.MalformedResponse"/>).
+/// </para>
+/// <para>
+/// The implementation here is <see cref="HttpCloudMapClient"/> (AWS JSON 1.1 over HttpClient); it sends every
+/// request through <see cref="CloudMapCallPipeline"/>, which owns retries, spans and metrics, so another transport
+/// (an adapter over the official SDK) gets the same by doing the same. Unit tests substitute in-memory fakes.
+/// </para>
 /// </remarks>
 internal interface ICloudMapClient
 {
@@ -32,23 +40,11 @@ internal interface ICloudMapClient
     /// <summary>GetInstance.</summary>
     Task<CloudMapInstance> GetInstanceAsync(string serviceId, string instanceId, CancellationToken cancellationToken);
 
-    /// <summary>ListInstances, all pages.</summary>
-    Task<IReadOnlyList<CloudMapInstance>> ListInstancesAsync(string serviceId, CancellationToken cancellationToken);
-
-    /// <summary>GetInstancesHealthStatus, all pages; <paramref name="instanceIds"/> null means every instance.</summary>
-    Task<IReadOnlyDictionary<string, string>> GetInstancesHealthStatusAsync(string serviceId, IReadOnlyList<string>? instanceIds, CancellationToken cancellationToken);
-
     /// <summary>ListNamespaces, all pages (empty pages that still carry a NextToken are followed).</summary>
     Task<IReadOnlyList<CloudMapNamespaceSummary>> ListNamespacesAsync(CancellationToken cancellationToken);
 
     /// <summary>ListServices, all pages, optionally filtered by namespace id (server-side NAMESPACE_ID filter).</summary>
     Task<IReadOnlyList<CloudMapServiceSummary>> ListServicesAsync(string? namespaceId, CancellationToken cancellationToken);
-
-    /// <summary>DiscoverInstances (data plane, host prefix <c>data-</c> unless disabled).</summary>
-    Task<CloudMapDiscoveryResult> DiscoverInstancesAsync(CloudMapDiscoveryQuery request, CancellationToken cancellationToken);
-
-    /// <summary>DiscoverInstancesRevision (data plane, host prefix <c>data-</c> unless disabled).</summary>
-    Task<long> DiscoverInstancesRevisionAsync(string namespaceName, string serviceName, CancellationToken cancellationToken);
 }
 
 /// <summary>The kind of health checking a Cloud Map service has.</summary>
@@ -116,23 +112,3 @@ internal sealed record CloudMapOperation(
     DateTimeOffset? CreateDate,
     DateTimeOffset? UpdateDate,
     IReadOnlyDictionary<string, string> Targets);
-
-/// <summary>DiscoverInstances parameters.</summary>
-internal sealed record CloudMapDiscoveryQuery(
-    string NamespaceName,
-    string ServiceName,
-    string? HealthStatus = null,
-    int? MaxResults = null,
-    IReadOnlyDictionary<string, string>? QueryParameters = null,
-    IReadOnlyDictionary<string, string>? OptionalParameters = null);
-
-/// <summary>One discovered instance.</summary>
-internal sealed record CloudMapDiscoveredInstance(
-    string InstanceId,
-    string? NamespaceName,
-    string? ServiceName,
-    string? HealthStatus,
-    IReadOnlyDictionary<string, string> Attributes);
-
-/// <summary>DiscoverInstances result.</summary>
-internal sealed record CloudMapDiscoveryResult(IReadOnlyList<CloudMapDiscoveredInstance> Instances, long? InstancesRevision);

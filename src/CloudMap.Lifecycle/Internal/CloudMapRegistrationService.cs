@@ -135,13 +135,6 @@ internal sealed partial class CloudMapRegistrationService : IHostedLifecycleServ
             throw new InvalidOperationException($"{_marker.KeyPrefix}:Port is not set and the application has no server (IServer) to take the port from; set {_marker.KeyPrefix}:Port for a generic-host application.");
         }
 
-        if (_client is HttpCloudMapClient http)
-        {
-            // Resolve the AWS region and endpoint now: a missing region fails startup (nothing has been sent)
-            // instead of surfacing on the first call after the application has started.
-            _ = http.Endpoint;
-        }
-
         var hostShutdownTimeout = _hostOptions.Value.ShutdownTimeout;
         if (options.Shutdown.BudgetSeverity == ShutdownBudgetSeverity.Warning
             && !CloudMapRegistrationOptionsValidator.FitsShutdownBudget(options.Shutdown, hostShutdownTimeout))

@@ -1,6 +1,5 @@
 // Copyright (c) CloudMap.Lifecycle contributors. Licensed under the MIT License.
 
-using System.Collections.Concurrent;
 using System.Diagnostics.Metrics;
 using System.Net;
 using System.Net.Sockets;
@@ -13,9 +12,6 @@ using Microsoft.Extensions.Logging;
 
 namespace CloudMap.Lifecycle.Tests.Client;
 
-/// <summary>One recorded measurement.</summary>
-internal sealed record Measurement(string Instrument, double Value, IReadOnlyDictionary<string, object?> Tags);
-
 /// <summary>
 /// A real <see cref="HttpCloudMapClient"/> from DI, pointed at a <see cref="ScriptedCloudMapServer"/>, with a fake
 /// clock, fixed credentials, a fixed jitter source and a capture of its own metrics.
@@ -24,25 +20,14 @@ internal sealed class ClientHarness : IAsyncDisposable
 {
     public static readonly BasicAWSCredentials Credentials = new("AKIDEXAMPLE", "wJalrXUtnFEMI/K7MDENG+bPxRfiCYEXAMPLEKEY");
 
-    private readonly MeterListener _listener = new();
-    private readonly ConcurrentQueue<Measurement> _measurements = new();
+    private readonly MetricCapture _metrics;
 
     private ClientHarness(ScriptedCloudMapServer server, ServiceProvider provider, FakeTimeProvider clock)
     {
         Server = server;
         Provider = provider;
         Clock = clock;
-        var factory = provider.GetRequiredService<IMeterFactory>();
-        _listener.InstrumentPublished = (instrument, listener) =>
-        {
-            if (instrument.Meter.Scope == factory && instrument.Meter.Name == CloudMapTelemetry.Name)
-            {
-                listener.EnableMeasurementEvents(instrument);
-            }
-        };
-        _listener.SetMeasurementEventCallback<long>((i, v, tags, _) => Record(i, v, tags));
-        _listener.SetMeasurementEventCallback<double>((i, v, tags, _) => Record(i, v, tags));
-        _listener.Start();
+        _metrics = new MetricCapture(provider.GetRequiredService<IMeterFactory>());
         Client = (HttpCloudMapClient)provider.GetRequiredService<ICloudMapClient>();
     }
 
@@ -54,7 +39,7 @@ internal sealed class ClientHarness : IAsyncDisposable
 
     public HttpCloudMapClient Client { get; }
 
-    public IReadOnlyList<Measurement> Measurements => [.. _measurements];
+    public IReadOnlyList<Measurement> Measurements => _metrics.Measurements;
 
     /// <summary>Starts a server and a client. By default: region us-east-1, no host prefix, no attempt timeout, zero jitter.</summary>
     public static async Task<ClientHarness> StartAsync(
@@ -116,24 +101,12 @@ internal sealed class ClientHarness : IAsyncDisposable
         return handler;
     }
 
-    public IEnumerable<Measurement> Calls(string operation)
-        => Measurements.Where(m => m.Instrument == CloudMapTelemetry.ClientRequestsInstrument && Equals(m.Tags[CloudMapTelemetry.OperationTag], operation));
+    public IEnumerable<Measurement> Calls(string operation) => _metrics.Calls(operation);
 
     public async ValueTask DisposeAsync()
     {
-        _listener.Dispose();
+        _metrics.Dispose();
         await Provider.DisposeAsync();
         await Server.DisposeAsync();
-    }
-
-    private void Record(Instrument instrument, double value, ReadOnlySpan<KeyValuePair<string, object?>> tags)
-    {
-        var map = new Dictionary<string, object?>(StringComparer.Ordinal);
-        foreach (var tag in tags)
-        {
-            map[tag.Key] = tag.Value;
-        }
-
-        _measurements.Enqueue(new Measurement(instrument.Name, value, map));
     }
 }

@@ -115,19 +115,19 @@ public sealed class CloudMapClientServiceCollectionExtensionsTests
     }
 
     [Fact]
-    public async Task Client_FromHostWithAwsSectionAndCredentialsInDi_SignsWithThoseCredentials()
+    public async Task DiscoveryClient_FromHostWithAwsSectionAndCredentialsInDi_SignsWithThoseCredentials()
     {
         await using var server = await ScriptedCloudMapServer.StartAsync();
         server.Reply("""{"InstancesRevision":1}""");
         var builder = Host.CreateEmptyApplicationBuilder(new HostApplicationBuilderSettings());
         builder.Configuration.AddInMemoryCollection(new Dictionary<string, string?> { ["AWS:Region"] = "eu-north-1", ["AWS:ServiceURL"] = server.Url.ToString() });
         builder.Services.AddSingleton<AWSCredentials>(new BasicAWSCredentials("AKIDFROMDI", "secret-from-di"));
-        builder.Services.TryAddCloudMapClient();
+        builder.Services.TryAddCloudMapDiscoveryClient();
         builder.Services.Configure<CloudMapClientOptions>(o => o.DisableHostPrefixInjection = true);
         using var host = builder.Build();
         await host.StartAsync(Ct);
 
-        await host.Services.GetRequiredService<ICloudMapClient>().DiscoverInstancesRevisionAsync("ns", "svc", Ct);
+        await host.Services.GetRequiredService<ICloudMapDiscoveryClient>().DiscoverInstancesRevisionAsync("ns", "svc", Ct);
 
         var request = Assert.Single(server.Requests);
         Assert.Contains("Credential=AKIDFROMDI/", request.Header("Authorization"), StringComparison.Ordinal);

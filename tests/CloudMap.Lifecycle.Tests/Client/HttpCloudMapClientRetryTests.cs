@@ -244,7 +244,7 @@ public sealed class HttpCloudMapClientRetryTests
     [InlineData(40, 0.5, 2500)]
     public void FullJitterDelay_IsRandomFractionOfCappedExponential(int retry, double random, int expectedMs)
     {
-        var delay = HttpCloudMapClient.FullJitterDelay(TimeSpan.FromMilliseconds(200), TimeSpan.FromSeconds(5), retry, () => random);
+        var delay = CloudMapCallPipeline.FullJitterDelay(TimeSpan.FromMilliseconds(200), TimeSpan.FromSeconds(5), retry, () => random);
 
         var ceiling = Math.Min(5000, 200 * Math.Pow(2, retry));
         Assert.Equal(retry == 0 ? ceiling * random : expectedMs, delay.TotalMilliseconds, precision: 3);

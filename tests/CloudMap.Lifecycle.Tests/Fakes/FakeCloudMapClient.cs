@@ -256,22 +256,13 @@ internal sealed class FakeCloudMapClient : ICloudMapClient
         }
     }
 
+    /// <summary>Lists the stored instances of a service, recorded as a ListInstances call (not part of <see cref="ICloudMapClient"/>: the lifecycle never lists).</summary>
     public async Task<IReadOnlyList<CloudMapInstance>> ListInstancesAsync(string serviceId, CancellationToken cancellationToken)
     {
         await EnterAsync("ListInstances", cancellationToken).ConfigureAwait(false);
         lock (_lock)
         {
             return _instances.Where(i => i.Key.Service == serviceId).Select(i => i.Value).ToList();
-        }
-    }
-
-    public async Task<IReadOnlyDictionary<string, string>> GetInstancesHealthStatusAsync(string serviceId, IReadOnlyList<string>? instanceIds, CancellationToken cancellationToken)
-    {
-        await EnterAsync("GetInstancesHealthStatus", cancellationToken).ConfigureAwait(false);
-        lock (_lock)
-        {
-            return _health.Where(h => h.Key.Service == serviceId && (instanceIds is null || instanceIds.Contains(h.Key.Instance)))
-                .ToDictionary(h => h.Key.Instance, h => h.Value == CloudMapHealthStatus.Healthy ? "HEALTHY" : "UNHEALTHY");
         }
     }
 
@@ -290,12 +281,6 @@ internal sealed class FakeCloudMapClient : ICloudMapClient
                 .Select(s => new CloudMapServiceSummary(s.Id, s.Arn, s.Name, s.NamespaceId)).ToList();
         }
     }
-
-    public Task<CloudMapDiscoveryResult> DiscoverInstancesAsync(CloudMapDiscoveryQuery request, CancellationToken cancellationToken) =>
-        throw new NotSupportedException("The lifecycle does not discover.");
-
-    public Task<long> DiscoverInstancesRevisionAsync(string namespaceName, string serviceName, CancellationToken cancellationToken) =>
-        throw new NotSupportedException("The lifecycle does not discover.");
 
     private async Task EnterAsync(string operation, CancellationToken cancellationToken)
     {

@@ -1,0 +1,120 @@
+// Copyright (c) CloudMap.Lifecycle contributors. Licensed under the MIT License.
+
+using System.Diagnostics;
+using System.Net;
+
+namespace CloudMap.Lifecycle.Client;
+
+/// <summary>
+/// One Cloud Map API call in <see cref="CloudMapCallPipeline"/>, as its transport sees it: the transport reports where
+/// it sends (<see cref="SetEndpoint"/>) and what came back (<see cref="SetAnswer"/>); the pipeline turns that into the
+/// call's span attributes and messages. A transport never touches the span itself.
+/// </summary>
+internal sealed class CloudMapCallContext
+{
+    private readonly Activity? _activity;
+
+    internal CloudMapCallContext(string operation, Activity? activity)
+    {
+        Operation = operation;
+        _activity = activity;
+    }
+
+    /// <summary>Gets the Cloud Map operation, such as <c>RegisterInstance</c>.</summary>
+    public string Operation { get; }
+
+    /// <summary>Gets the number of the attempt under way (1 is the first).</summary>
+    public int Attempt { get; internal set; }
+
+    /// <summary>Gets the host the call is sent to, once the transport reported it.</summary>
+    internal string? ServerHost { get; private set; }
+
+    /// <summary>Gets the HTTP status of the last answer, if any answer came.</summary>
+    internal HttpStatusCode? LastStatusCode { get; private set; }
+
+    /// <summary>Gets the AWS request id of the last answer, if it carried one.</summary>
+    internal string? LastRequestId { get; private set; }
+
+    /// <summary>Reports the endpoint and signing region of the call (before each attempt is sent; the first report counts).</summary>
+    public void SetEndpoint(Uri server, string region)
+    {
+        ArgumentNullException.ThrowIfNull(server);
+        if (ServerHost is not null)
+        {
+            return;
+        }
+
+        ServerHost = server.Host;
+        _activity?.SetTag(CloudMapTelemetry.ServerAddressTag, server.Host);
+        _activity?.SetTag(CloudMapTelemetry.ServerPortTag, server.Port);
+        _activity?.SetTag(CloudMapTelemetry.CloudRegionTag, region);
+    }
+
+    /// <summary>Reports an answer received by the current attempt, success or error, before it is read.</summary>
+    public void SetAnswer(HttpStatusCode statusCode, string? requestId)
+    {
+        LastStatusCode = statusCode;
+        LastRequestId = requestId;
+    }
+
+    /// <summary>Writes the attributes known once the call has ended.</summary>
+    internal void Complete(string outcome, string? errorType)
+    {
+        if (_activity is null)
+        {
+            return;
+        }
+
+        _activity.SetTag(CloudMapTelemetry.AttemptsTag, Attempt);
+        _activity.SetTag(CloudMapTelemetry.OutcomeTag, outcome);
+        if (errorType is not null)
+        {
+            _activity.SetTag(CloudMapTelemetry.ErrorTypeTag, errorType);
+        }
+
+        if (LastRequestId is not null)
+        {
+            _activity.SetTag(CloudMapTelemetry.RequestIdTag, LastRequestId);
+        }
+
+        if (LastStatusCode is { } status)
+        {
+            _activity.SetTag(CloudMapTelemetry.HttpStatusCodeTag, (int)status);
+        }
+    }
+
+    /// <summary>Adds the event of one retry to the call's span.</summary>
+    internal void AddRetryEvent(string errorType, TimeSpan delay)
+    {
+        if (_activity is null)
+        {
+            return;
+        }
+
+        var tags = new ActivityTagsCollection
+        {
+            [CloudMapTelemetry.AttemptTag] = Attempt,
+            [CloudMapTelemetry.ErrorTypeTag] = errorType,
+            [CloudMapTelemetry.RetryDelayTag] = Math.Round(delay.TotalSeconds, 6),
+        };
+        if (LastStatusCode is { } status)
+        {
+            tags[CloudMapTelemetry.HttpStatusCodeTag] = (int)status;
+        }
+
+        if (LastRequestId is not null)
+        {
+            tags[CloudMapTelemetry.RequestIdTag] = LastRequestId;
+        }
+
+        _activity.AddEvent(new ActivityEvent(CloudMapTelemetry.RetryEventName, tags: tags));
+    }
+
+    /// <summary>Forgets the answer of the attempt that is being retried, so the next attempt reports its own.</summary>
+    internal void StartAttempt()
+    {
+        Attempt++;
+        LastStatusCode = null;
+        LastRequestId = null;
+    }
+}

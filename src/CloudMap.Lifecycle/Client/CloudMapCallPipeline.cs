@@ -1,0 +1,258 @@
+// Copyright (c) CloudMap.Lifecycle contributors. Licensed under the MIT License.
+
+using System.Diagnostics;
+using System.Globalization;
+using Microsoft.Extensions.Logging;
+using Microsoft.Extensions.Options;
+using Polly;
+using Polly.Retry;
+using Polly.Timeout;
+
+namespace CloudMap.Lifecycle.Client;
+
+/// <summary>
+/// What every Cloud Map API call goes through, whatever the transport: one span, retries of the retryable failures
+/// (exponential backoff with full jitter, throttling backed off from <see cref="ThrottlingBaseDelay"/>), a timeout per
+/// attempt, one count and one duration when it ends, and the client's retry and failure logs.
+/// </summary>
+/// <remarks>
+/// A transport (<see cref="HttpCloudMapClient"/> today; an adapter over the official <c>IAmazonServiceDiscovery</c>
+/// one day, with the SDK's own retries turned off) passes each API request through <see cref="ExecuteAsync"/> as one
+/// attempt delegate that sends once and either returns the result or throws: a <see cref="CloudMapException"/> for
+/// an answer that is an error (with its code and HTTP status, which <see cref="CloudMapRetryClassifier"/> reads), an
+/// <see cref="HttpRequestException"/> or <see cref="IOException"/> when no answer came. So retries, telemetry and
+/// logs stay the same for every transport.
+/// </remarks>
+internal sealed class CloudMapCallPipeline
+{
+    /// <summary>
+    /// The smallest base delay after a throttled answer. A throttled control plane is shared by every instance of the
+    /// fleet, so backing off from 1 s (as the AWS SDKs' standard retry mode does) rather than from the transient-error
+    /// base keeps a herd of instances from turning throttling into a retry storm.
+    /// </summary>
+    internal static readonly TimeSpan ThrottlingBaseDelay = TimeSpan.FromSeconds(1);
+
+    private static readonly ResiliencePropertyKey<CloudMapCallContext> CallKey = new("cloudmap.call");
+
+    private readonly IOptions<CloudMapClientOptions> _options;
+    private readonly TimeProvider _timeProvider;
+    private readonly CloudMapClientMetrics _metrics;
+    private readonly CloudMapClientEnvironment _environment;
+    private readonly ILogger<CloudMapCallPipeline> _logger;
+    private readonly Lock _buildLock = new();
+    private State? _state;
+
+    /// <summary>Initializes a new instance of the <see cref="CloudMapCallPipeline"/> class. Options are read on the first call.</summary>
+    public CloudMapCallPipeline(
+        IOptions<CloudMapClientOptions> options,
+        TimeProvider timeProvider,
+        CloudMapClientMetrics metrics,
+        CloudMapClientEnvironment environment,
+        ILogger<CloudMapCallPipeline> logger)
+    {
+        _options = options ?? throw new ArgumentNullException(nameof(options));
+        _timeProvider = timeProvider ?? throw new ArgumentNullException(nameof(timeProvider));
+        _metrics = metrics ?? throw new ArgumentNullException(nameof(metrics));
+        _environment = environment ?? throw new ArgumentNullException(nameof(environment));
+        _logger = logger ?? throw new ArgumentNullException(nameof(logger));
+    }
+
+    /// <summary>
+    /// Makes one Cloud Map API call: <paramref name="attempt"/> is invoked once per attempt, inside the call's span, with
+    /// a token that ends at the attempt timeout or when <paramref name="cancellationToken"/> fires.
+    /// </summary>
+    /// <exception cref="CloudMapException">An error answer (after retries of the retryable ones), or code <see cref="CloudMapErrorCodes.RequestFailed"/> when no attempt got an answer.</exception>
+    /// <exception cref="OperationCanceledException"><paramref name="cancellationToken"/> fired.</exception>
+    public async Task<TResult> ExecuteAsync<TState, TResult>(
+        string operation,
+        TState state,
+        Func<TState, CloudMapCallContext, CancellationToken, ValueTask<TResult>> attempt,
+        CancellationToken cancellationToken)
+    {
+        ArgumentException.ThrowIfNullOrEmpty(operation);
+        ArgumentNullException.ThrowIfNull(attempt);
+
+        using var activity = StartActivity(operation);
+        var call = new CloudMapCallContext(operation, activity);
+        var started = _timeProvider.GetTimestamp();
+        var outcome = CloudMapTelemetry.OutcomeError;
+        string? errorType = null;
+        try
+        {
+            cancellationToken.ThrowIfCancellationRequested();
+            var result = await ExecuteWithRetriesAsync(call, state, attempt, cancellationToken).ConfigureAwait(false);
+            outcome = CloudMapTelemetry.OutcomeSuccess;
+            return result;
+        }
+        catch (OperationCanceledException) when (cancellationToken.IsCancellationRequested)
+        {
+            outcome = CloudMapTelemetry.OutcomeCanceled;
+            errorType = CloudMapTelemetry.ErrorTypeCanceled;
+            activity?.SetStatus(ActivityStatusCode.Error, "Canceled");
+            throw;
+        }
+        catch (CloudMapException ex)
+        {
+            errorType = ex.ErrorCode;
+            if (call.LastStatusCode is null && ex.StatusCode is { } status)
+            {
+                call.SetAnswer(status, ex.RequestId);
+            }
+
+            activity?.SetStatus(ActivityStatusCode.Error, ex.ErrorCode);
+            CloudMapClientLog.CallFailed(_logger, operation, ex.ErrorCode, ex.StatusCode is { } code ? (int)code : null, ex.RequestId, ex.Message);
+            throw;
+        }
+        catch (Exception ex)
+        {
+            errorType = ex.GetType().Name;
+            activity?.SetStatus(ActivityStatusCode.Error, errorType);
+            throw;
+        }
+        finally
+        {
+            call.Complete(outcome, errorType);
+            _metrics.RecordCall(operation, outcome, errorType, _timeProvider.GetElapsedTime(started));
+        }
+    }
+
+    /// <summary>
+    /// Full jitter (AWS Architecture Blog, "Exponential Backoff And Jitter"): a uniform random delay in
+    /// [0, min(maxDelay, baseDelay × 2^retry)).
+    /// </summary>
+    internal static TimeSpan FullJitterDelay(TimeSpan baseDelay, TimeSpan maxDelay, int retry, Func<double> nextRandom)
+    {
+        var ceiling = Math.Min(maxDelay.Ticks, baseDelay.Ticks * Math.Pow(2, Math.Min(retry, 30)));
+        var random = Math.Clamp(nextRandom(), 0d, 1d);
+        return TimeSpan.FromTicks((long)(ceiling * random));
+    }
+
+    private static Activity? StartActivity(string operation)
+    {
+        var activity = CloudMapTelemetry.ActivitySource.StartActivity(CloudMapTelemetry.SpanName(operation), ActivityKind.Client);
+        activity?.SetTag(CloudMapTelemetry.RpcSystemTag, CloudMapTelemetry.RpcSystemAwsApi);
+        activity?.SetTag(CloudMapTelemetry.RpcServiceTag, CloudMapTelemetry.ServiceName);
+        activity?.SetTag(CloudMapTelemetry.RpcMethodTag, operation);
+        return activity;
+    }
+
+    private static string ErrorTypeOf(Exception failure)
+        => failure switch
+        {
+            CloudMapException answer => answer.ErrorCode,
+            TimeoutRejectedException => CloudMapTelemetry.ErrorTypeAttemptTimeout,
+            _ => failure.GetType().Name,
+        };
+
+    private static string Describe(Exception failure)
+        => failure switch
+        {
+            TimeoutRejectedException => "attempt timed out",
+            CloudMapException { StatusCode: { } status } answer => string.Create(CultureInfo.InvariantCulture, $"HTTP {(int)status} {answer.ErrorCode}"),
+            CloudMapException answer => answer.ErrorCode,
+            _ => failure.GetType().Name,
+        };
+
+    private async Task<TResult> ExecuteWithRetriesAsync<TState, TResult>(
+        CloudMapCallContext call,
+        TState state,
+        Func<TState, CloudMapCallContext, CancellationToken, ValueTask<TResult>> attempt,
+        CancellationToken cancellationToken)
+    {
+        var pipeline = GetState();
+        var context = ResilienceContextPool.Shared.Get(call.Operation, cancellationToken);
+        context.Properties.Set(CallKey, call);
+        try
+        {
+            return await pipeline.Pipeline.ExecuteAsync(
+                static (ctx, s) =>
+                {
+                    s.Call.StartAttempt();
+                    return s.Attempt(s.State, s.Call, ctx.CancellationToken);
+                },
+                context,
+                (Call: call, State: state, Attempt: attempt)).ConfigureAwait(false);
+        }
+        catch (Exception ex) when (CloudMapRetryClassifier.IsTransportFailure(ex, cancellationToken))
+        {
+            var reason = ex is TimeoutRejectedException ? $"no answer within {pipeline.Options.AttemptTimeout}" : ex.Message;
+            throw new CloudMapException(
+                CloudMapErrorCodes.RequestFailed,
+                $"Cloud Map {call.Operation} to {call.ServerHost ?? "its endpoint"} failed after {call.Attempt} attempt(s): {reason}",
+                statusCode: null,
+                requestId: null,
+                ex);
+        }
+        finally
+        {
+            ResilienceContextPool.Shared.Return(context);
+        }
+    }
+
+    private State GetState()
+    {
+        if (Volatile.Read(ref _state) is { } state)
+        {
+            return state;
+        }
+
+        lock (_buildLock)
+        {
+            if (_state is null)
+            {
+                var options = _options.Value;
+                Volatile.Write(ref _state, new State(options, Build(options)));
+            }
+
+            return _state!;
+        }
+    }
+
+    private ResiliencePipeline Build(CloudMapClientOptions options)
+    {
+        var builder = new ResiliencePipelineBuilder { TimeProvider = _timeProvider };
+        if (options.MaxAttempts > 1)
+        {
+            builder.AddRetry(new RetryStrategyOptions
+            {
+                MaxRetryAttempts = options.MaxAttempts - 1,
+                ShouldHandle = static args => ValueTask.FromResult(
+                    args.Outcome.Exception is { } failure && CloudMapRetryClassifier.IsRetryable(failure, args.Context.CancellationToken)),
+                DelayGenerator = args =>
+                {
+                    var (baseDelay, maxDelay) = args.Outcome.Exception is { } failure && CloudMapRetryClassifier.IsThrottling(failure)
+                        ? (Max(options.BaseDelay, ThrottlingBaseDelay), Max(options.MaxDelay, ThrottlingBaseDelay))
+                        : (options.BaseDelay, options.MaxDelay);
+                    return ValueTask.FromResult<TimeSpan?>(FullJitterDelay(baseDelay, maxDelay, args.AttemptNumber, _environment.NextRandom));
+                },
+                OnRetry = args =>
+                {
+                    var failure = args.Outcome.Exception!;
+                    var call = args.Context.Properties.GetValue(CallKey, null!);
+                    var errorType = ErrorTypeOf(failure);
+                    call.AddRetryEvent(errorType, args.RetryDelay);
+                    _metrics.RecordRetry(call.Operation, errorType);
+                    if (_logger.IsEnabled(LogLevel.Information))
+                    {
+#pragma warning disable CA1873 // Guarded by IsEnabled just above; the analyzer does not see the guard.
+                        CloudMapClientLog.Retrying(_logger, call.Operation, args.AttemptNumber + 1, Describe(failure), args.RetryDelay);
+#pragma warning restore CA1873
+                    }
+
+                    return ValueTask.CompletedTask;
+                },
+            });
+        }
+
+        if (options.AttemptTimeout != Timeout.InfiniteTimeSpan)
+        {
+            builder.AddTimeout(options.AttemptTimeout);
+        }
+
+        return builder.Build();
+    }
+
+    private static TimeSpan Max(TimeSpan a, TimeSpan b) => a > b ? a : b;
+
+    private sealed record State(CloudMapClientOptions Options, ResiliencePipeline Pipeline);
+}
