@@ -29,7 +29,7 @@ public sealed class StartupFailureTests
         builder.AddCloudMapRegistration();
         using var host = builder.Build();
 
-        var error = await Assert.ThrowsAsync<InvalidOperationException>(() => host.StartAsync(Ct));
+        var error = await Assert.ThrowsAsync<OptionsValidationException>(() => host.StartAsync(Ct));
 
         Assert.Contains("No AWS region is configured for Cloud Map", error.Message, StringComparison.Ordinal);
         foreach (var place in new[] { "CloudMapClientOptions.Region", "'AWS:Region'", "AWS_REGION", "AWS_DEFAULT_REGION", "profile" })
