@@ -3,8 +3,6 @@
 using System.Net;
 using Amazon.Runtime;
 using CloudMap.Lifecycle.Sample.Baseline;
-using CloudMap.Lifecycle.TestInfrastructure;
-using CloudMap.Lifecycle.Testing;
 
 namespace CloudMap.Lifecycle.IntegrationTests;
 

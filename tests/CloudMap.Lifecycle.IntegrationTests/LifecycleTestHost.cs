@@ -1,11 +1,6 @@
 // Copyright (c) CloudMap.Lifecycle contributors. Licensed under the MIT License.
 
 using Amazon.Runtime;
-using CloudMap.Lifecycle.TestInfrastructure;
-using CloudMap.Lifecycle.Testing;
-using Microsoft.AspNetCore.Hosting.Server;
-using Microsoft.AspNetCore.Hosting.Server.Features;
-using Microsoft.AspNetCore.Http.Features;
 
 namespace CloudMap.Lifecycle.IntegrationTests;
 

@@ -1,7 +1,5 @@
 // Copyright (c) CloudMap.Lifecycle contributors. Licensed under the MIT License.
 
-using CloudMap.Lifecycle.Testing;
-
 namespace CloudMap.Lifecycle.IntegrationTests;
 
 /// <summary>

@@ -3,11 +3,6 @@
 using System.Net;
 using System.Text.Json;
 using CloudMap.Lifecycle.Sample;
-using CloudMap.Lifecycle.TestInfrastructure;
-using CloudMap.Lifecycle.Testing;
-using Microsoft.AspNetCore.Hosting.Server;
-using Microsoft.AspNetCore.Hosting.Server.Features;
-using Microsoft.AspNetCore.Http.Features;
 
 namespace CloudMap.Lifecycle.IntegrationTests;
 

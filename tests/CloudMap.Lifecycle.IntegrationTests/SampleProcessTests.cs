@@ -2,7 +2,6 @@
 
 using System.Net;
 using System.Text.RegularExpressions;
-using CloudMap.Lifecycle.TestInfrastructure;
 
 namespace CloudMap.Lifecycle.IntegrationTests;
 

@@ -3,13 +3,9 @@
 using Amazon.Runtime;
 using CloudMap.Lifecycle.Client;
 using CloudMap.Lifecycle.Sample.Baseline;
-using CloudMap.Lifecycle.Scenarios.Reporting;
-using CloudMap.Lifecycle.TestInfrastructure;
 using Microsoft.Extensions.Configuration;
-using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Diagnostics.HealthChecks;
 using Microsoft.Extensions.Hosting;
-using Microsoft.Extensions.Logging;
 
 namespace CloudMap.Lifecycle.Scenarios.InProcess;
 

@@ -3,7 +3,6 @@
 using CloudMap.Lifecycle.Client;
 using CloudMap.Lifecycle.Scenarios.Load;
 using CloudMap.Lifecycle.Testing;
-using Microsoft.Extensions.DependencyInjection;
 
 namespace CloudMap.Lifecycle.Scenarios.Infrastructure;
 

@@ -1,8 +1,6 @@
 // Copyright (c) CloudMap.Lifecycle contributors. Licensed under the MIT License.
 
 using System.Globalization;
-using CloudMap.Lifecycle.Scenarios.Reporting;
-using CloudMap.Lifecycle.TestInfrastructure;
 
 namespace CloudMap.Lifecycle.Scenarios.Infrastructure;
 

@@ -5,9 +5,6 @@ using System.Net.Http.Json;
 using System.Text.Json.Nodes;
 using CloudMap.Lifecycle.Client;
 using CloudMap.Lifecycle.Scenarios.Load;
-using CloudMap.Lifecycle.Scenarios.Reporting;
-using CloudMap.Lifecycle.TestInfrastructure;
-using Microsoft.Extensions.DependencyInjection;
 
 namespace CloudMap.Lifecycle.Scenarios.Infrastructure;
 

@@ -1,12 +1,7 @@
 // Copyright (c) CloudMap.Lifecycle contributors. Licensed under the MIT License.
 
 using System.Collections.Concurrent;
-using CloudMap.Lifecycle.Scenarios.InProcess;
-using CloudMap.Lifecycle.Scenarios.Infrastructure;
-using CloudMap.Lifecycle.Scenarios.Reporting;
 
-using Microsoft.Extensions.Logging;
-using CloudMap.Lifecycle.TestInfrastructure;
 using Microsoft.Extensions.Logging.Testing;
 
 namespace CloudMap.Lifecycle.Scenarios.Scenarios;

@@ -1,8 +1,5 @@
 // Copyright (c) CloudMap.Lifecycle contributors. Licensed under the MIT License.
 
-using CloudMap.Lifecycle.Scenarios.Infrastructure;
-using CloudMap.Lifecycle.Scenarios.Reporting;
-
 namespace CloudMap.Lifecycle.Scenarios.Scenarios;
 
 /// <summary>Scenario 3: an instance turns unhealthy, then recovers; how long until Cloud Map reflects each change, and at what API cost.</summary>

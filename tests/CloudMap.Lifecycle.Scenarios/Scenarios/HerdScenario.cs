@@ -1,12 +1,5 @@
 // Copyright (c) CloudMap.Lifecycle contributors. Licensed under the MIT License.
 
-using CloudMap.Lifecycle.Scenarios.InProcess;
-using CloudMap.Lifecycle.Scenarios.Infrastructure;
-using CloudMap.Lifecycle.Scenarios.Reporting;
-
-using CloudMap.Lifecycle.TestInfrastructure;
-using Microsoft.Extensions.Logging;
-
 namespace CloudMap.Lifecycle.Scenarios.Scenarios;
 
 /// <summary>Scenario 5: a thousand registrations start together against a throttled control plane, then all stop together.</summary>

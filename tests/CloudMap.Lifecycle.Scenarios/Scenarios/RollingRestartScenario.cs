@@ -1,9 +1,7 @@
 // Copyright (c) CloudMap.Lifecycle contributors. Licensed under the MIT License.
 
 using System.Globalization;
-using CloudMap.Lifecycle.Scenarios.Infrastructure;
 using CloudMap.Lifecycle.Scenarios.Load;
-using CloudMap.Lifecycle.Scenarios.Reporting;
 
 namespace CloudMap.Lifecycle.Scenarios.Scenarios;
 

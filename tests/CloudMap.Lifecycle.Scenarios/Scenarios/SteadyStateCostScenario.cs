@@ -1,12 +1,7 @@
 // Copyright (c) CloudMap.Lifecycle contributors. Licensed under the MIT License.
 
 using CloudMap.Lifecycle.Sample.Baseline;
-using CloudMap.Lifecycle.Scenarios.InProcess;
-using CloudMap.Lifecycle.Scenarios.Infrastructure;
-using CloudMap.Lifecycle.Scenarios.Reporting;
-using CloudMap.Lifecycle.TestInfrastructure;
 using CloudMap.Lifecycle.Testing;
-using Microsoft.Extensions.Logging;
 
 namespace CloudMap.Lifecycle.Scenarios.Scenarios;
 
