@@ -1,6 +1,5 @@
 // Copyright (c) CloudMap.Lifecycle contributors. Licensed under the MIT License.
 
-using CloudMap.Lifecycle.Client;
 using CloudMap.Lifecycle.Sample.Baseline;
 using CloudMap.Lifecycle.Sample.Warmup;
 using Microsoft.Extensions.DependencyInjection.Extensions;
@@ -49,10 +48,8 @@ public static partial class SampleApp
 
             if (sample.RegistrationMode == SampleRegistrationMode.Baseline)
             {
-                builder.Services.TryAddCloudMapClient();
-                builder.Services.AddSingleton<BaselineRegistrationService>();
+                builder.Services.AddBaselineRegistration();
                 builder.Services.AddSingleton<ISampleRegistration>(sp => sp.GetRequiredService<BaselineRegistrationService>());
-                builder.Services.AddHostedService(sp => sp.GetRequiredService<BaselineRegistrationService>());
             }
             else
             {

@@ -10,9 +10,9 @@ internal static class ConformanceScript
 
     public static async Task RunAsync(StandaloneEmulator emulator, string section, IEnumerable<string>? extraArguments, CancellationToken cancellationToken)
     {
-        var arguments = new List<string> { RepositoryLayout.Script, "--endpoint", emulator.Endpoint.ToString().TrimEnd('/'), "--section", section };
+        var arguments = new List<string> { RepositoryLayout.ConformanceScript, "--endpoint", emulator.Endpoint.ToString().TrimEnd('/'), "--section", section };
         arguments.AddRange(extraArguments ?? []);
-        using var process = ChildProcess.Start("python3", arguments, RepositoryLayout.Root, env =>
+        using var process = ChildProcess.Start("conformance.py", "python3", arguments, RepositoryLayout.Root, env =>
         {
             env["PYTHONUNBUFFERED"] = "1";
             env["PYTHONDONTWRITEBYTECODE"] = "1";

@@ -26,7 +26,7 @@ public sealed class ConformanceTests(EmulatorFixture fixture) : IClassFixture<Em
     public async Task Section_sigv4()
     {
         const string Credentials = "AKIDCONFORMANCETEST1:conformance/secret+key";
-        using var emulator = await StandaloneEmulator.StartAsync(["--credentials", Credentials], TestContext.Current.CancellationToken);
+        await using var emulator = await StandaloneEmulator.StartAsync(["--credentials", Credentials], TestContext.Current.CancellationToken);
         await ConformanceScript.RunAsync(emulator, "sigv4", ["--credentials", Credentials], TestContext.Current.CancellationToken);
     }
 }

@@ -12,9 +12,11 @@ public sealed class EmulatorFixture : IAsyncLifetime
     public async ValueTask InitializeAsync() =>
         _emulator = await StandaloneEmulator.StartAsync([], TestContext.Current.CancellationToken);
 
-    public ValueTask DisposeAsync()
+    public async ValueTask DisposeAsync()
     {
-        _emulator?.Dispose();
-        return ValueTask.CompletedTask;
+        if (_emulator is not null)
+        {
+            await _emulator.DisposeAsync();
+        }
     }
 }

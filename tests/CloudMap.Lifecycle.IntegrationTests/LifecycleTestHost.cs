@@ -1,10 +1,6 @@
 // Copyright (c) CloudMap.Lifecycle contributors. Licensed under the MIT License.
 
 using Amazon.Runtime;
-using CloudMap.Lifecycle.Testing;
-using Microsoft.AspNetCore.Hosting.Server;
-using Microsoft.AspNetCore.Hosting.Server.Features;
-using Microsoft.AspNetCore.Http.Features;
 
 namespace CloudMap.Lifecycle.IntegrationTests;
 
@@ -48,7 +44,7 @@ internal sealed class LifecycleTestHost : IAsyncDisposable
 
     public FakeTimeProvider Time { get; } = new();
 
-    public LogCapture Logs { get; } = new();
+    public AwaitableFakeLogs Logs { get; } = new();
 
     public ReadinessFlag Readiness { get; } = new(ready: false);
 
@@ -94,33 +90,18 @@ internal sealed class LifecycleTestHost : IAsyncDisposable
     /// Advances the app's clock by <paramref name="step"/> each time the code under test is parked on a timer, until
     /// <paramref name="until"/> completes. Waiting for an armed timer before each step is what keeps it deterministic.
     /// </summary>
-    public async Task AdvanceUntilAsync(Task until, TimeSpan step, int maxSteps = 100)
-    {
-        for (var i = 0; i < maxSteps && !until.IsCompleted; i++)
-        {
-            await Task.WhenAny(until, Time.WaitForTimersAsync(1, Token)).WaitAsync(Guard, Token);
-            if (!until.IsCompleted)
-            {
-                Time.Advance(step);
-            }
-        }
-
-        await until.WaitAsync(Guard, Token);
-    }
+    public Task AdvanceUntilAsync(Task until, TimeSpan step, int maxSteps = 100) =>
+        Time.AdvanceUntilAsync(until, step, maxSteps: maxSteps, cancellationToken: Token);
 
     /// <summary>Waits until the code under test is parked on its next timer, then advances by <paramref name="step"/>.</summary>
-    public async Task StepAsync(TimeSpan step)
-    {
-        await Time.WaitForTimersAsync(1, Token).WaitAsync(Guard, Token);
-        Time.Advance(step);
-    }
+    public Task StepAsync(TimeSpan step) => Time.StepAsync(step, cancellationToken: Token);
 
     /// <summary>Makes the app ready and moves through the readiness polls until the library logged the registration.</summary>
     public async Task StartRegisteredAsync()
     {
         Readiness.IsReady = true;
         await StartAsync();
-        await AdvanceUntilAsync(Logs.WaitForEventAsync("Registered"), PollInterval);
+        await AdvanceUntilAsync(Logs.WaitForEventAsync("Registered", cancellationToken: Token), PollInterval);
     }
 
     /// <summary>Starts stopping the app (once); the returned task completes when the host has stopped.</summary>
@@ -129,9 +110,9 @@ internal sealed class LifecycleTestHost : IAsyncDisposable
     /// <summary>Stops the app, moving the clock through the drain delay if the library drains.</summary>
     public async Task StopAndDrainAsync()
     {
-        var drains = Logs.Count("Draining");
+        var drains = Logs.CountEvents("Draining");
         var stopping = StopAsync();
-        var draining = Logs.WaitForEventAsync("Draining", drains + 1);
+        var draining = Logs.WaitForEventAsync("Draining", drains + 1, cancellationToken: Token);
         await Task.WhenAny(stopping, draining).WaitAsync(Guard, Token);
         if (!stopping.IsCompleted)
         {

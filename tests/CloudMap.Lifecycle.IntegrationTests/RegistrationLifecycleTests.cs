@@ -1,7 +1,5 @@
 // Copyright (c) CloudMap.Lifecycle contributors. Licensed under the MIT License.
 
-using CloudMap.Lifecycle.Testing;
-
 namespace CloudMap.Lifecycle.IntegrationTests;
 
 /// <summary>
@@ -17,7 +15,7 @@ public sealed class RegistrationLifecycleTests
     {
         await using var host = await LifecycleTestHost.CreateAsync();
         await host.StartAsync();
-        await host.Logs.WaitForEventAsync("WaitingForReadiness").WaitAsync(LifecycleTestHost.Guard, Token);
+        await host.Logs.WaitForEventAsync("WaitingForReadiness", cancellationToken: Token);
 
         // Many readiness polls, all failing.
         for (var i = 0; i < 10; i++)
@@ -43,7 +41,7 @@ public sealed class RegistrationLifecycleTests
         Assert.Empty(host.Emulator.GetInstances(host.ServiceId));
 
         host.Readiness.IsReady = true;
-        await host.AdvanceUntilAsync(host.Logs.WaitForEventAsync("Registered"), LifecycleTestHost.PollInterval);
+        await host.AdvanceUntilAsync(host.Logs.WaitForEventAsync("Registered", cancellationToken: Token), LifecycleTestHost.PollInterval);
 
         var discovered = await host.DiscoverAsync();
         Assert.Equal("HEALTHY", Assert.Single(discovered, i => i.Key == LifecycleTestHost.InstanceId).Value);
@@ -68,7 +66,7 @@ public sealed class RegistrationLifecycleTests
 
         // Second failing run: the threshold is reached and UNHEALTHY is pushed.
         await host.StepAsync(LifecycleTestHost.HealthInterval);
-        await host.Logs.WaitForEventAsync("HealthPushed").WaitAsync(LifecycleTestHost.Guard, Token);
+        await host.Logs.WaitForEventAsync("HealthPushed", cancellationToken: Token);
 
         Assert.Equal(1, host.Emulator.GetCallCount("UpdateInstanceCustomHealthStatus"));
         Assert.Equal("UNHEALTHY", host.Emulator.FindInstance(host.ServiceId, LifecycleTestHost.InstanceId)!.HealthStatus);
@@ -84,7 +82,7 @@ public sealed class RegistrationLifecycleTests
         await host.StartRegisteredAsync();
 
         var stopping = host.StopAsync();
-        await host.Logs.WaitForEventAsync("Draining").WaitAsync(LifecycleTestHost.Guard, Token);
+        await host.Logs.WaitForEventAsync("Draining", cancellationToken: Token);
 
         // Inside the drain delay: gone from discovery, yet the server still answers.
         Assert.Empty(await host.DiscoverAsync("ALL"));
@@ -110,7 +108,7 @@ public sealed class RegistrationLifecycleTests
         Assert.Equal(CloudMapRegistrationPhase.Registering, host.State.Phase);
 
         var stopping = host.StopAsync();
-        await host.Logs.WaitForEventAsync("WaitingForRegistrationInFlight").WaitAsync(LifecycleTestHost.Guard, Token);
+        await host.Logs.WaitForEventAsync("WaitingForRegistrationInFlight", cancellationToken: Token);
         host.EmulatorTime.Advance(TimeSpan.FromSeconds(1));
 
         // Operations complete at once and the drain delay is zero: the stop needs no more time on the app's clock.
@@ -140,7 +138,7 @@ public sealed class RegistrationLifecycleTests
         Assert.Equal("10.0.0.7", survivor.Attributes["AWS_INSTANCE_IPV4"]);
         Assert.Equal(0, host.Emulator.GetCallCount("DeregisterInstance"));
         Assert.Contains(LifecycleTestHost.InstanceId, (await host.DiscoverAsync("ALL")).Keys);
-        Assert.Equal(1, host.Logs.Count("NotOwned"));
+        Assert.Equal(1, host.Logs.CountEvents("NotOwned"));
     }
 
     [Fact]
@@ -152,9 +150,9 @@ public sealed class RegistrationLifecycleTests
         Assert.True(host.Emulator.DeregisterInstance(host.ServiceId, LifecycleTestHost.InstanceId));
         Assert.Empty(await host.DiscoverAsync("ALL"));
 
-        await host.AdvanceUntilAsync(host.Logs.WaitForEventAsync("Registered", occurrence: 2), LifecycleTestHost.HealthInterval);
+        await host.AdvanceUntilAsync(host.Logs.WaitForEventAsync("Registered", occurrence: 2, cancellationToken: Token), LifecycleTestHost.HealthInterval);
 
-        Assert.Equal(1, host.Logs.Count("RegistrationVanished"));
+        Assert.Equal(1, host.Logs.CountEvents("RegistrationVanished"));
         Assert.Equal("HEALTHY", (await host.DiscoverAsync())[LifecycleTestHost.InstanceId]);
         Assert.Equal(2, host.Emulator.GetCallCount("RegisterInstance"));
     }

@@ -3,10 +3,6 @@
 using System.Net;
 using System.Text.Json;
 using CloudMap.Lifecycle.Sample;
-using CloudMap.Lifecycle.Testing;
-using Microsoft.AspNetCore.Hosting.Server;
-using Microsoft.AspNetCore.Hosting.Server.Features;
-using Microsoft.AspNetCore.Http.Features;
 
 namespace CloudMap.Lifecycle.IntegrationTests;
 
@@ -19,7 +15,7 @@ public sealed class SampleAppTests
     public async Task BuildAsync_NoCloudMapConfigured_AnswersOnlyAfterWarmupAndFollowsToggle()
     {
         var time = new FakeTimeProvider();
-        var logs = new LogCapture();
+        var logs = new AwaitableFakeLogs();
 
         // Registration off: this test is about the app's own endpoints; the child-process test covers registration.
         await using var app = await SampleApp.BuildAsync(
@@ -33,7 +29,7 @@ public sealed class SampleAppTests
         await app.StartAsync(Token).WaitAsync(LifecycleTestHost.Guard, Token);
         var port = new Uri(app.Services.GetRequiredService<IServer>().Features.GetRequiredFeature<IServerAddressesFeature>().Addresses.Single()).Port;
         using var http = new HttpClient { BaseAddress = new Uri($"http://127.0.0.1:{port}") };
-        await logs.WaitForEventAsync("WarmupStarted").WaitAsync(LifecycleTestHost.Guard, Token);
+        await logs.WaitForEventAsync("WarmupStarted", cancellationToken: Token);
 
         Assert.Equal(HttpStatusCode.ServiceUnavailable, (await http.GetAsync(new Uri("/", UriKind.Relative), Token)).StatusCode);
         Assert.Equal(HttpStatusCode.ServiceUnavailable, (await http.GetAsync(new Uri("/health/ready", UriKind.Relative), Token)).StatusCode);
@@ -41,7 +37,7 @@ public sealed class SampleAppTests
 
         await time.WaitForTimersAsync(1, Token).WaitAsync(LifecycleTestHost.Guard, Token);
         time.Advance(TimeSpan.FromSeconds(5));
-        await logs.WaitForEventAsync("WarmupCompleted").WaitAsync(LifecycleTestHost.Guard, Token);
+        await logs.WaitForEventAsync("WarmupCompleted", cancellationToken: Token);
 
         Assert.Equal("sample-it", await http.GetStringAsync(new Uri("/", UriKind.Relative), Token));
         Assert.Equal(HttpStatusCode.OK, (await http.GetAsync(new Uri("/health/ready", UriKind.Relative), Token)).StatusCode);
@@ -56,7 +52,7 @@ public sealed class SampleAppTests
         Assert.Equal("Library", registration.RootElement.GetProperty("mode").GetString());
         Assert.Equal("Disabled", registration.RootElement.GetProperty("phase").GetString());
 
-        var embedded = await logs.WaitForEventAsync("EmbeddedEmulator");
+        var embedded = await logs.WaitForEventAsync("EmbeddedEmulator", cancellationToken: Token);
         Assert.StartsWith("No Cloud Map configured: using the embedded emulator at http://127.0.0.1:", embedded.Message, StringComparison.Ordinal);
         await app.StopAsync(Token).WaitAsync(LifecycleTestHost.Guard, Token);
     }
@@ -64,14 +60,14 @@ public sealed class SampleAppTests
     [Fact]
     public async Task BuildAsync_NamespaceConfigured_DoesNotStartEmbeddedEmulator()
     {
-        var logs = new LogCapture();
+        var logs = new AwaitableFakeLogs();
 
         await using var app = await SampleApp.BuildAsync(
             ["--urls=http://127.0.0.1:0", "--CloudMap:NamespaceName=demo.local", "--CloudMap:ServiceName=sample", "--CloudMap:Enabled=false"],
             builder => builder.Logging.AddProvider(logs),
             Token);
 
-        Assert.Equal(0, logs.Count("EmbeddedEmulator"));
-        Assert.Equal(1, logs.Count("ConfiguredCloudMap"));
+        Assert.Equal(0, logs.CountEvents("EmbeddedEmulator"));
+        Assert.Equal(1, logs.CountEvents("ConfiguredCloudMap"));
     }
 }

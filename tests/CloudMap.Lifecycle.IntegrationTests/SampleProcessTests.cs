@@ -1,6 +1,5 @@
 // Copyright (c) CloudMap.Lifecycle contributors. Licensed under the MIT License.
 
-using System.Diagnostics;
 using System.Net;
 using System.Text.RegularExpressions;
 
@@ -19,31 +18,21 @@ public sealed partial class SampleProcessTests
     [Fact]
     public async Task Sample_NoConfiguration_RegistersWhenWarmAndDeregistersBeforeStopping()
     {
-        var output = new ProcessOutput();
-        using var process = StartSample(output, "--urls", "http://127.0.0.1:0", "--Sample:WarmupSeconds=1", "--CloudMap:InstanceId=proc-1", "--CloudMap:Shutdown:DrainDelay=00:00:01");
-        try
-        {
-            var listening = await output.WaitForLineAsync(l => l.Contains("Now listening on: ", StringComparison.Ordinal)).WaitAsync(ProcessGuard, Token);
-            var baseAddress = new Uri(ListeningUrl().Match(listening).Value);
-            await output.WaitForLineAsync(l => l.Contains("registered instance 'proc-1'", StringComparison.Ordinal)).WaitAsync(ProcessGuard, Token);
+        await using var process = StartSample("--urls", "http://127.0.0.1:0", "--Sample:WarmupSeconds=1", "--CloudMap:InstanceId=proc-1", "--CloudMap:Shutdown:DrainDelay=00:00:01");
+        var listening = await process.WaitForLineAsync(l => l.Contains("Now listening on: ", StringComparison.Ordinal)).WaitAsync(ProcessGuard, Token);
+        var baseAddress = new Uri(ListeningUrl().Match(listening).Value);
+        await process.WaitForLineAsync(l => l.Contains("registered instance 'proc-1'", StringComparison.Ordinal)).WaitAsync(ProcessGuard, Token);
 
-            using var http = new HttpClient { BaseAddress = baseAddress };
-            Assert.Equal("proc-1", await http.GetStringAsync(new Uri("/", UriKind.Relative), Token));
-            Assert.Equal(HttpStatusCode.OK, (await http.GetAsync(new Uri("/health/ready", UriKind.Relative), Token)).StatusCode);
+        using var http = new HttpClient { BaseAddress = baseAddress };
+        Assert.Equal("proc-1", await http.GetStringAsync(new Uri("/", UriKind.Relative), Token));
+        Assert.Equal(HttpStatusCode.OK, (await http.GetAsync(new Uri("/health/ready", UriKind.Relative), Token)).StatusCode);
 
-            SendSigterm(process);
-            await process.WaitForExitAsync(Token).WaitAsync(ProcessGuard, Token);
-        }
-        finally
-        {
-            if (!process.HasExited)
-            {
-                process.Kill(entireProcessTree: true);
-            }
-        }
+        // What ECS and Kubernetes send; the .NET host treats it like Ctrl+C.
+        process.Terminate();
+        var exitCode = await process.Exited.WaitAsync(ProcessGuard, Token);
 
-        var lines = output.Lines;
-        Assert.True(process.ExitCode == 0, $"Exit code {process.ExitCode}.{Environment.NewLine}{string.Join(Environment.NewLine, lines)}");
+        var lines = process.Lines;
+        Assert.True(exitCode == 0, $"Exit code {exitCode}.{Environment.NewLine}{string.Join(Environment.NewLine, lines)}");
         Assert.Contains(lines, l => l.Contains("No Cloud Map configured: using the embedded emulator at http://127.0.0.1:", StringComparison.Ordinal));
         var warmed = IndexOf(lines, "Product cache filled");
         var registering = IndexOf(lines, "registering instance 'proc-1'");
@@ -67,104 +56,21 @@ public sealed partial class SampleProcessTests
         return -1;
     }
 
-    private static Process StartSample(ProcessOutput output, params string[] args)
-    {
+    private static ChildProcess StartSample(params string[] args) =>
+
         // The sample is built next to the tests (project reference), with its appsettings.json.
-        var directory = AppContext.BaseDirectory;
-        var start = new ProcessStartInfo("dotnet")
+        ChildProcess.StartDotnet("sample", Path.Combine(AppContext.BaseDirectory, "CloudMap.Lifecycle.Sample.dll"), args, env =>
         {
-            WorkingDirectory = directory,
-            RedirectStandardOutput = true,
-            RedirectStandardError = true,
-            UseShellExecute = false,
-        };
-        start.ArgumentList.Add(Path.Combine(directory, "CloudMap.Lifecycle.Sample.dll"));
-        foreach (var arg in args)
-        {
-            start.ArgumentList.Add(arg);
-        }
-
-        // A fresh machine: nothing about Cloud Map or AWS in the environment.
-        foreach (var key in start.Environment.Keys.Where(k => k.StartsWith("AWS", StringComparison.OrdinalIgnoreCase)
-            || k.StartsWith("CloudMap__", StringComparison.OrdinalIgnoreCase)
-            || k.StartsWith("Sample__", StringComparison.OrdinalIgnoreCase)
-            || k.StartsWith("ASPNETCORE_", StringComparison.OrdinalIgnoreCase)).ToList())
-        {
-            start.Environment.Remove(key);
-        }
-
-        var process = new Process { StartInfo = start };
-        process.OutputDataReceived += (_, e) => output.Add(e.Data);
-        process.ErrorDataReceived += (_, e) => output.Add(e.Data);
-        process.Start();
-        process.BeginOutputReadLine();
-        process.BeginErrorReadLine();
-        return process;
-    }
-
-    private static void SendSigterm(Process process)
-    {
-        // What ECS and Kubernetes send; the .NET host treats it like Ctrl+C.
-        using var kill = Process.Start(new ProcessStartInfo("kill") { ArgumentList = { "-TERM", process.Id.ToString(System.Globalization.CultureInfo.InvariantCulture) } })!;
-        kill.WaitForExit();
-        Assert.Equal(0, kill.ExitCode);
-    }
+            // A fresh machine: nothing about Cloud Map or AWS in the environment.
+            foreach (var key in env.Keys.Where(k => k.StartsWith("AWS", StringComparison.OrdinalIgnoreCase)
+                || k.StartsWith("CloudMap__", StringComparison.OrdinalIgnoreCase)
+                || k.StartsWith("Sample__", StringComparison.OrdinalIgnoreCase)
+                || k.StartsWith("ASPNETCORE_", StringComparison.OrdinalIgnoreCase)).ToList())
+            {
+                env.Remove(key);
+            }
+        });
 
     [GeneratedRegex(@"http://127\.0\.0\.1:\d+")]
     private static partial Regex ListeningUrl();
-
-    private sealed class ProcessOutput
-    {
-        private readonly Lock _lock = new();
-        private readonly List<string> _lines = [];
-        private readonly List<(Func<string, bool> Match, TaskCompletionSource<string> Completion)> _waiters = [];
-
-        public IReadOnlyList<string> Lines
-        {
-            get
-            {
-                lock (_lock)
-                {
-                    return [.. _lines];
-                }
-            }
-        }
-
-        public void Add(string? line)
-        {
-            if (line is null)
-            {
-                return;
-            }
-
-            List<(Func<string, bool> Match, TaskCompletionSource<string> Completion)> matched;
-            lock (_lock)
-            {
-                _lines.Add(line);
-                matched = _waiters.Where(w => w.Match(line)).ToList();
-                _waiters.RemoveAll(matched.Contains);
-            }
-
-            foreach (var waiter in matched)
-            {
-                waiter.Completion.TrySetResult(line);
-            }
-        }
-
-        public Task<string> WaitForLineAsync(Func<string, bool> match)
-        {
-            lock (_lock)
-            {
-                var seen = _lines.FirstOrDefault(match);
-                if (seen is not null)
-                {
-                    return Task.FromResult(seen);
-                }
-
-                var completion = new TaskCompletionSource<string>(TaskCreationOptions.RunContinuationsAsynchronously);
-                _waiters.Add((match, completion));
-                return completion.Task;
-            }
-        }
-    }
 }

@@ -1,7 +1,6 @@
 // Copyright (c) CloudMap.Lifecycle contributors. Licensed under the MIT License.
 
 using System.Diagnostics;
-using CloudMap.Lifecycle.Scenarios.Reporting;
 using CloudMap.Lifecycle.Scenarios.Scenarios;
 
 namespace CloudMap.Lifecycle.Scenarios;

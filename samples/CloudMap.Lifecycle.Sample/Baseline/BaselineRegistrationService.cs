@@ -1,37 +1,71 @@
 // Copyright (c) CloudMap.Lifecycle contributors. Licensed under the MIT License.
 
 // ANTI-PATTERN — DO NOT COPY. This is the Cloud Map registration most teams hand-roll today, kept only as the
-// point of comparison for the benchmarks (Sample:RegistrationMode=Baseline). Everything the library fixes is
-// wrong here on purpose:
+// point of comparison of the benchmarks: the sample's Baseline mode (Sample:RegistrationMode=Baseline) and the
+// baseline column of every scenario run this one type. Everything the library fixes is wrong here on purpose:
 //   - RegisterInstance in StartAsync: before the web server listens and before the cache is warm (routable before
-//     ready), with the default initial health (HEALTHY: no AWS_INIT_HEALTH_STATUS);
+//     ready), with the default initial health (HEALTHY: no AWS_INIT_HEALTH_STATUS), operation not awaited;
 //   - a timer that pushes HEALTHY every 10 s whatever the app's health (status never truthful);
 //   - DeregisterInstance in ApplicationStopped: after the web server has stopped listening (routable after stop),
 //     no drain, no ownership check, and nothing at all if the process dies first (zombie).
-using CloudMap.Lifecycle.Client;
+using System.Globalization;
 
 namespace CloudMap.Lifecycle.Sample.Baseline;
 
 /// <summary>The hand-rolled registration of the benchmark baseline. See the file header: not to be copied.</summary>
-internal sealed partial class BaselineRegistrationService(
-    ICloudMapClient client,
-    IConfiguration configuration,
-    IHostApplicationLifetime lifetime,
-    TimeProvider timeProvider,
-    ILogger<BaselineRegistrationService> logger) : IHostedService, ISampleRegistration, IDisposable
+public sealed partial class BaselineRegistrationService : IHostedService, ISampleRegistration, IDisposable
 {
     /// <summary>How often the baseline pushes HEALTHY.</summary>
     public static readonly TimeSpan HeartbeatInterval = TimeSpan.FromSeconds(10);
 
     private static readonly TimeSpan DeregistrationTimeout = TimeSpan.FromSeconds(5);
 
+    private readonly BaselineCloudMapClient _client;
+    private readonly BaselineRegistrationSettings _settings;
+    private readonly IHostApplicationLifetime _lifetime;
+    private readonly TimeProvider _time;
+    private readonly ILogger<BaselineRegistrationService> _logger;
     private readonly CancellationTokenSource _stopping = new();
     private Task? _heartbeat;
     private string? _serviceId;
+    private volatile bool _registerSent;
     private volatile bool _registered;
+    private volatile string? _deregisterError;
 
-    public string InstanceId { get; } = configuration["CloudMap:InstanceId"] ?? SanitizeInstanceId(Environment.MachineName);
+    /// <summary>Initializes a new instance of the <see cref="BaselineRegistrationService"/> class.</summary>
+    /// <param name="client">The baseline's own Cloud Map client.</param>
+    /// <param name="settings">Who registers, and where.</param>
+    /// <param name="lifetime">The host lifetime (deregistration runs in ApplicationStopped).</param>
+    /// <param name="time">The clock of the heartbeat and of the deregistration timeout.</param>
+    /// <param name="logger">The logger.</param>
+    public BaselineRegistrationService(
+        BaselineCloudMapClient client,
+        BaselineRegistrationSettings settings,
+        IHostApplicationLifetime lifetime,
+        TimeProvider time,
+        ILogger<BaselineRegistrationService> logger)
+    {
+        _client = client ?? throw new ArgumentNullException(nameof(client));
+        _settings = settings ?? throw new ArgumentNullException(nameof(settings));
+        _lifetime = lifetime ?? throw new ArgumentNullException(nameof(lifetime));
+        _time = time ?? throw new ArgumentNullException(nameof(time));
+        _logger = logger ?? throw new ArgumentNullException(nameof(logger));
+    }
 
+    /// <summary>Gets the instance id this process registers as.</summary>
+    public string InstanceId => _settings.InstanceId;
+
+    /// <summary>Gets a value indicating whether RegisterInstance has been sent.</summary>
+    public bool RegisterSent => _registerSent;
+
+    /// <summary>Gets a value indicating whether RegisterInstance was accepted and no deregistration succeeded since.</summary>
+    public bool Registered => _registered;
+
+    /// <summary>Gets the error code of a failed deregistration (<c>timeout</c> when it did not answer in time), for the reports.</summary>
+    public string? DeregisterError => _deregisterError;
+
+    /// <summary>Returns what <c>GET /admin/registration</c> shows.</summary>
+    /// <returns>A JSON-serializable snapshot.</returns>
     public object Snapshot() => new
     {
         mode = nameof(SampleRegistrationMode.Baseline),
@@ -40,32 +74,32 @@ internal sealed partial class BaselineRegistrationService(
         registered = _registered,
     };
 
+    /// <summary>Resolves the service and registers at once, before the app is ready; starts the heartbeat.</summary>
+    /// <param name="cancellationToken">The host's start token.</param>
+    /// <returns>A task that completes when RegisterInstance was accepted.</returns>
     public async Task StartAsync(CancellationToken cancellationToken)
     {
-        var service = await client.ResolveServiceAsync(
-            configuration["CloudMap:ServiceId"],
-            configuration["CloudMap:NamespaceName"],
-            configuration["CloudMap:ServiceName"],
-            cancellationToken).ConfigureAwait(false);
-        _serviceId = service.Id;
-
-        var address = configuration["CloudMap:Address"] ?? "127.0.0.1";
-        var port = ResolvePort(configuration);
+        var serviceId = await _client.ResolveServiceIdAsync(_settings.ServiceId, _settings.NamespaceName, _settings.ServiceName, cancellationToken).ConfigureAwait(false);
+        _serviceId = serviceId;
         var attributes = new Dictionary<string, string>(StringComparer.Ordinal)
         {
-            ["AWS_INSTANCE_IPV4"] = address,
-            ["AWS_INSTANCE_PORT"] = port.ToString(System.Globalization.CultureInfo.InvariantCulture),
+            ["AWS_INSTANCE_IPV4"] = _settings.Address,
+            ["AWS_INSTANCE_PORT"] = _settings.Port.ToString(CultureInfo.InvariantCulture),
         };
 
         // Registered before the app is ready, as HEALTHY (Cloud Map's default), and without waiting for the operation.
-        await client.RegisterInstanceAsync(new CloudMapInstanceRegistration(service.Id, InstanceId, attributes), cancellationToken).ConfigureAwait(false);
+        _registerSent = true;
+        await _client.RegisterInstanceAsync(serviceId, InstanceId, attributes, cancellationToken).ConfigureAwait(false);
         _registered = true;
-        LogRegistered(logger, InstanceId, service.Id, address, port);
+        LogRegistered(_logger, InstanceId, serviceId, _settings.Address, _settings.Port);
 
-        _heartbeat = HeartbeatAsync(service.Id, _stopping.Token);
-        lifetime.ApplicationStopped.Register(Deregister);
+        _heartbeat = HeartbeatAsync(serviceId, _stopping.Token);
+        _lifetime.ApplicationStopped.Register(Deregister);
     }
 
+    /// <summary>Stops the heartbeat (the deregistration comes later, in ApplicationStopped).</summary>
+    /// <param name="cancellationToken">The host's stop token.</param>
+    /// <returns>A task that completes when the heartbeat has ended.</returns>
     public async Task StopAsync(CancellationToken cancellationToken)
     {
         await _stopping.CancelAsync().ConfigureAwait(false);
@@ -75,22 +109,24 @@ internal sealed partial class BaselineRegistrationService(
         }
     }
 
+    /// <inheritdoc />
     public void Dispose() => _stopping.Dispose();
 
     private async Task HeartbeatAsync(string serviceId, CancellationToken cancellationToken)
     {
-        using var timer = new PeriodicTimer(HeartbeatInterval, timeProvider);
+        using var timer = new PeriodicTimer(HeartbeatInterval, _time);
         while (await timer.WaitForNextTickAsync(cancellationToken).ConfigureAwait(false))
         {
             try
             {
                 // HEALTHY whatever the health checks say.
-                await client.UpdateInstanceCustomHealthStatusAsync(serviceId, InstanceId, CloudMapHealthStatus.Healthy, cancellationToken).ConfigureAwait(false);
-                LogHeartbeat(logger, InstanceId);
+                await _client.UpdateInstanceCustomHealthStatusAsync(serviceId, InstanceId, healthy: true, cancellationToken).ConfigureAwait(false);
+                LogHeartbeat(_logger, InstanceId);
             }
-            catch (CloudMapException ex)
+            catch (BaselineCloudMapException ex)
             {
-                LogHeartbeatFailed(logger, InstanceId, ex.Message);
+                // Ignored: the next tick tries again.
+                LogHeartbeatFailed(_logger, InstanceId, ex.Message);
             }
         }
     }
@@ -105,43 +141,17 @@ internal sealed partial class BaselineRegistrationService(
 
         try
         {
-            using var timeout = new CancellationTokenSource(DeregistrationTimeout, timeProvider);
-            client.DeregisterInstanceAsync(_serviceId, InstanceId, timeout.Token).GetAwaiter().GetResult();
+            using var timeout = new CancellationTokenSource(DeregistrationTimeout, _time);
+            _client.DeregisterInstanceAsync(_serviceId, InstanceId, timeout.Token).GetAwaiter().GetResult();
             _registered = false;
-            LogDeregistered(logger, InstanceId);
+            LogDeregistered(_logger, InstanceId);
         }
-        catch (Exception ex) when (ex is CloudMapException or OperationCanceledException)
+        catch (Exception ex) when (ex is BaselineCloudMapException or OperationCanceledException)
         {
-            LogDeregistrationFailed(logger, InstanceId, ex.Message);
+            // Logged and forgotten, as usual in hand-rolled code: the registration stays behind.
+            _deregisterError = ex is BaselineCloudMapException cloudMap ? cloudMap.ErrorCode : "timeout";
+            LogDeregistrationFailed(_logger, InstanceId, ex.Message);
         }
-    }
-
-    private static int ResolvePort(IConfiguration configuration)
-    {
-        if (int.TryParse(configuration["CloudMap:Port"], System.Globalization.CultureInfo.InvariantCulture, out var configured))
-        {
-            return configured;
-        }
-
-        var urls = configuration["urls"]?.Split(';', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries) ?? [];
-        foreach (var url in urls)
-        {
-            // "http://*:5000" and "http://+:5000" are not valid URIs; only the port matters here.
-            var normalized = url.Replace("*", "localhost", StringComparison.Ordinal).Replace("+", "localhost", StringComparison.Ordinal);
-            if (Uri.TryCreate(normalized, UriKind.Absolute, out var uri))
-            {
-                return uri.Port;
-            }
-        }
-
-        return 5000;
-    }
-
-    private static string SanitizeInstanceId(string name)
-    {
-        var chars = name.Select(c => char.IsAsciiLetterOrDigit(c) || "_/:.@-".Contains(c, StringComparison.Ordinal) ? c : '-').ToArray();
-        var id = new string(chars);
-        return id.Length > 64 ? id[..64] : id;
     }
 
     [LoggerMessage(EventId = 100, EventName = "BaselineRegistered", Level = LogLevel.Information,

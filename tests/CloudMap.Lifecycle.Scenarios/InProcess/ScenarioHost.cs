@@ -2,16 +2,17 @@
 
 using Amazon.Runtime;
 using CloudMap.Lifecycle.Client;
-using CloudMap.Lifecycle.Scenarios.Reporting;
+using CloudMap.Lifecycle.Sample.Baseline;
 using Microsoft.Extensions.Configuration;
-using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Diagnostics.HealthChecks;
 using Microsoft.Extensions.Hosting;
-using Microsoft.Extensions.Logging;
 
 namespace CloudMap.Lifecycle.Scenarios.InProcess;
 
-/// <summary>A real generic host (no web server, explicit CloudMap:Port) registering with the library or the hand-rolled baseline.</summary>
+/// <summary>
+/// A real generic host (no web server, explicit CloudMap:Port) registering with the library or with the sample's
+/// hand-rolled baseline (<see cref="BaselineRegistrationService"/>, the same type as the sample's Baseline mode).
+/// </summary>
 internal sealed class ScenarioHost : IAsyncDisposable
 {
     private ScenarioHost(IHost host, RegistrationMode mode, HostSettings settings)
@@ -31,7 +32,7 @@ internal sealed class ScenarioHost : IAsyncDisposable
     public ICloudMapRegistrationState? LibraryState =>
         Mode == RegistrationMode.Library ? Host.Services.GetRequiredService<ICloudMapRegistrationStateProvider>().GetState(string.Empty) : null;
 
-    public HandRolledRegistrationService? Baseline => Mode == RegistrationMode.Baseline ? Host.Services.GetRequiredService<HandRolledRegistrationService>() : null;
+    public BaselineRegistrationService? Baseline => Mode == RegistrationMode.Baseline ? Host.Services.GetRequiredService<BaselineRegistrationService>() : null;
 
     public bool IsRegistered => Mode == RegistrationMode.Library
         ? LibraryState!.Phase == CloudMapRegistrationPhase.Registered
@@ -44,8 +45,9 @@ internal sealed class ScenarioHost : IAsyncDisposable
         Func<bool> ready,
         Action<CloudMapRegistrationOptions>? configure = null,
         TimeProvider? timeProvider = null,
-        ILoggerProvider? logs = null,
-        Action<CloudMapClientOptions>? client = null)
+        AwaitableFakeLogs? logs = null,
+        Action<CloudMapClientOptions>? client = null,
+        LogLevel minimumLogLevel = LogLevel.Information)
     {
         var builder = Microsoft.Extensions.Hosting.Host.CreateApplicationBuilder(new HostApplicationBuilderSettings { DisableDefaults = true, EnvironmentName = "Production" });
         builder.Configuration.AddInMemoryCollection(new Dictionary<string, string?>
@@ -54,6 +56,7 @@ internal sealed class ScenarioHost : IAsyncDisposable
             ["AWS:Region"] = Infrastructure.ClientFactory.Region,
         });
         builder.Logging.ClearProviders();
+        builder.Logging.SetMinimumLevel(minimumLogLevel);
         if (logs is not null)
         {
             builder.Logging.AddProvider(logs);
@@ -86,10 +89,20 @@ internal sealed class ScenarioHost : IAsyncDisposable
         }
         else
         {
-            builder.Services.TryAddCloudMapClient();
-            builder.Services.AddSingleton(settings);
-            builder.Services.AddSingleton<HandRolledRegistrationService>();
-            builder.Services.AddHostedService(sp => sp.GetRequiredService<HandRolledRegistrationService>());
+            // The baseline's own client gets the same retry settings the library's client would.
+            var clientOptions = new CloudMapClientOptions();
+            client?.Invoke(clientOptions);
+            builder.Services.AddBaselineRegistration(
+                _ => new BaselineRegistrationSettings(settings.InstanceId, settings.ServiceId, settings.NamespaceName, settings.ServiceName, "127.0.0.1", settings.Port),
+                _ => new BaselineClientOptions
+                {
+                    ServiceUrl = emulator,
+                    Region = Infrastructure.ClientFactory.Region,
+                    MaxAttempts = clientOptions.MaxAttempts,
+                    AttemptTimeout = clientOptions.AttemptTimeout,
+                    BaseDelay = clientOptions.BaseDelay,
+                    MaxDelay = clientOptions.MaxDelay,
+                });
         }
 
         return new ScenarioHost(builder.Build(), mode, settings);

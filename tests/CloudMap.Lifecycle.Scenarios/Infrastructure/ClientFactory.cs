@@ -2,7 +2,6 @@
 
 using Amazon.Runtime;
 using CloudMap.Lifecycle.Client;
-using Microsoft.Extensions.DependencyInjection;
 
 namespace CloudMap.Lifecycle.Scenarios.Infrastructure;
 

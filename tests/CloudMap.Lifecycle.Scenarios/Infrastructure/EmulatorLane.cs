@@ -3,7 +3,6 @@
 using CloudMap.Lifecycle.Client;
 using CloudMap.Lifecycle.Scenarios.Load;
 using CloudMap.Lifecycle.Testing;
-using Microsoft.Extensions.DependencyInjection;
 
 namespace CloudMap.Lifecycle.Scenarios.Infrastructure;
 
@@ -35,17 +34,23 @@ internal sealed class EmulatorLane : IAsyncDisposable
 
     public IInstanceDiscovery Discovery { get; }
 
-    public static async Task<EmulatorLane> StartAsync(TimeSpan healthChangeDelay, int seed, CancellationToken cancellationToken, TimeProvider? timeProvider = null)
+    /// <param name="operationDuration">How long an operation stays SUBMITTED and then PENDING (each); the emulator's defaults (250 + 750 ms) when <see langword="null"/>.</param>
+    public static async Task<EmulatorLane> StartAsync(TimeSpan healthChangeDelay, int seed, CancellationToken cancellationToken, TimeProvider? timeProvider = null, TimeSpan? operationDuration = null)
     {
-        var emulator = await CloudMapEmulator.StartAsync(
-            new CloudMapEmulatorOptions
-            {
-                HealthChangeDelay = healthChangeDelay,
-                RandomSeed = seed,
-                TimeProvider = timeProvider ?? TimeProvider.System,
-                RequestLogCapacity = 1000,
-            },
-            cancellationToken).ConfigureAwait(false);
+        var options = new CloudMapEmulatorOptions
+        {
+            HealthChangeDelay = healthChangeDelay,
+            RandomSeed = seed,
+            TimeProvider = timeProvider ?? TimeProvider.System,
+            RequestLogCapacity = 1000,
+        };
+        if (operationDuration is { } duration)
+        {
+            options.OperationSubmittedDuration = duration;
+            options.OperationPendingDuration = duration;
+        }
+
+        var emulator = await CloudMapEmulator.StartAsync(options, cancellationToken).ConfigureAwait(false);
         var namespaceId = emulator.CreateHttpNamespace(NamespaceName);
         var serviceId = emulator.CreateService(namespaceId, ServiceName, EmulatedHealthCheck.Custom);
         return new EmulatorLane(emulator, serviceId, ClientFactory.Create(emulator.Endpoint));

@@ -1,13 +1,15 @@
 // Copyright (c) CloudMap.Lifecycle contributors. Licensed under the MIT License.
 
 using System.Globalization;
-using CloudMap.Lifecycle.Scenarios.Reporting;
 
 namespace CloudMap.Lifecycle.Scenarios.Infrastructure;
 
 /// <summary>One sample app process (library or baseline mode) on its own loopback port.</summary>
 internal sealed class SampleInstance : IAsyncDisposable
 {
+    // The tail of a sample's output is kept for failure messages; a run starts dozens of them.
+    private const int MaxOutputLines = 400;
+
     private static readonly HttpClient Http = new(new SocketsHttpHandler { PooledConnectionLifetime = TimeSpan.FromSeconds(10) }) { Timeout = TimeSpan.FromSeconds(2) };
 
     private SampleInstance(string instanceId, int port, RegistrationMode mode, ChildProcess process)
@@ -54,7 +56,19 @@ internal sealed class SampleInstance : IAsyncDisposable
             environment[key] = value;
         }
 
-        var process = ChildProcess.Start($"{mode}:{instanceId}", ScenarioPaths.SampleDll, ["--urls", $"http://127.0.0.1:{portText}"], environment);
+        var process = ChildProcess.StartDotnet(
+            $"{mode}:{instanceId}",
+            RepositoryLayout.SampleDll,
+            ["--urls", $"http://127.0.0.1:{portText}"],
+            env =>
+            {
+                env["DOTNET_gcServer"] = "0";
+                foreach (var (key, value) in environment)
+                {
+                    env[key] = value;
+                }
+            },
+            MaxOutputLines);
         return new SampleInstance(instanceId, port, mode, process);
     }
 

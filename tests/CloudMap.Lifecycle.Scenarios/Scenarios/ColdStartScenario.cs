@@ -1,8 +1,5 @@
 // Copyright (c) CloudMap.Lifecycle contributors. Licensed under the MIT License.
 
-using CloudMap.Lifecycle.Scenarios.Infrastructure;
-using CloudMap.Lifecycle.Scenarios.Reporting;
-
 namespace CloudMap.Lifecycle.Scenarios.Scenarios;
 
 /// <summary>Scenario 1: three instances start with a warm-up; when does each become discoverable, relative to ready?</summary>
@@ -33,7 +30,7 @@ internal sealed class ColdStartScenario : IScenario
 
     private static async Task RunModeAsync(ScenarioContext context, ScenarioResult result, RegistrationMode mode, int rep, CancellationToken cancellationToken)
     {
-        await using var lane = await StandaloneEmulator.StartAsync(TimeSpan.FromSeconds(30), seed: 100 + rep, cancellationToken).ConfigureAwait(false);
+        await using var lane = await StandaloneEmulatorLane.StartAsync(TimeSpan.FromSeconds(30), seed: 100 + rep, cancellationToken).ConfigureAwait(false);
         var settings = new SampleSettings(WarmupSeconds, TimeSpan.FromSeconds(1));
         var samples = Enumerable.Range(1, Instances)
             .Select(i => SampleInstance.Start(mode, $"sample-{i}", lane.Endpoint, settings))
@@ -77,7 +74,7 @@ internal sealed class ColdStartScenario : IScenario
                 {
                     var what = readyAt[i] is null ? "never became ready" : "never became discoverable";
                     result.Fail(mode, $"{samples[i].InstanceId} {what} within {Timeout.TotalSeconds} s (exit code {samples[i].Process.ExitCode?.ToString(System.Globalization.CultureInfo.InvariantCulture) ?? "none"})");
-                    context.Log($"  {mode} {samples[i].InstanceId} {what}; output:\n{samples[i].Process.Output()}");
+                    context.Log($"  {mode} {samples[i].InstanceId} {what}; output:\n{samples[i].Process.Output}");
                     continue;
                 }
 
@@ -91,7 +88,7 @@ internal sealed class ColdStartScenario : IScenario
         {
             if (Environment.GetEnvironmentVariable("SCENARIOS_DEBUG") == "1")
             {
-                context.Log($"  {mode} {samples[0].InstanceId} output:\n{samples[0].Process.Output()}");
+                context.Log($"  {mode} {samples[0].InstanceId} output:\n{samples[0].Process.Output}");
             }
 
             await Task.WhenAll(samples.Select(s => s.Process.StopAsync(TimeSpan.FromSeconds(20)))).ConfigureAwait(false);

@@ -1,9 +1,8 @@
 // Copyright (c) CloudMap.Lifecycle contributors. Licensed under the MIT License.
 
 using System.Collections.Concurrent;
-using CloudMap.Lifecycle.Scenarios.InProcess;
-using CloudMap.Lifecycle.Scenarios.Infrastructure;
-using CloudMap.Lifecycle.Scenarios.Reporting;
+
+using Microsoft.Extensions.Logging.Testing;
 
 namespace CloudMap.Lifecycle.Scenarios.Scenarios;
 
@@ -38,7 +37,7 @@ internal sealed class FaultsScenario : IScenario
     {
         await using var lane = await EmulatorLane.StartAsync(TimeSpan.FromSeconds(30), seed: 600 + rep, cancellationToken).ConfigureAwait(false);
         lane.Emulator.Faults.ErrorRate(ErrorRate).Throttle(ThrottleBurst, ThrottleRate).Latency(Latency);
-        var logs = new LogCounter();
+        var logs = new ErrorLogTally();
         var unexpected = new ConcurrentQueue<string>();
         var landed = new ConcurrentDictionary<string, int>(StringComparer.Ordinal);
         var instanceIds = new ConcurrentBag<string>();
@@ -92,11 +91,12 @@ internal sealed class FaultsScenario : IScenario
 
     private static string TrialId(int rep, int trial) => Format.Invariant($"trial-{rep}-{trial}");
 
-    private static async Task<string> RunTrialAsync(EmulatorLane lane, RegistrationMode mode, int trial, int rep, Random random, LogCounter logs, ConcurrentQueue<string> unexpected, ConcurrentBag<string> deregisterErrors, ConcurrentDictionary<string, string> diagnostics, CancellationToken cancellationToken)
+    private static async Task<string> RunTrialAsync(EmulatorLane lane, RegistrationMode mode, int trial, int rep, Random random, ErrorLogTally logs, ConcurrentQueue<string> unexpected, ConcurrentBag<string> deregisterErrors, ConcurrentDictionary<string, string> diagnostics, CancellationToken cancellationToken)
     {
         var target = trial % Phases.Length;
         var started = Clock.Now;
-        var trialLog = new TrialLog(logs);
+        var trialLog = new AwaitableFakeLogs();
+        var trialStartedAt = TimeProvider.System.GetUtcNow();
         var settings = new HostSettings(TrialId(rep, trial), 20000 + trial, lane.ServiceId, EmulatorLane.NamespaceName, EmulatorLane.ServiceName);
         await using var host = ScenarioHost.Build(
             mode,
@@ -144,7 +144,7 @@ internal sealed class FaultsScenario : IScenario
             await host.Host.StopAsync(CancellationToken.None).ConfigureAwait(false);
             if (host.LibraryState is { } state)
             {
-                diagnostics[settings.InstanceId] = Format.Invariant($"stop landed in {phase}; after stop: phase {state.Phase}, last error '{state.LastError}'. Library log: {string.Join(" / ", trialLog.Lines)}");
+                diagnostics[settings.InstanceId] = Format.Invariant($"stop landed in {phase}; after stop: phase {state.Phase}, last error '{state.LastError}'. Library log: {string.Join(" / ", LibraryLog(trialLog.Collector, trialStartedAt))}");
             }
 
             if (host.Baseline?.DeregisterError is { } error)
@@ -165,8 +165,16 @@ internal sealed class FaultsScenario : IScenario
             }
         }
 
+        logs.Add(trialLog.Collector);
         return phase;
     }
+
+    /// <summary>The library's own log lines (information and above) of one trial, as evidence for a zombie.</summary>
+    private static IEnumerable<string> LibraryLog(FakeLogCollector logs, DateTimeOffset since) =>
+        logs.GetSnapshot()
+            .Where(r => r.Level >= LogLevel.Information && (r.Category?.StartsWith("CloudMap.Lifecycle", StringComparison.Ordinal) ?? false))
+            .Take(60)
+            .Select(r => ErrorLogTally.Line(r, since));
 
     private static string Observe(ScenarioHost host, Task start)
     {

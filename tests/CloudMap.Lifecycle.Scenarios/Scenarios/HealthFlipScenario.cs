@@ -1,8 +1,5 @@
 // Copyright (c) CloudMap.Lifecycle contributors. Licensed under the MIT License.
 
-using CloudMap.Lifecycle.Scenarios.Infrastructure;
-using CloudMap.Lifecycle.Scenarios.Reporting;
-
 namespace CloudMap.Lifecycle.Scenarios.Scenarios;
 
 /// <summary>Scenario 3: an instance turns unhealthy, then recovers; how long until Cloud Map reflects each change, and at what API cost.</summary>
@@ -33,7 +30,7 @@ internal sealed class HealthFlipScenario : IScenario
     private static async Task RunLaneAsync(ScenarioContext context, ScenarioResult result, RegistrationMode mode, TimeSpan delay, int flips, CancellationToken cancellationToken)
     {
         var label = delay == TimeSpan.Zero ? "0 s" : "30 s";
-        await using var lane = await StandaloneEmulator.StartAsync(delay, seed: 300 + (int)delay.TotalSeconds, cancellationToken).ConfigureAwait(false);
+        await using var lane = await StandaloneEmulatorLane.StartAsync(delay, seed: 300 + (int)delay.TotalSeconds, cancellationToken).ConfigureAwait(false);
         await using var sample = SampleInstance.Start(mode, "sample-1", lane.Endpoint, new SampleSettings(1, TimeSpan.FromSeconds(0.5)));
         try
         {
@@ -45,7 +42,7 @@ internal sealed class HealthFlipScenario : IScenario
             if (up is null)
             {
                 result.Fail(mode, $"delay {label}: the instance never became ready and discoverable");
-                context.Log($"  {mode} {label}: never up; output:\n{sample.Process.Output()}");
+                context.Log($"  {mode} {label}: never up; output:\n{sample.Process.Output}");
                 return;
             }
 

@@ -1,9 +1,5 @@
 // Copyright (c) CloudMap.Lifecycle contributors. Licensed under the MIT License.
 
-using CloudMap.Lifecycle.Scenarios.InProcess;
-using CloudMap.Lifecycle.Scenarios.Infrastructure;
-using CloudMap.Lifecycle.Scenarios.Reporting;
-
 namespace CloudMap.Lifecycle.Scenarios.Scenarios;
 
 /// <summary>Scenario 5: a thousand registrations start together against a throttled control plane, then all stop together.</summary>
@@ -38,7 +34,7 @@ internal sealed class HerdScenario : IScenario
     private static async Task RunModeAsync(ScenarioContext context, ScenarioResult result, RegistrationMode mode, int count, CancellationToken cancellationToken)
     {
         await using var lane = await EmulatorLane.StartAsync(TimeSpan.FromSeconds(30), seed: 500, cancellationToken).ConfigureAwait(false);
-        var logs = new LogCounter();
+        var logs = new AwaitableFakeLogs(ErrorLogTally.ErrorsOnlyCollector());
         var hosts = Enumerable.Range(0, count)
             .Select(i => ScenarioHost.Build(
                 mode,
@@ -46,7 +42,8 @@ internal sealed class HerdScenario : IScenario
                 new HostSettings(Format.Invariant($"herd-{i}"), 30000 + i, lane.ServiceId, EmulatorLane.NamespaceName, EmulatorLane.ServiceName),
                 ready: () => true,
                 configure: o => o.Shutdown.DrainDelay = TimeSpan.Zero,
-                logs: logs))
+                logs: logs,
+                minimumLogLevel: LogLevel.Error))
             .ToList();
         lane.Emulator.Faults.Throttle(Burst, Rate);
         lane.Emulator.ResetCounters();
@@ -104,7 +101,9 @@ internal sealed class HerdScenario : IScenario
             var left = lane.RegisteredCount();
             result.Metric("left-behind", "Left behind after a simultaneous stop", string.Empty, goal: "0").Add(mode, left);
             result.Metric("stop-throttled", "Throttled responses while stopping", string.Empty).Add(mode, Operations.Sum(op => lane.Emulator.GetThrottledCount(op)));
-            result.AddNote(Format.Invariant($"{mode}: {registered} of {count} registered ({failedStarts} hosts failed to start); {left} instances left behind after the simultaneous stop; error-level logs: {(logs.Counts.Count == 0 ? "none" : string.Join(", ", logs.Counts.Select(c => $"{c.Key} × {c.Value}")))}."));
+            var errors = new ErrorLogTally();
+            errors.Add(logs.Collector);
+            result.AddNote(Format.Invariant($"{mode}: {registered} of {count} registered ({failedStarts} hosts failed to start); {left} instances left behind after the simultaneous stop; error-level logs: {(errors.Counts.Count == 0 ? "none" : string.Join(", ", errors.Counts.Select(c => $"{c.Key} × {c.Value}")))}."));
         }
         finally
         {

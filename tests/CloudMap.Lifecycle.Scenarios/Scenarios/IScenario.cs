@@ -1,7 +1,5 @@
 // Copyright (c) CloudMap.Lifecycle contributors. Licensed under the MIT License.
 
-using CloudMap.Lifecycle.Scenarios.Reporting;
-
 namespace CloudMap.Lifecycle.Scenarios.Scenarios;
 
 internal interface IScenario

@@ -7,7 +7,6 @@ using BenchmarkDotNet.Loggers;
 using BenchmarkDotNet.Running;
 using BenchmarkDotNet.Toolchains.InProcess.Emit;
 using CloudMap.Lifecycle.Scenarios.Benchmarks;
-using CloudMap.Lifecycle.Scenarios.Reporting;
 
 namespace CloudMap.Lifecycle.Scenarios.Scenarios;
 

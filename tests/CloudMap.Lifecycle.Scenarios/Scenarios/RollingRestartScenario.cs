@@ -1,9 +1,7 @@
 // Copyright (c) CloudMap.Lifecycle contributors. Licensed under the MIT License.
 
 using System.Globalization;
-using CloudMap.Lifecycle.Scenarios.Infrastructure;
 using CloudMap.Lifecycle.Scenarios.Load;
-using CloudMap.Lifecycle.Scenarios.Reporting;
 
 namespace CloudMap.Lifecycle.Scenarios.Scenarios;
 
@@ -36,7 +34,7 @@ internal sealed class RollingRestartScenario : IScenario
 
     private static async Task RunModeAsync(ScenarioContext context, ScenarioResult result, RegistrationMode mode, int rep, Size size, CancellationToken cancellationToken)
     {
-        await using var lane = await StandaloneEmulator.StartAsync(TimeSpan.FromSeconds(30), seed: 200 + rep, cancellationToken).ConfigureAwait(false);
+        await using var lane = await StandaloneEmulatorLane.StartAsync(TimeSpan.FromSeconds(30), seed: 200 + rep, cancellationToken).ConfigureAwait(false);
         var settings = new SampleSettings(size.WarmupSeconds, size.DrainDelay);
         var all = new List<SampleInstance>();
         var live = new List<SampleInstance>();
@@ -122,7 +120,7 @@ internal sealed class RollingRestartScenario : IScenario
         }
     }
 
-    private static async Task<bool> WaitReadyAndDiscoverableAsync(StandaloneEmulator lane, SampleInstance sample, CancellationToken cancellationToken) =>
+    private static async Task<bool> WaitReadyAndDiscoverableAsync(StandaloneEmulatorLane lane, SampleInstance sample, CancellationToken cancellationToken) =>
         await Clock.WaitUntilAsync(
             async ct => await sample.IsReadyAsync(ct).ConfigureAwait(false) && (await lane.DiscoverIdsAsync(ct).ConfigureAwait(false)).Contains(sample.InstanceId),
             StartTimeout,
@@ -132,7 +130,7 @@ internal sealed class RollingRestartScenario : IScenario
     private static void Fail(ScenarioContext context, ScenarioResult result, RegistrationMode mode, SampleInstance sample, string what)
     {
         result.Fail(mode, Format.Invariant($"{sample.InstanceId} {what} within {StartTimeout.TotalSeconds} s (exit code {sample.Process.ExitCode?.ToString(CultureInfo.InvariantCulture) ?? "none"})"));
-        context.Log($"  {mode} {sample.InstanceId} {what}; output:\n{sample.Process.Output()}");
+        context.Log($"  {mode} {sample.InstanceId} {what}; output:\n{sample.Process.Output}");
     }
 
     private sealed record Size(int Instances, int Replacements, double WarmupSeconds, TimeSpan DrainDelay);

@@ -1,17 +1,22 @@
 // Copyright (c) CloudMap.Lifecycle contributors. Licensed under the MIT License.
 
-using CloudMap.Lifecycle.Scenarios.InProcess;
-using CloudMap.Lifecycle.Scenarios.Infrastructure;
-using CloudMap.Lifecycle.Scenarios.Reporting;
+using CloudMap.Lifecycle.Sample.Baseline;
 using CloudMap.Lifecycle.Testing;
 
 namespace CloudMap.Lifecycle.Scenarios.Scenarios;
 
 /// <summary>Scenario 4: API calls per instance-hour when nothing changes, on a fake clock shared by hosts and emulator.</summary>
+/// <remarks>
+/// The clock moves only while the code under test is idle, so the figures are exact and the same on every run: the
+/// library's health loop waits with one-shot timers, so "idle" is "its timer is armed again"
+/// (<see cref="FakeClockDriver"/>); the baseline's heartbeat is a <see cref="PeriodicTimer"/>, which stays armed while
+/// its call runs, so the clock moves one heartbeat interval at a time, each time after the previous heartbeat's log.
+/// </remarks>
 internal sealed class SteadyStateCostScenario : IScenario
 {
     private const int Hosts = 3;
-    private static readonly TimeSpan Step = TimeSpan.FromSeconds(2);
+    private static readonly TimeSpan LibraryStep = TimeSpan.FromSeconds(2);
+    private static readonly TimeSpan StartStep = TimeSpan.FromMilliseconds(250);
     private static readonly TimeSpan Hour = TimeSpan.FromHours(1);
 
     public int Number => 4;
@@ -21,7 +26,7 @@ internal sealed class SteadyStateCostScenario : IScenario
     public async Task RunAsync(ScenarioContext context, ScenarioResult result, CancellationToken cancellationToken)
     {
         result.Method = Format.Invariant($"""
-            Accelerated on a fake clock, in-process: {Hosts} real generic hosts per mode, each with its own in-process emulator on the same `FakeTimeProvider` as the host; once the host is registered its emulator's counters are reset and the clock is advanced one hour in {Step.TotalSeconds} s steps (a few ms of real time per step so every due timer's work, HTTP included, completes). Every Cloud Map call a host makes in that hour is counted by its emulator (n = hosts; the fake clock makes repetitions identical, so there are none). Library defaults: health checks every 10 s, status pushed only on change and re-asserted every 15 min. Baseline: HEALTHY pushed every 10 s. The client's per-attempt timeout is raised to 10 min for this scenario only, so that fake time passing during a real HTTP round trip cannot time an attempt out and add a retry.
+            Accelerated on a fake clock, in-process: {Hosts} real generic hosts per mode, each with its own in-process emulator on the same `FakeTimeProvider` as the host (operations complete at once); once the host is registered its emulator's counters are reset and the clock is advanced one hour, only ever while the host is idle: the library in {LibraryStep.TotalSeconds} s steps, each once its health loop has armed its next timer again; the baseline one heartbeat interval ({BaselineRegistrationService.HeartbeatInterval.TotalSeconds} s) at a time, each once the previous heartbeat was logged. No real time passes between steps, so the counts are exact. Every Cloud Map call a host makes in that hour is counted by its emulator (n = hosts; the fake clock makes repetitions identical, so there are none). Library defaults: health checks every 10 s, status pushed only on change and re-asserted every 15 min. Baseline: HEALTHY pushed every 10 s. The clients' per-attempt timeout is off for this scenario only: fake time never passes during a call, and an armed attempt timer would look like a waiting host.
             """);
         // Deterministic on a fake clock, so no repetitions: instead, each host has its own emulator and clock, so the
         // calls are counted per host (n = hosts).
@@ -35,68 +40,85 @@ internal sealed class SteadyStateCostScenario : IScenario
     private static async Task RunHostAsync(ScenarioResult result, RegistrationMode mode, int rep, CancellationToken cancellationToken)
     {
         var time = new FakeTimeProvider();
-        await using var lane = await EmulatorLane.StartAsync(TimeSpan.FromSeconds(30), seed: 400 + rep, cancellationToken, time).ConfigureAwait(false);
-        var hosts = Enumerable.Range(0, 1)
-            .Select(i => ScenarioHost.Build(
-                mode,
-                lane.Emulator.Endpoint,
-                new HostSettings(Format.Invariant($"steady-{i}"), 21000 + i, null, EmulatorLane.NamespaceName, EmulatorLane.ServiceName),
-                ready: () => true,
-                timeProvider: time,
-                client: o => o.AttemptTimeout = TimeSpan.FromMinutes(10)))
-            .ToList();
+        var logs = new AwaitableFakeLogs();
+        await using var lane = await EmulatorLane.StartAsync(TimeSpan.FromSeconds(30), seed: 400 + rep, cancellationToken, time, operationDuration: TimeSpan.Zero).ConfigureAwait(false);
+        await using var host = ScenarioHost.Build(
+            mode,
+            lane.Emulator.Endpoint,
+            new HostSettings("steady-0", 21000, null, EmulatorLane.NamespaceName, EmulatorLane.ServiceName),
+            ready: () => true,
+            timeProvider: time,
+            logs: logs,
+            client: o => o.AttemptTimeout = Timeout.InfiniteTimeSpan,
+            minimumLogLevel: LogLevel.Debug);
+        var started = false;
         try
         {
-            var starting = hosts.Select(h => h.Host.StartAsync(cancellationToken)).ToArray();
-            if (!await DriveAsync(time, () => starting.All(s => s.IsCompleted) && hosts.All(h => h.IsRegistered), TimeSpan.FromMinutes(5), cancellationToken).ConfigureAwait(false))
-            {
-                result.Fail(mode, "the hosts did not all register within 5 fake minutes");
-                return;
-            }
-
+            await StartAsync(host, time, logs, cancellationToken).ConfigureAwait(false);
+            started = true;
             lane.Emulator.ResetCounters();
-            var elapsed = TimeSpan.Zero;
-            while (elapsed < Hour)
+            if (mode == RegistrationMode.Library)
             {
-                time.Advance(Step);
-                elapsed += Step;
-                await Task.Delay(2, cancellationToken).ConfigureAwait(false);
+                await time.AdvanceThroughAsync(Hour, LibraryStep, _ => time.WaitUntilParkedAsync(1, cancellationToken), cancellationToken).ConfigureAwait(false);
+            }
+            else
+            {
+                // Step k ends exactly on the k-th tick of the heartbeat armed at start: wait for heartbeat k before moving on.
+                await time.AdvanceThroughAsync(
+                    Hour,
+                    BaselineRegistrationService.HeartbeatInterval,
+                    steps => steps == 0 ? Task.CompletedTask : logs.WaitForAsync(r => r.Id.Name is "BaselineHeartbeat" or "BaselineHeartbeatFailed", steps, "baseline heartbeat", cancellationToken: cancellationToken),
+                    cancellationToken).ConfigureAwait(false);
             }
 
-            // Let the work of the last tick finish before counting.
-            await Task.Delay(200, cancellationToken).ConfigureAwait(false);
             var total = lane.Emulator.TotalCallCount;
             result.Metric("calls-per-instance-hour", "API calls per instance-hour", string.Empty).Add(mode, total);
             var updates = lane.Emulator.GetCallCount("UpdateInstanceCustomHealthStatus");
             result.AddNote(Format.Invariant($"{mode}, host {rep + 1}: {total} calls in the hour, of which UpdateInstanceCustomHealthStatus {updates}, GetInstance {lane.Emulator.GetCallCount("GetInstance")}, RegisterInstance {lane.Emulator.GetCallCount("RegisterInstance")}, GetOperation {lane.Emulator.GetCallCount("GetOperation")}."));
         }
+        catch (TimeoutException ex)
+        {
+            result.Fail(mode, $"host {rep + 1}: {ex.Message.Split('\n')[0]}");
+        }
         finally
         {
-            var stopping = hosts.Select(h => h.Host.StopAsync(CancellationToken.None)).ToArray();
-            await DriveAsync(time, () => stopping.All(s => s.IsCompleted), TimeSpan.FromMinutes(2), CancellationToken.None).ConfigureAwait(false);
-            foreach (var host in hosts)
+            if (started)
             {
-                await host.DisposeAsync().ConfigureAwait(false);
+                await StopAsync(host, time, logs).ConfigureAwait(false);
             }
         }
     }
 
-    /// <summary>Advances the fake clock in small steps until <paramref name="done"/> holds or <paramref name="limit"/> of fake time passed.</summary>
-    private static async Task<bool> DriveAsync(FakeTimeProvider time, Func<bool> done, TimeSpan limit, CancellationToken cancellationToken)
+    /// <summary>Starts the host and moves the clock through readiness and registration until the host is idle, registered.</summary>
+    private static async Task StartAsync(ScenarioHost host, FakeTimeProvider time, AwaitableFakeLogs logs, CancellationToken cancellationToken)
     {
-        var elapsed = TimeSpan.Zero;
-        while (!done())
+        if (host.Mode == RegistrationMode.Baseline)
         {
-            if (elapsed >= limit)
-            {
-                return false;
-            }
-
-            time.Advance(TimeSpan.FromMilliseconds(250));
-            elapsed += TimeSpan.FromMilliseconds(250);
-            await Task.Delay(5, cancellationToken).ConfigureAwait(false);
+            // The baseline registers inside StartAsync and waits for no timer; its heartbeat is armed when it returns.
+            await host.Host.StartAsync(cancellationToken).ConfigureAwait(false);
+            return;
         }
 
-        return true;
+        await host.Host.StartAsync(cancellationToken).ConfigureAwait(false);
+        await time.AdvanceUntilAsync(logs.WaitForEventAsync("Registered", cancellationToken: cancellationToken), StartStep, cancellationToken: cancellationToken).ConfigureAwait(false);
+
+        // Registered: the next timer armed is the health loop's.
+        await time.WaitUntilParkedAsync(1, cancellationToken).ConfigureAwait(false);
+    }
+
+    /// <summary>Stops the host; the library deregisters (operations complete at once) and then drains on the fake clock.</summary>
+    private static async Task StopAsync(ScenarioHost host, FakeTimeProvider time, AwaitableFakeLogs logs)
+    {
+        var stopping = host.Host.StopAsync(CancellationToken.None);
+        if (host.Mode == RegistrationMode.Library)
+        {
+            await Task.WhenAny(stopping, logs.WaitForEventAsync("Draining")).ConfigureAwait(false);
+            if (!stopping.IsCompleted)
+            {
+                await time.StepAsync(CloudMapShutdownOptions.DefaultDrainDelay).ConfigureAwait(false);
+            }
+        }
+
+        await stopping.WaitAsync(FakeClockDriver.DefaultGuard).ConfigureAwait(false);
     }
 }

@@ -5,42 +5,40 @@ using System.Net.Http.Json;
 using System.Text.Json.Nodes;
 using CloudMap.Lifecycle.Client;
 using CloudMap.Lifecycle.Scenarios.Load;
-using CloudMap.Lifecycle.Scenarios.Reporting;
-using Microsoft.Extensions.DependencyInjection;
 
 namespace CloudMap.Lifecycle.Scenarios.Infrastructure;
 
 /// <summary>
-/// The standalone emulator (src/CloudMap.Lifecycle.Emulator) as a child process, seeded with the namespace and service
-/// the sample expects, observed through its admin API (/_emulator/state, /_emulator/calls, /_emulator/reset).
+/// The standalone emulator process (the shared <see cref="StandaloneEmulator"/> launcher), seeded with the namespace and
+/// service the sample expects, observed through its admin API (/_emulator/state, /_emulator/calls, /_emulator/reset),
+/// plus a discovering client. The process counterpart of <see cref="EmulatorLane"/>.
 /// </summary>
-internal sealed class StandaloneEmulator : IAsyncDisposable
+internal sealed class StandaloneEmulatorLane : IAsyncDisposable
 {
     public const string ServiceId = "srv-scenarios000000";
     private static readonly string[] DataPlane = ["DiscoverInstances", "DiscoverInstancesRevision"];
-    private readonly ChildProcess process;
+    private readonly StandaloneEmulator emulator;
     private readonly ServiceProvider clientServices;
     private readonly HttpClient admin;
     private readonly string seedFile;
 
-    private StandaloneEmulator(ChildProcess process, Uri endpoint, string seedFile)
+    private StandaloneEmulatorLane(StandaloneEmulator emulator, string seedFile)
     {
-        this.process = process;
+        this.emulator = emulator;
         this.seedFile = seedFile;
-        Endpoint = endpoint;
-        admin = new HttpClient { BaseAddress = endpoint, Timeout = TimeSpan.FromSeconds(5) };
-        clientServices = ClientFactory.Create(endpoint);
+        admin = new HttpClient { BaseAddress = emulator.Endpoint, Timeout = TimeSpan.FromSeconds(5) };
+        clientServices = ClientFactory.Create(emulator.Endpoint);
         Client = clientServices.GetRequiredService<ICloudMapClient>();
         Discovery = new CloudMapInstanceDiscovery(Client, EmulatorLane.NamespaceName, EmulatorLane.ServiceName);
     }
 
-    public Uri Endpoint { get; }
+    public Uri Endpoint => emulator.Endpoint;
 
     public ICloudMapClient Client { get; }
 
     public IInstanceDiscovery Discovery { get; }
 
-    public static async Task<StandaloneEmulator> StartAsync(TimeSpan healthDelay, int seed, CancellationToken cancellationToken)
+    public static async Task<StandaloneEmulatorLane> StartAsync(TimeSpan healthDelay, int seed, CancellationToken cancellationToken)
     {
         var seedFile = Path.Combine(Path.GetTempPath(), Format.Invariant($"cloudmap-scenarios-seed-{Environment.ProcessId}-{Guid.NewGuid():N}.json"));
         await File.WriteAllTextAsync(
@@ -50,41 +48,27 @@ internal sealed class StandaloneEmulator : IAsyncDisposable
               "services": [ { "name": "{{EmulatorLane.ServiceName}}", "id": "{{ServiceId}}", "healthCheck": "custom" } ] } ] }
             """,
             cancellationToken).ConfigureAwait(false);
-        var port = FreePorts.Next();
-        var child = ChildProcess.Start(
-            "emulator",
-            ScenarioPaths.EmulatorDll,
-            [
-                "--port", port.ToString(CultureInfo.InvariantCulture),
-                "--seed", seedFile,
-                "--health-delay", Format.Invariant($"{healthDelay.TotalSeconds}s"),
-                "--random-seed", seed.ToString(CultureInfo.InvariantCulture),
-            ],
-            new Dictionary<string, string> { ["Logging__LogLevel__Default"] = "Warning" });
-        var emulator = new StandaloneEmulator(child, new Uri(Format.Invariant($"http://127.0.0.1:{port}/")), seedFile);
-        var up = await Clock.WaitUntilAsync(
-            async ct =>
-            {
-                try
-                {
-                    return await emulator.RegisteredCountAsync(ct).ConfigureAwait(false) >= 0;
-                }
-                catch (HttpRequestException)
-                {
-                    return false;
-                }
-            },
-            TimeSpan.FromSeconds(30),
-            TimeSpan.FromMilliseconds(100),
-            cancellationToken).ConfigureAwait(false);
-        if (up is null)
+        try
         {
-            var output = child.Output();
-            await emulator.DisposeAsync().ConfigureAwait(false);
-            throw new InvalidOperationException($"The standalone emulator did not answer within 30 s. Output:\n{output}");
+            var emulator = await StandaloneEmulator.StartAsync(
+                [
+                    "--seed", seedFile,
+                    "--health-delay", Format.Invariant($"{healthDelay.TotalSeconds}s"),
+                    "--random-seed", seed.ToString(CultureInfo.InvariantCulture),
+                ],
+                cancellationToken,
+                env =>
+                {
+                    env["DOTNET_gcServer"] = "0";
+                    env["Logging__LogLevel__Default"] = "Warning";
+                }).ConfigureAwait(false);
+            return new StandaloneEmulatorLane(emulator, seedFile);
         }
-
-        return emulator;
+        catch
+        {
+            File.Delete(seedFile);
+            throw;
+        }
     }
 
     /// <summary>The instance ids DiscoverInstances (HEALTHY) returns right now, as a client sees them.</summary>
@@ -122,8 +106,7 @@ internal sealed class StandaloneEmulator : IAsyncDisposable
     {
         admin.Dispose();
         await clientServices.DisposeAsync().ConfigureAwait(false);
-        await process.StopAsync(TimeSpan.FromSeconds(5)).ConfigureAwait(false);
-        await process.DisposeAsync().ConfigureAwait(false);
+        await emulator.DisposeAsync().ConfigureAwait(false);
         File.Delete(seedFile);
     }
 }
