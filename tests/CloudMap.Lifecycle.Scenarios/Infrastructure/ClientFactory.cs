@@ -14,7 +14,7 @@ internal static class ClientFactory
     {
         var services = new ServiceCollection();
         services.AddSingleton<AWSCredentials>(new BasicAWSCredentials("AKIDSCENARIOS", "scenarios-secret"));
-        services.TryAddCloudMapClient();
+        services.TryAddCloudMapDiscoveryClient();
         services.Configure<CloudMapClientOptions>(o =>
         {
             o.ServiceUrl = emulator;

@@ -23,7 +23,7 @@ internal sealed class EmulatorLane : IAsyncDisposable
         ServiceId = serviceId;
         this.clientServices = clientServices;
         Client = clientServices.GetRequiredService<ICloudMapClient>();
-        Discovery = new CloudMapInstanceDiscovery(Client, NamespaceName, ServiceName);
+        Discovery = new CloudMapInstanceDiscovery(clientServices.GetRequiredService<ICloudMapDiscoveryClient>(), NamespaceName, ServiceName);
     }
 
     public CloudMapEmulator Emulator { get; }

@@ -29,7 +29,7 @@ internal sealed class StandaloneEmulatorLane : IAsyncDisposable
         admin = new HttpClient { BaseAddress = emulator.Endpoint, Timeout = TimeSpan.FromSeconds(5) };
         clientServices = ClientFactory.Create(emulator.Endpoint);
         Client = clientServices.GetRequiredService<ICloudMapClient>();
-        Discovery = new CloudMapInstanceDiscovery(Client, EmulatorLane.NamespaceName, EmulatorLane.ServiceName);
+        Discovery = new CloudMapInstanceDiscovery(clientServices.GetRequiredService<ICloudMapDiscoveryClient>(), EmulatorLane.NamespaceName, EmulatorLane.ServiceName);
     }
 
     public Uri Endpoint => emulator.Endpoint;

@@ -8,16 +8,6 @@ namespace CloudMap.Lifecycle.Scenarios.Load;
 /// <summary>Discovery through the library's own Cloud Map client (the data-plane calls any Cloud Map client makes).</summary>
 internal sealed class CloudMapInstanceDiscovery(ICloudMapDiscoveryClient client, string namespaceName, string serviceName) : IInstanceDiscovery
 {
-    /// <summary>
-    /// Discovers through the client the lanes hold as <see cref="ICloudMapClient"/>: the library's HTTP client, which
-    /// serves <see cref="ICloudMapDiscoveryClient"/> too. Transitional, until the lanes resolve
-    /// <see cref="ICloudMapDiscoveryClient"/> (<c>TryAddCloudMapDiscoveryClient</c>) and pass it to the primary constructor.
-    /// </summary>
-    public CloudMapInstanceDiscovery(ICloudMapClient client, string namespaceName, string serviceName)
-        : this(client as ICloudMapDiscoveryClient ?? throw new ArgumentException("The client does not serve discovery calls; pass an ICloudMapDiscoveryClient.", nameof(client)), namespaceName, serviceName)
-    {
-    }
-
     public async Task<(IReadOnlyList<DiscoveredEndpoint> Endpoints, long? Revision)> DiscoverAsync(CancellationToken cancellationToken)
     {
         var result = await client.DiscoverInstancesAsync(new CloudMapDiscoveryQuery(namespaceName, serviceName, HealthStatus: "HEALTHY"), cancellationToken).ConfigureAwait(false);
