@@ -22,7 +22,7 @@ public sealed class WireTranscriptTests
     {
         var transcript = await RecordAsync();
 
-        var golden = Path.Combine(SourceDirectory(), GoldenFile);
+        var golden = GoldenPath();
         if (Environment.GetEnvironmentVariable("CLOUDMAP_UPDATE_TRANSCRIPT") == "1")
         {
             await File.WriteAllTextAsync(golden, transcript, TestContext.Current.CancellationToken);
@@ -39,7 +39,19 @@ public sealed class WireTranscriptTests
         Assert.Equal(expectedLines.Length, actualLines.Length);
     }
 
-    private static string SourceDirectory([System.Runtime.CompilerServices.CallerFilePath] string path = "") => Path.GetDirectoryName(path)!;
+    /// <summary>The recorded transcript in the source tree (found from the build output: CI maps source paths away).</summary>
+    private static string GoldenPath()
+    {
+        for (var dir = new DirectoryInfo(AppContext.BaseDirectory); dir is not null; dir = dir.Parent)
+        {
+            if (File.Exists(Path.Combine(dir.FullName, "CloudMap.Lifecycle.sln")))
+            {
+                return Path.Combine(dir.FullName, "tests", "CloudMap.Lifecycle.Testing.Tests", GoldenFile);
+            }
+        }
+
+        throw new FileNotFoundException("The repository root (CloudMap.Lifecycle.sln) was not found above " + AppContext.BaseDirectory);
+    }
 
     private static async Task<string> RecordAsync()
     {
