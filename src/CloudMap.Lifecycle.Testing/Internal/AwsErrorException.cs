@@ -14,19 +14,19 @@ internal sealed class AwsErrorException : Exception
     }
 
     public AwsErrorException()
-        : this("InternalFailure", "Internal failure.", 500)
+        : this(CloudMapRules.ErrorCodes.InternalFailure, "Internal failure.", 500)
     {
     }
 
     public AwsErrorException(string message)
-        : this("InternalFailure", message, 500)
+        : this(CloudMapRules.ErrorCodes.InternalFailure, message, 500)
     {
     }
 
     public AwsErrorException(string message, Exception innerException)
         : base(message, innerException)
     {
-        Code = "InternalFailure";
+        Code = CloudMapRules.ErrorCodes.InternalFailure;
         StatusCode = 500;
     }
 
@@ -36,8 +36,8 @@ internal sealed class AwsErrorException : Exception
 
     public IReadOnlyDictionary<string, string>? Extra { get; }
 
-    public static AwsErrorException InvalidInput(string message) => new("InvalidInput", message);
+    public static AwsErrorException InvalidInput(string message) => new(CloudMapRules.ErrorCodes.InvalidInput, message);
 
     public static AwsErrorException Validation(string member, string? value, string constraint) =>
-        new("InvalidInput", $"1 validation error detected: Value {(value is null ? "null" : "'" + value + "'")} at '{char.ToLowerInvariant(member[0])}{member[1..]}' failed to satisfy constraint: {constraint}");
+        new(CloudMapRules.ErrorCodes.InvalidInput, $"1 validation error detected: Value {(value is null ? "null" : "'" + value + "'")} at '{char.ToLowerInvariant(member[0])}{member[1..]}' failed to satisfy constraint: {constraint}");
 }

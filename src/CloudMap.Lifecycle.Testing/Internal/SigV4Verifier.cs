@@ -13,11 +13,10 @@ namespace CloudMap.Lifecycle.Testing.Internal;
 /// </summary>
 internal sealed class SigV4Verifier(IReadOnlyDictionary<string, string> credentials, string region, TimeProvider time)
 {
-    public const string ServiceName = "servicediscovery";
     private const string Algorithm = "AWS4-HMAC-SHA256";
     private static readonly TimeSpan MaxSkew = TimeSpan.FromMinutes(15);
 
-    public void Verify(HttpRequest request, byte[] body)
+    public void Verify(HttpRequest request, byte[] body, string signingName)
     {
         var authorization = request.Headers.Authorization.ToString();
         if (string.IsNullOrEmpty(authorization))
@@ -89,9 +88,9 @@ internal sealed class SigV4Verifier(IReadOnlyDictionary<string, string> credenti
             throw new AwsErrorException("InvalidSignatureException", $"Credential should be scoped to a valid region, not '{scope[2]}'.");
         }
 
-        if (scope[3] != ServiceName)
+        if (scope[3] != signingName)
         {
-            throw new AwsErrorException("InvalidSignatureException", $"Credential should be scoped to correct service: '{ServiceName}'.");
+            throw new AwsErrorException("InvalidSignatureException", $"Credential should be scoped to correct service: '{signingName}'.");
         }
 
         var headerNames = signedHeaders.Split(';');
