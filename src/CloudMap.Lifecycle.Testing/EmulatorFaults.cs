@@ -161,9 +161,7 @@ public sealed class EmulatorFaults
                         decision.Drop = true;
                         return decision;
                     case ScriptedFault.FaultKind.Throttle:
-                        decision.Throttled = true;
-                        decision.Error = new AwsErrorException(throttleCode, "Rate exceeded");
-                        return decision;
+                        return Throttled(decision, throttleCode);
                     case ScriptedFault.FaultKind.Error:
                         decision.Error = new AwsErrorException(fault.Code!, fault.Message!, fault.StatusCode);
                         return decision;
@@ -192,13 +190,11 @@ public sealed class EmulatorFaults
                         decision.Drop = true;
                         return decision;
                     case RuleKind.Throttle when !rule.TryTake(now):
-                        decision.Throttled = true;
-                        decision.Error = new AwsErrorException(throttleCode, "Rate exceeded");
-                        return decision;
+                        return Throttled(decision, throttleCode);
                     case RuleKind.ErrorRate when _random.NextDouble() < rule.Rate:
                         decision.Error = rule.StatusCode == 503
-                            ? new AwsErrorException("ServiceUnavailable", "Service unavailable (injected by the emulator).", 503)
-                            : new AwsErrorException("InternalFailure", "An internal error occurred (injected by the emulator).", 500);
+                            ? new AwsErrorException(CloudMapRules.ErrorCodes.ServiceUnavailable, AwsErrorException.InjectedServiceUnavailableMessage, 503)
+                            : new AwsErrorException(CloudMapRules.ErrorCodes.InternalFailure, AwsErrorException.InjectedInternalFailureMessage, 500);
                         return decision;
                     case RuleKind.Latency:
                         decision.Latency += rule.Latency;
@@ -237,6 +233,13 @@ public sealed class EmulatorFaults
             var scripted = _scripted.Select(s => new ScriptedFaultDocument(s.Operation, s.Fault.Kind.ToString(), s.Fault.Code, s.Remaining.ToString(CultureInfo.InvariantCulture)));
             return new FaultsDocument([.. rules], [.. scripted]);
         }
+    }
+
+    private static FaultDecision Throttled(FaultDecision decision, string throttleCode)
+    {
+        decision.Throttled = true;
+        decision.Error = new AwsErrorException(throttleCode, "Rate exceeded");
+        return decision;
     }
 
     private static void CheckRate(double rate)

@@ -30,6 +30,12 @@ internal sealed class AwsErrorException : Exception
         StatusCode = 500;
     }
 
+    /// <summary>The message of an injected HTTP 500.</summary>
+    public const string InjectedInternalFailureMessage = "An internal error occurred (injected by the emulator).";
+
+    /// <summary>The message of an injected HTTP 503.</summary>
+    public const string InjectedServiceUnavailableMessage = "Service unavailable (injected by the emulator).";
+
     public string Code { get; }
 
     public int StatusCode { get; }
