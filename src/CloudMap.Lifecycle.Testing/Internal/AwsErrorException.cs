@@ -42,6 +42,18 @@ internal sealed class AwsErrorException : Exception
 
     public IReadOnlyDictionary<string, string>? Extra { get; }
 
+    /// <summary>A <c>*AlreadyExists</c> error naming the existing resource (and the token that created it).</summary>
+    public static AwsErrorException AlreadyExists(string code, string message, string idMember, string existingId, string? existingCreatorRequestId)
+    {
+        var extra = new Dictionary<string, string>(StringComparer.Ordinal) { [idMember] = existingId };
+        if (existingCreatorRequestId is not null)
+        {
+            extra["CreatorRequestId"] = existingCreatorRequestId;
+        }
+
+        return new AwsErrorException(code, message, 400, extra);
+    }
+
     public static AwsErrorException InvalidInput(string message) => new(CloudMapRules.ErrorCodes.InvalidInput, message);
 
     public static AwsErrorException Validation(string member, string? value, string constraint) =>

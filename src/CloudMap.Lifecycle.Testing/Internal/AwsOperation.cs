@@ -20,46 +20,32 @@ internal enum ApiPlane
 /// <c>OperationId</c>, and an injected operation failure applies to it), and its handler. The entry reads the request
 /// into the handler's typed input and writes the handler's typed response; JSON exists only here, at the edge.
 /// </summary>
-internal sealed class AwsOperation
+internal sealed class AwsOperation(string name, ApiPlane plane, bool isAsync, Type responseType, Func<JsonObject, string?, object> invoke)
 {
-    private readonly Func<JsonObject, string?, object> _invoke;
+    public string Name { get; } = name;
 
-    private AwsOperation(string name, ApiPlane plane, bool isAsync, Type inputType, Type responseType, Func<JsonObject, string?, object> invoke)
-    {
-        ArgumentException.ThrowIfNullOrEmpty(name);
-        Name = name;
-        Plane = plane;
-        IsAsync = isAsync;
-        InputType = inputType;
-        ResponseType = responseType;
-        _invoke = invoke;
-    }
+    public ApiPlane Plane { get; } = plane;
 
-    public string Name { get; }
+    public bool IsAsync { get; } = isAsync;
 
-    public ApiPlane Plane { get; }
-
-    public bool IsAsync { get; }
-
-    public Type InputType { get; }
-
-    public Type ResponseType { get; }
+    /// <summary>Gets the type of the handler's answer (<see cref="OperationIdResponse"/> for asynchronous operations).</summary>
+    public Type ResponseType { get; } = responseType;
 
     /// <summary>A synchronous operation: <paramref name="handle"/> answers with its response.</summary>
     public static AwsOperation Sync<TInput, TResponse>(string name, ApiPlane plane, Func<JsonObject, TInput> read, Func<TInput, TResponse> handle)
         where TResponse : notnull =>
-        new(name, plane, isAsync: false, typeof(TInput), typeof(TResponse), (body, _) => handle(read(body)));
+        new(name, plane, isAsync: false, typeof(TResponse), (body, _) => handle(read(body)));
 
     /// <summary>An asynchronous operation: <paramref name="handle"/> gets the injected failure code (or <see langword="null"/>) and returns the operation id.</summary>
     public static AwsOperation Async<TInput>(string name, ApiPlane plane, Func<JsonObject, TInput> read, Func<TInput, string?, string> handle) =>
-        new(name, plane, isAsync: true, typeof(TInput), typeof(OperationIdResponse), (body, failCode) => new OperationIdResponse(handle(read(body), failCode)));
+        new(name, plane, isAsync: true, typeof(OperationIdResponse), (body, failCode) => new OperationIdResponse(handle(read(body), failCode)));
 
     /// <summary>Reads <paramref name="body"/>, runs the handler and returns the response as UTF-8 JSON.</summary>
     /// <param name="body">The request body.</param>
     /// <param name="failCode">The injected operation failure; ignored by synchronous operations.</param>
     public byte[] Invoke(JsonObject body, string? failCode)
     {
-        var response = _invoke(body, IsAsync ? failCode : null);
+        var response = invoke(body, IsAsync ? failCode : null);
         return JsonSerializer.SerializeToUtf8Bytes(response, ResponseType, EmulatorJson.Wire);
     }
 }

@@ -102,4 +102,8 @@ internal sealed record ListInput(PageRequest Page, List<Filter> Filters)
 {
     public static Func<JsonObject, ListInput> Reader(params string[] filterNames) =>
         body => new ListInput(PageRequest.Read(body), Filter.ReadAll(body, filterNames));
+
+    /// <summary>The page of <paramref name="all"/> this request asks for, filtered, as views, with the next page's token.</summary>
+    public (List<TView> Items, string? NextToken) Apply<T, TView>(IReadOnlyList<T> all, Func<Filter, T, bool> matches, Func<T, TView> view) =>
+        ([.. Page.Of(all).Where(item => Filters.All(f => matches(f, item))).Select(view)], Page.NextToken(all.Count));
 }

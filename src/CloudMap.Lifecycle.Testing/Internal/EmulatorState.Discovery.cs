@@ -79,13 +79,8 @@ internal sealed partial class EmulatorState
         }
     }
 
-    private RevisionResponse DiscoverInstancesRevision(DiscoveryTarget input)
-    {
-        lock (_lock)
-        {
-            return new RevisionResponse(Discover(input).Service.Revision);
-        }
-    }
+    private RevisionResponse DiscoverInstancesRevision(DiscoveryTarget input) =>
+        Locked(() => new RevisionResponse(Discover(input).Service.Revision));
 
     private static bool Matches(InstanceRecord instance, IReadOnlyDictionary<string, string>? parameters) =>
         parameters is null || parameters.All(p => instance.Attributes.TryGetValue(p.Key, out var v) && v == p.Value);

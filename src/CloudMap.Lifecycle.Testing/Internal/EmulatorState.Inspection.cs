@@ -17,21 +17,10 @@ internal sealed partial class EmulatorState
         }
     }
 
-    public EmulatedHealthCheck? HealthCheckOf(string serviceId)
-    {
-        lock (_lock)
-        {
-            return _services.TryGetValue(serviceId, out var s) ? s.HealthCheck : null;
-        }
-    }
+    public EmulatedHealthCheck? HealthCheckOf(string serviceId) =>
+        Locked(() => _services.TryGetValue(serviceId, out var s) ? s.HealthCheck : (EmulatedHealthCheck?)null);
 
-    public SettingsDocument Settings()
-    {
-        lock (_lock)
-        {
-            return SettingsLocked();
-        }
-    }
+    public SettingsDocument Settings() => Locked(SettingsLocked);
 
     /// <summary>The state document of <c>GET /_emulator/state</c> and the dashboard.</summary>
     public StateDocument ToStateDocument(int recentOperations)

@@ -59,13 +59,8 @@ internal sealed record HttpPropertiesView(string HttpName);
 /// <summary>Namespaces: the code API's <see cref="AddNamespace"/> and the namespace operations.</summary>
 internal sealed partial class EmulatorState
 {
-    public string AddNamespace(string name, string type, string? id = null)
-    {
-        lock (_lock)
-        {
-            return AddNamespaceLocked(name, type, id, null, null, null, _time.GetUtcNow());
-        }
-    }
+    public string AddNamespace(string name, string type, string? id = null) =>
+        Locked(() => AddNamespaceLocked(name, type, id, null, null, null, _time.GetUtcNow()));
 
     private string AddNamespaceLocked(string name, string type, string? id, string? description, string? creatorRequestId, string? vpc, DateTimeOffset now)
     {
@@ -105,13 +100,7 @@ internal sealed partial class EmulatorState
             var existing = _namespaces.Values.FirstOrDefault(n => string.Equals(n.Name, input.Name, StringComparison.OrdinalIgnoreCase));
             if (existing is not null)
             {
-                var extra = new Dictionary<string, string>(StringComparer.Ordinal) { ["NamespaceId"] = existing.Id };
-                if (existing.CreatorRequestId is not null)
-                {
-                    extra["CreatorRequestId"] = existing.CreatorRequestId;
-                }
-
-                throw new AwsErrorException(CloudMapRules.ErrorCodes.NamespaceAlreadyExists, $"Namespace '{input.Name}' already exists.", 400, extra);
+                throw AwsErrorException.AlreadyExists(CloudMapRules.ErrorCodes.NamespaceAlreadyExists, $"Namespace '{input.Name}' already exists.", "NamespaceId", existing.Id, existing.CreatorRequestId);
             }
 
             // A failed creation still names the namespace it would have created.
@@ -143,29 +132,26 @@ internal sealed partial class EmulatorState
         }
     }
 
-    private NamespaceResponse GetNamespace(ResourceIdInput input)
-    {
-        lock (_lock)
-        {
-            return new NamespaceResponse(NamespaceView(NamespaceById(input.Id), summary: false));
-        }
-    }
+    private NamespaceResponse GetNamespace(ResourceIdInput input) =>
+        Locked(() => new NamespaceResponse(NamespaceView(NamespaceById(input.Id), summary: false)));
 
     private ListNamespacesResponse ListNamespaces(ListInput input)
     {
         lock (_lock)
         {
             var all = _namespaces.Values.OrderBy(n => n.CreateDate).ThenBy(n => n.Id, StringComparer.Ordinal).ToList();
-            var page = input.Page.Of(all).Where(ns => input.Filters.All(f => f.Name switch
-            {
-                "TYPE" => f.Values.Contains(ns.Type),
-                "NAME" => f.Matches(ns.Name),
-                "HTTP_NAME" => f.Matches(ns.HttpName),
-                _ => f.Values.Contains(AccountId),
-            }));
-            return new ListNamespacesResponse([.. page.Select(ns => NamespaceView(ns, summary: true))], input.Page.NextToken(all.Count));
+            var (items, next) = input.Apply(all, MatchesNamespace, ns => NamespaceView(ns, summary: true));
+            return new ListNamespacesResponse(items, next);
         }
     }
+
+    private static bool MatchesNamespace(Filter filter, NamespaceRecord ns) => filter.Name switch
+    {
+        "TYPE" => filter.Values.Contains(ns.Type),
+        "NAME" => filter.Matches(ns.Name),
+        "HTTP_NAME" => filter.Matches(ns.HttpName),
+        _ => filter.Values.Contains(AccountId),
+    };
 
     private static Dictionary<string, string> NamespaceTargets(string namespaceId) =>
         new(StringComparer.Ordinal) { ["NAMESPACE"] = namespaceId };

@@ -66,15 +66,18 @@ internal sealed partial class EmulatorState
         lock (_lock)
         {
             var now = _time.GetUtcNow();
-            var page = input.Page.Of(_operationOrder).Where(op => input.Filters.All(f => f.Name switch
-            {
-                "NAMESPACE_ID" => f.Values.Contains(op.Targets.GetValueOrDefault("NAMESPACE") ?? string.Empty),
-                "SERVICE_ID" => f.Values.Contains(op.Targets.GetValueOrDefault("SERVICE") ?? string.Empty),
-                "STATUS" => f.Values.Contains(op.Status(now)),
-                "TYPE" => f.Values.Contains(op.Type),
-                _ => true, // UPDATE_DATE (BETWEEN) is not emulated: the filter is accepted and ignored.
-            }));
-            return new ListOperationsResponse([.. page.Select(op => new OperationSummaryView(op.Id, op.Status(now)))], input.Page.NextToken(_operationOrder.Count));
+            var (items, next) = input.Apply(
+                _operationOrder,
+                (f, op) => f.Name switch
+                {
+                    "NAMESPACE_ID" => f.Values.Contains(op.Targets.GetValueOrDefault("NAMESPACE") ?? string.Empty),
+                    "SERVICE_ID" => f.Values.Contains(op.Targets.GetValueOrDefault("SERVICE") ?? string.Empty),
+                    "STATUS" => f.Values.Contains(op.Status(now)),
+                    "TYPE" => f.Values.Contains(op.Type),
+                    _ => true, // UPDATE_DATE (BETWEEN) is not emulated: the filter is accepted and ignored.
+                },
+                op => new OperationSummaryView(op.Id, op.Status(now)));
+            return new ListOperationsResponse(items, next);
         }
     }
 

@@ -155,13 +155,7 @@ internal sealed partial class EmulatorState
             var existing = ServiceNamed(ns, input.Name);
             if (existing is not null)
             {
-                var extra = new Dictionary<string, string>(StringComparer.Ordinal) { ["ServiceId"] = existing.Id };
-                if (existing.CreatorRequestId is not null)
-                {
-                    extra["CreatorRequestId"] = existing.CreatorRequestId;
-                }
-
-                throw new AwsErrorException(CloudMapRules.ErrorCodes.ServiceAlreadyExists, $"Service '{input.Name}' already exists in namespace '{ns.Id}'.", 400, extra);
+                throw AwsErrorException.AlreadyExists(CloudMapRules.ErrorCodes.ServiceAlreadyExists, $"Service '{input.Name}' already exists in namespace '{ns.Id}'.", "ServiceId", existing.Id, existing.CreatorRequestId);
             }
 
             var kind = input.HealthCheckConfig is not null ? EmulatedHealthCheck.Route53
@@ -189,25 +183,19 @@ internal sealed partial class EmulatorState
         }
     }
 
-    private ServiceResponse GetService(ResourceIdInput input)
-    {
-        lock (_lock)
-        {
-            return new ServiceResponse(ServiceView(ServiceById(input.Id), summary: false));
-        }
-    }
+    private ServiceResponse GetService(ResourceIdInput input) =>
+        Locked(() => new ServiceResponse(ServiceView(ServiceById(input.Id), summary: false)));
 
     private ListServicesResponse ListServices(ListInput input)
     {
         lock (_lock)
         {
             var all = _services.Values.OrderBy(s => s.CreateDate).ThenBy(s => s.Id, StringComparer.Ordinal).ToList();
-            var page = input.Page.Of(all).Where(s => input.Filters.All(f => f.Name switch
-            {
-                "NAMESPACE_ID" => f.Values.Contains(s.NamespaceId),
-                _ => f.Values.Contains(AccountId),
-            }));
-            return new ListServicesResponse([.. page.Select(s => ServiceView(s, summary: true))], input.Page.NextToken(all.Count));
+            var (items, next) = input.Apply(
+                all,
+                static (f, s) => f.Name == "NAMESPACE_ID" ? f.Values.Contains(s.NamespaceId) : f.Values.Contains(AccountId),
+                s => ServiceView(s, summary: true));
+            return new ListServicesResponse(items, next);
         }
     }
 

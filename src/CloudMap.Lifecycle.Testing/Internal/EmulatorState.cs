@@ -51,26 +51,26 @@ internal sealed partial class EmulatorState
 
     public TimeSpan HealthChangeDelay
     {
-        get { lock (_lock) { return _healthChangeDelay; } }
-        set { lock (_lock) { SetHealthChangeDelayLocked(NonNegative(value)); } }
+        get => Locked(() => _healthChangeDelay);
+        set => Locked(() => SetHealthChangeDelayLocked(NonNegative(value)));
     }
 
     public TimeSpan OperationSubmittedDuration
     {
-        get { lock (_lock) { return _submitted; } }
-        set { lock (_lock) { _submitted = NonNegative(value); } }
+        get => Locked(() => _submitted);
+        set => Locked(() => _submitted = NonNegative(value));
     }
 
     public TimeSpan OperationPendingDuration
     {
-        get { lock (_lock) { return _pending; } }
-        set { lock (_lock) { _pending = NonNegative(value); } }
+        get => Locked(() => _pending);
+        set => Locked(() => _pending = NonNegative(value));
     }
 
     public TimeSpan PropagationDelay
     {
-        get { lock (_lock) { return _propagation; } }
-        set { lock (_lock) { _propagation = NonNegative(value); } }
+        get => Locked(() => _propagation);
+        set => Locked(() => _propagation = NonNegative(value));
     }
 
     /// <summary>A wire timestamp: epoch seconds with a fraction.</summary>
@@ -86,6 +86,23 @@ internal sealed partial class EmulatorState
         service.Instances.TryGetValue(instanceId, out var instance) && instance.IsVisible(now)
             ? instance
             : throw new AwsErrorException(CloudMapRules.ErrorCodes.InstanceNotFound, $"Instance not found: '{instanceId}' in service '{service.Id}'.");
+
+    /// <summary>Runs <paramref name="action"/> under the state's lock (every read and write of the records holds it).</summary>
+    private T Locked<T>(Func<T> action)
+    {
+        lock (_lock)
+        {
+            return action();
+        }
+    }
+
+    private void Locked(Action action)
+    {
+        lock (_lock)
+        {
+            action();
+        }
+    }
 
     private string NewId(string prefix, int length, Func<string, bool> taken)
     {
