@@ -10,7 +10,10 @@ namespace CloudMap.Lifecycle.Testing.Internal;
 /// <remarks>
 /// One partial per resource: <c>.Api</c> (the operation table), <c>.Namespaces</c>, <c>.Services</c>, <c>.Instances</c>,
 /// <c>.Health</c>, <c>.Discovery</c>, <c>.Operations</c>, <c>.Inspection</c> (code API reads and the admin state document).
-/// The rules they check are in <see cref="CloudMapRules"/>.
+/// The rules they check are in <see cref="CloudMapRules"/>. Something new that reads the same records (a DNS server answering
+/// from <see cref="ServiceRecord.DnsConfig"/>, instance attributes and <see cref="InstanceRecord.HealthAt"/>) is one more
+/// partial under the same lock; another AWS service on the same port is another <see cref="AwsJsonService"/> given to
+/// <see cref="EmulatorServer"/> with its own table and state.
 /// </remarks>
 internal sealed partial class EmulatorState
 {
