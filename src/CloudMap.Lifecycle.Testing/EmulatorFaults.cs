@@ -1,7 +1,6 @@
 // Copyright (c) CloudMap.Lifecycle contributors. Licensed under the MIT License.
 
 using System.Globalization;
-using System.Text.Json.Nodes;
 using CloudMap.Lifecycle.Testing.Internal;
 
 namespace CloudMap.Lifecycle.Testing;
@@ -131,10 +130,10 @@ public sealed class EmulatorFaults
         }
     }
 
-    internal static string ThrottleCode(string operation) =>
-        operation is "DiscoverInstances" or "DiscoverInstancesRevision" ? "RequestLimitExceeded" : "ThrottlingException";
-
-    internal FaultDecision Evaluate(string operation)
+    /// <summary>Decides the faults for one request of <paramref name="operation"/>.</summary>
+    /// <param name="operation">The operation name.</param>
+    /// <param name="throttleCode">The error a throttled request of this operation answers (its plane's).</param>
+    internal FaultDecision Evaluate(string operation, string throttleCode)
     {
         var decision = new FaultDecision();
         lock (_lock)
@@ -162,9 +161,7 @@ public sealed class EmulatorFaults
                         decision.Drop = true;
                         return decision;
                     case ScriptedFault.FaultKind.Throttle:
-                        decision.Throttled = true;
-                        decision.Error = new AwsErrorException(ThrottleCode(operation), "Rate exceeded");
-                        return decision;
+                        return Throttled(decision, throttleCode);
                     case ScriptedFault.FaultKind.Error:
                         decision.Error = new AwsErrorException(fault.Code!, fault.Message!, fault.StatusCode);
                         return decision;
@@ -193,13 +190,11 @@ public sealed class EmulatorFaults
                         decision.Drop = true;
                         return decision;
                     case RuleKind.Throttle when !rule.TryTake(now):
-                        decision.Throttled = true;
-                        decision.Error = new AwsErrorException(ThrottleCode(operation), "Rate exceeded");
-                        return decision;
+                        return Throttled(decision, throttleCode);
                     case RuleKind.ErrorRate when _random.NextDouble() < rule.Rate:
                         decision.Error = rule.StatusCode == 503
-                            ? new AwsErrorException("ServiceUnavailable", "Service unavailable (injected by the emulator).", 503)
-                            : new AwsErrorException("InternalFailure", "An internal error occurred (injected by the emulator).", 500);
+                            ? new AwsErrorException(CloudMapRules.ErrorCodes.ServiceUnavailable, AwsErrorException.InjectedServiceUnavailableMessage, 503)
+                            : new AwsErrorException(CloudMapRules.ErrorCodes.InternalFailure, AwsErrorException.InjectedInternalFailureMessage, 500);
                         return decision;
                     case RuleKind.Latency:
                         decision.Latency += rule.Latency;
@@ -216,46 +211,35 @@ public sealed class EmulatorFaults
         return decision;
     }
 
-    internal JsonObject ToJson()
+    internal FaultsDocument ToDocument()
     {
         lock (_lock)
         {
-            var rules = new JsonArray();
-            foreach (var rule in _rules)
-            {
-                rules.Add(new JsonObject
+            var rules = _rules.Select(rule => new FaultRuleDocument(
+                rule.Kind switch
                 {
-                    ["type"] = rule.Kind switch
-                    {
-                        RuleKind.Throttle => "throttle",
-                        RuleKind.ErrorRate => "errorRate",
-                        RuleKind.Latency => "latency",
-                        RuleKind.Drop => "dropConnections",
-                        _ => "failOperations",
-                    },
-                    ["operation"] = rule.Operation,
-                    ["rate"] = rule.Rate,
-                    ["burst"] = rule.Burst,
-                    ["statusCode"] = rule.StatusCode,
-                    ["latencyMs"] = rule.Latency.TotalMilliseconds,
-                    ["errorCode"] = rule.Code,
-                });
-            }
-
-            var scripted = new JsonArray();
-            foreach (var (op, fault, remaining) in _scripted)
-            {
-                scripted.Add(new JsonObject
-                {
-                    ["operation"] = op,
-                    ["kind"] = fault.Kind.ToString(),
-                    ["code"] = fault.Code,
-                    ["remaining"] = remaining.ToString(CultureInfo.InvariantCulture),
-                });
-            }
-
-            return new JsonObject { ["rules"] = rules, ["scripted"] = scripted };
+                    RuleKind.Throttle => "throttle",
+                    RuleKind.ErrorRate => "errorRate",
+                    RuleKind.Latency => "latency",
+                    RuleKind.Drop => "dropConnections",
+                    _ => "failOperations",
+                },
+                rule.Operation,
+                rule.Rate,
+                rule.Burst,
+                rule.StatusCode,
+                rule.Latency.TotalMilliseconds,
+                rule.Code));
+            var scripted = _scripted.Select(s => new ScriptedFaultDocument(s.Operation, s.Fault.Kind.ToString(), s.Fault.Code, s.Remaining.ToString(CultureInfo.InvariantCulture)));
+            return new FaultsDocument([.. rules], [.. scripted]);
         }
+    }
+
+    private static FaultDecision Throttled(FaultDecision decision, string throttleCode)
+    {
+        decision.Throttled = true;
+        decision.Error = new AwsErrorException(throttleCode, "Rate exceeded");
+        return decision;
     }
 
     private static void CheckRate(double rate)

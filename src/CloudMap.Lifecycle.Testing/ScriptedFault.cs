@@ -1,5 +1,7 @@
 // Copyright (c) CloudMap.Lifecycle contributors. Licensed under the MIT License.
 
+using CloudMap.Lifecycle.Testing.Internal;
+
 namespace CloudMap.Lifecycle.Testing;
 
 /// <summary>A one-off fault for <see cref="EmulatorFaults.Script(string, ScriptedFault, int)"/>.</summary>
@@ -50,11 +52,11 @@ public sealed class ScriptedFault
 
     /// <summary>Answers HTTP 500 <c>InternalFailure</c>.</summary>
     /// <returns>The fault.</returns>
-    public static ScriptedFault InternalFailure() => new(FaultKind.Error, "InternalFailure", "An internal error occurred (injected by the emulator).", 500);
+    public static ScriptedFault InternalFailure() => new(FaultKind.Error, CloudMapRules.ErrorCodes.InternalFailure, AwsErrorException.InjectedInternalFailureMessage, 500);
 
     /// <summary>Answers HTTP 503 <c>ServiceUnavailable</c>.</summary>
     /// <returns>The fault.</returns>
-    public static ScriptedFault ServiceUnavailable() => new(FaultKind.Error, "ServiceUnavailable", "Service unavailable (injected by the emulator).", 503);
+    public static ScriptedFault ServiceUnavailable() => new(FaultKind.Error, CloudMapRules.ErrorCodes.ServiceUnavailable, AwsErrorException.InjectedServiceUnavailableMessage, 503);
 
     /// <summary>Closes the connection without an answer.</summary>
     /// <returns>The fault.</returns>

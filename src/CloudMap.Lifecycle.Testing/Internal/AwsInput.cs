@@ -7,30 +7,12 @@ using System.Text.RegularExpressions;
 
 namespace CloudMap.Lifecycle.Testing.Internal;
 
-/// <summary>Reads request members the way the service model constrains them.</summary>
-internal static partial class AwsInput
+/// <summary>
+/// Reads request members the way the service model constrains them (type, required, length, pattern, enum, range), with
+/// the error an AWS JSON service answers for each: the edge where request JSON becomes typed input.
+/// </summary>
+internal static class AwsInput
 {
-    [GeneratedRegex("^[0-9a-zA-Z_/:.@-]+$")]
-    public static partial Regex InstanceIdPattern();
-
-    [GeneratedRegex("^[a-zA-Z0-9!-~]+$")]
-    public static partial Regex AttrKeyPattern();
-
-    [GeneratedRegex("^([a-zA-Z0-9!-~][ \\ta-zA-Z0-9!-~]*){0,1}[a-zA-Z0-9!-~]{0,1}$")]
-    public static partial Regex AttrValuePattern();
-
-    [GeneratedRegex("^[!-~]{1,1024}$")]
-    public static partial Regex NamespaceNamePattern();
-
-    [GeneratedRegex("^(?!arn:)[!-~]{1,1024}$")]
-    public static partial Regex HttpNamespaceNamePattern();
-
-    [GeneratedRegex("^([a-zA-Z0-9]([a-zA-Z0-9\\-]{0,61}[a-zA-Z0-9])?\\.)+[a-zA-Z0-9]([a-zA-Z0-9\\-]{0,61}[a-zA-Z0-9])?$")]
-    public static partial Regex PublicNamespaceNamePattern();
-
-    [GeneratedRegex("((?=^.{1,127}$)^([a-zA-Z0-9_][a-zA-Z0-9-_]{0,61}[a-zA-Z0-9_]|[a-zA-Z0-9])(\\.([a-zA-Z0-9_][a-zA-Z0-9-_]{0,61}[a-zA-Z0-9_]|[a-zA-Z0-9]))*$)|(^\\.$)")]
-    public static partial Regex ServiceNamePattern();
-
     public static string? String(JsonObject input, string name, bool required = false, int max = int.MaxValue, Regex? pattern = null, IReadOnlyList<string>? allowed = null, int min = 0)
     {
         var node = input[name];
@@ -165,5 +147,5 @@ internal static partial class AwsInput
     }
 
     private static AwsErrorException Serialization(string name, string expected) =>
-        new("SerializationException", $"Member '{name}' must be {expected}.");
+        new(CloudMapRules.ErrorCodes.SerializationException, $"Member '{name}' must be {expected}.");
 }

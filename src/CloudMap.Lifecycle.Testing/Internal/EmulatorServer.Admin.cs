@@ -1,14 +1,81 @@
 // Copyright (c) CloudMap.Lifecycle contributors. Licensed under the MIT License.
 
+using System.Globalization;
 using System.Text.Json;
 using System.Text.Json.Nodes;
+using Microsoft.AspNetCore.Http;
 
 namespace CloudMap.Lifecycle.Testing.Internal;
 
-/// <summary>The write side of the admin API: faults and settings from JSON.</summary>
+/// <summary>The admin API under <c>/_emulator/</c>: state, counters, request log, faults, settings, reset.</summary>
 internal sealed partial class EmulatorServer
 {
-    private JsonObject AddFault(JsonObject body)
+    private async Task HandleAdminAsync(HttpContext context, string path)
+    {
+        var method = context.Request.Method;
+        var route = path["/_emulator".Length..].TrimEnd('/');
+        object? response;
+        try
+        {
+            response = (method, route) switch
+            {
+                ("GET", "/state") => state.ToStateDocument(50),
+                ("GET", "/calls") => recorder.CallsDocument(),
+                ("GET", "/requests") => new RequestLogDocument(recorder.LogDocument(Limit(context))),
+                ("GET", "/faults") => faults.ToDocument(),
+                ("POST", "/faults") => AddFault(await ReadAdminBodyAsync(context).ConfigureAwait(false)),
+                ("DELETE", "/faults") => ClearFaults(),
+                ("POST", "/settings") => ApplySettings(await ReadAdminBodyAsync(context).ConfigureAwait(false)),
+                ("POST", "/reset") => Reset(),
+                ("GET", "/dashboard") => null,
+                _ => throw new AdminException(404, $"No admin route for {method} {path}."),
+            };
+        }
+        catch (AdminException e)
+        {
+            await WriteAsync(context, e.StatusCode, EmulatorJson.AdminBytes(new AdminErrorDocument(e.Message)), AdminContentType).ConfigureAwait(false);
+            return;
+        }
+
+        if (response is null)
+        {
+            await WriteDashboardAsync(context).ConfigureAwait(false);
+            return;
+        }
+
+        context.Response.Headers.CacheControl = "no-store";
+        await WriteAsync(context, 200, EmulatorJson.AdminBytes(response), AdminContentType).ConfigureAwait(false);
+    }
+
+    private static int Limit(HttpContext context) =>
+        int.TryParse(context.Request.Query["limit"], NumberStyles.None, CultureInfo.InvariantCulture, out var limit) && limit > 0 ? limit : 100;
+
+    private static async Task<JsonObject> ReadAdminBodyAsync(HttpContext context)
+    {
+        var body = await ReadBodyAsync(context).ConfigureAwait(false) ?? throw new AdminException(413, "The body is too large.");
+        try
+        {
+            return body.Length == 0 ? [] : JsonNode.Parse(body) as JsonObject ?? throw new AdminException(400, "The body must be a JSON object.");
+        }
+        catch (JsonException e)
+        {
+            throw new AdminException(400, "The body is not valid JSON: " + e.Message);
+        }
+    }
+
+    private FaultsDocument ClearFaults()
+    {
+        faults.Clear();
+        return faults.ToDocument();
+    }
+
+    private ResetDocument Reset()
+    {
+        recorder.Reset();
+        return new ResetDocument(true);
+    }
+
+    private FaultsDocument AddFault(JsonObject body)
     {
         var type = Text(body, "type") ?? throw new AdminException(400, "'type' is required: throttle, errorRate, latency, dropConnections, failOperations or script.");
         var operation = Text(body, "operation");
@@ -57,10 +124,10 @@ internal sealed partial class EmulatorServer
             throw new AdminException(400, e.Message);
         }
 
-        return faults.ToJson();
+        return faults.ToDocument();
     }
 
-    private JsonObject ApplySettings(JsonObject body)
+    private SettingsDocument ApplySettings(JsonObject body)
     {
         try
         {
@@ -89,7 +156,7 @@ internal sealed partial class EmulatorServer
             throw new AdminException(400, e.Message);
         }
 
-        return (JsonObject)state.ToStateJson(0)["settings"]!.DeepClone();
+        return state.Settings();
     }
 
     private static string? Text(JsonObject body, string name) =>

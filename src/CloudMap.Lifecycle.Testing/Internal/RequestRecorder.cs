@@ -2,7 +2,6 @@
 
 using System.Collections.Concurrent;
 using System.Globalization;
-using System.Text.Json.Nodes;
 
 namespace CloudMap.Lifecycle.Testing.Internal;
 
@@ -77,38 +76,18 @@ internal sealed class RequestRecorder(int capacity)
         }
     }
 
-    public JsonObject CallsJson()
+    public CallsDocument CallsDocument()
     {
-        var operations = new JsonObject();
+        var operations = new Dictionary<string, CallCountsDocument>(StringComparer.Ordinal);
         foreach (var name in _calls.Keys.Concat(_throttled.Keys).Distinct().Order(StringComparer.Ordinal))
         {
-            operations[name] = new JsonObject
-            {
-                ["calls"] = _calls.GetValueOrDefault(name),
-                ["throttled"] = _throttled.GetValueOrDefault(name),
-                ["errors"] = _errors.GetValueOrDefault(name),
-            };
+            operations[name] = new CallCountsDocument(_calls.GetValueOrDefault(name), _throttled.GetValueOrDefault(name), _errors.GetValueOrDefault(name));
         }
 
-        return new JsonObject { ["total"] = Total, ["operations"] = operations };
+        return new CallsDocument(Total, operations);
     }
 
-    public JsonArray LogJson(int limit)
-    {
-        var array = new JsonArray();
-        foreach (var r in Log(limit))
-        {
-            array.Add(new JsonObject
-            {
-                ["time"] = r.Time.ToString("O", CultureInfo.InvariantCulture),
-                ["operation"] = r.Operation,
-                ["status"] = r.StatusCode,
-                ["errorCode"] = r.ErrorCode,
-                ["latencyMs"] = r.Latency.TotalMilliseconds,
-                ["injected"] = r.Injected,
-            });
-        }
-
-        return array;
-    }
+    public List<RequestDocument> LogDocument(int limit) =>
+        [.. Log(limit).Select(r => new RequestDocument(
+            r.Time.ToString("O", CultureInfo.InvariantCulture), r.Operation, r.StatusCode, r.ErrorCode, r.Latency.TotalMilliseconds, r.Injected))];
 }

@@ -4,6 +4,7 @@ using System.Globalization;
 using System.Security.Cryptography;
 using System.Text;
 using Microsoft.AspNetCore.Http;
+using static CloudMap.Lifecycle.Testing.Internal.CloudMapRules;
 
 namespace CloudMap.Lifecycle.Testing.Internal;
 
@@ -13,21 +14,20 @@ namespace CloudMap.Lifecycle.Testing.Internal;
 /// </summary>
 internal sealed class SigV4Verifier(IReadOnlyDictionary<string, string> credentials, string region, TimeProvider time)
 {
-    public const string ServiceName = "servicediscovery";
     private const string Algorithm = "AWS4-HMAC-SHA256";
     private static readonly TimeSpan MaxSkew = TimeSpan.FromMinutes(15);
 
-    public void Verify(HttpRequest request, byte[] body)
+    public void Verify(HttpRequest request, byte[] body, string signingName)
     {
         var authorization = request.Headers.Authorization.ToString();
         if (string.IsNullOrEmpty(authorization))
         {
-            throw new AwsErrorException("MissingAuthenticationTokenException", "Missing Authentication Token", 403);
+            throw new AwsErrorException(ErrorCodes.MissingAuthenticationToken, "Missing Authentication Token", 403);
         }
 
         if (!authorization.StartsWith(Algorithm + " ", StringComparison.Ordinal))
         {
-            throw new AwsErrorException("IncompleteSignatureException", $"Authorization header requires the '{Algorithm}' algorithm.");
+            throw new AwsErrorException(ErrorCodes.IncompleteSignature, $"Authorization header requires the '{Algorithm}' algorithm.");
         }
 
         string? credential = null, signedHeaders = null, signature = null;
@@ -51,53 +51,53 @@ internal sealed class SigV4Verifier(IReadOnlyDictionary<string, string> credenti
 
         if (credential is null || signedHeaders is null || signature is null)
         {
-            throw new AwsErrorException("IncompleteSignatureException", "Authorization header requires 'Credential', 'SignedHeaders' and 'Signature' parameters.");
+            throw new AwsErrorException(ErrorCodes.IncompleteSignature, "Authorization header requires 'Credential', 'SignedHeaders' and 'Signature' parameters.");
         }
 
         var scope = credential.Split('/');
         if (scope.Length != 5 || scope[4] != "aws4_request")
         {
-            throw new AwsErrorException("IncompleteSignatureException", "Credential must have the form <key>/<date>/<region>/<service>/aws4_request.");
+            throw new AwsErrorException(ErrorCodes.IncompleteSignature, "Credential must have the form <key>/<date>/<region>/<service>/aws4_request.");
         }
 
         var amzDate = request.Headers["X-Amz-Date"].ToString();
         if (!DateTimeOffset.TryParseExact(amzDate, "yyyyMMdd'T'HHmmss'Z'", CultureInfo.InvariantCulture, DateTimeStyles.AssumeUniversal, out var signedAt))
         {
-            throw new AwsErrorException("IncompleteSignatureException", "The request must contain a valid X-Amz-Date header.");
+            throw new AwsErrorException(ErrorCodes.IncompleteSignature, "The request must contain a valid X-Amz-Date header.");
         }
 
         if (!credentials.TryGetValue(scope[0], out var secret))
         {
-            throw new AwsErrorException("UnrecognizedClientException", "The security token included in the request is invalid.");
+            throw new AwsErrorException(ErrorCodes.UnrecognizedClient, "The security token included in the request is invalid.");
         }
 
         var now = time.GetUtcNow();
         if ((now - signedAt).Duration() > MaxSkew)
         {
             throw new AwsErrorException(
-                "RequestExpired",
+                ErrorCodes.RequestExpired,
                 $"Request has expired or is signed too far in the future: signed at {amzDate}, server time {now.ToString("yyyyMMdd'T'HHmmss'Z'", CultureInfo.InvariantCulture)} (allowed skew 15 minutes).");
         }
 
         if (scope[1] != amzDate[..8])
         {
-            throw new AwsErrorException("InvalidSignatureException", $"Date in Credential scope does not match YYYYMMDD from ISO-8601 version of date from HTTP: '{scope[1]}' != '{amzDate[..8]}'.");
+            throw new AwsErrorException(ErrorCodes.InvalidSignature, $"Date in Credential scope does not match YYYYMMDD from ISO-8601 version of date from HTTP: '{scope[1]}' != '{amzDate[..8]}'.");
         }
 
         if (scope[2] != region)
         {
-            throw new AwsErrorException("InvalidSignatureException", $"Credential should be scoped to a valid region, not '{scope[2]}'.");
+            throw new AwsErrorException(ErrorCodes.InvalidSignature, $"Credential should be scoped to a valid region, not '{scope[2]}'.");
         }
 
-        if (scope[3] != ServiceName)
+        if (scope[3] != signingName)
         {
-            throw new AwsErrorException("InvalidSignatureException", $"Credential should be scoped to correct service: '{ServiceName}'.");
+            throw new AwsErrorException(ErrorCodes.InvalidSignature, $"Credential should be scoped to correct service: '{signingName}'.");
         }
 
         var headerNames = signedHeaders.Split(';');
         if (!headerNames.Contains("host", StringComparer.Ordinal))
         {
-            throw new AwsErrorException("InvalidSignatureException", "'Host' must be a signed header.");
+            throw new AwsErrorException(ErrorCodes.InvalidSignature, "'Host' must be a signed header.");
         }
 
         var canonical = new StringBuilder();
@@ -123,7 +123,7 @@ internal sealed class SigV4Verifier(IReadOnlyDictionary<string, string> credenti
         if (!CryptographicOperations.FixedTimeEquals(Encoding.ASCII.GetBytes(expected), Encoding.ASCII.GetBytes(signature)))
         {
             throw new AwsErrorException(
-                "InvalidSignatureException",
+                ErrorCodes.InvalidSignature,
                 "The request signature we calculated does not match the signature you provided. Check your AWS Secret Access Key and signing method.");
         }
     }

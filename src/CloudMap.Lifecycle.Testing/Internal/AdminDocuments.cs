@@ -1,0 +1,69 @@
+// Copyright (c) CloudMap.Lifecycle contributors. Licensed under the MIT License.
+
+namespace CloudMap.Lifecycle.Testing.Internal;
+
+// The documents of the admin API under /_emulator/ (written camelCase and indented by EmulatorJson.Admin; the
+// dashboard reads /state). Times are ISO 8601 strings on the emulator's clock.
+
+/// <summary><c>GET /_emulator/state</c>.</summary>
+internal sealed record StateDocument(
+    string Region,
+    string Now,
+    SettingsDocument Settings,
+    IReadOnlyList<NamespaceDocument> Namespaces,
+    IReadOnlyList<OperationDocument> Operations);
+
+/// <summary>The settings part of the state, and the answer of <c>POST /_emulator/settings</c>.</summary>
+internal sealed record SettingsDocument(
+    double HealthChangeDelaySeconds,
+    double OperationSubmittedSeconds,
+    double OperationPendingSeconds,
+    double PropagationDelaySeconds);
+
+internal sealed record NamespaceDocument(string Id, string Name, string HttpName, string Type, IReadOnlyList<ServiceDocument> Services);
+
+internal sealed record ServiceDocument(string Id, string Arn, string Name, string HealthCheck, long Revision, IReadOnlyList<InstanceDocument> Instances);
+
+internal sealed record InstanceDocument(
+    string Id,
+    string? Address,
+    string? Port,
+    IReadOnlyDictionary<string, string> Attributes,
+    string Health,
+    string? PendingHealth,
+    string? PendingHealthAt,
+    string RegisteredAt,
+    bool Visible);
+
+internal sealed record OperationDocument(
+    string Id,
+    string Type,
+    string Status,
+    IReadOnlyDictionary<string, string> Targets,
+    string? ErrorCode,
+    string CreateDate,
+    string UpdateDate);
+
+/// <summary><c>GET /_emulator/calls</c>.</summary>
+internal sealed record CallsDocument(long Total, IReadOnlyDictionary<string, CallCountsDocument> Operations);
+
+internal sealed record CallCountsDocument(long Calls, long Throttled, long Errors);
+
+/// <summary><c>GET /_emulator/requests</c>.</summary>
+internal sealed record RequestLogDocument(IReadOnlyList<RequestDocument> Requests);
+
+internal sealed record RequestDocument(string Time, string Operation, int Status, string? ErrorCode, double LatencyMs, bool Injected);
+
+/// <summary><c>GET|POST|DELETE /_emulator/faults</c>.</summary>
+internal sealed record FaultsDocument(IReadOnlyList<FaultRuleDocument> Rules, IReadOnlyList<ScriptedFaultDocument> Scripted);
+
+internal sealed record FaultRuleDocument(string Type, string? Operation, double Rate, int Burst, int StatusCode, double LatencyMs, string? ErrorCode);
+
+// Remaining is a string on the wire (as it always was); the dashboard does not read it.
+internal sealed record ScriptedFaultDocument(string Operation, string Kind, string? Code, string Remaining);
+
+/// <summary><c>POST /_emulator/reset</c>.</summary>
+internal sealed record ResetDocument(bool Reset);
+
+/// <summary>An admin API error (and the answer for a path nobody serves).</summary>
+internal sealed record AdminErrorDocument(string Error);

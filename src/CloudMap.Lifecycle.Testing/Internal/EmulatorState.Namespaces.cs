@@ -1,0 +1,172 @@
+// Copyright (c) CloudMap.Lifecycle contributors. Licensed under the MIT License.
+
+using System.Text.Json.Nodes;
+
+namespace CloudMap.Lifecycle.Testing.Internal;
+
+/// <summary>CreateHttpNamespace / CreatePrivateDnsNamespace / CreatePublicDnsNamespace request.</summary>
+internal sealed record CreateNamespaceInput(string Type, string Name, string? CreatorRequestId, string? Description, string? Vpc)
+{
+    public static Func<JsonObject, CreateNamespaceInput> Reader(string type) => body =>
+    {
+        var name = type switch
+        {
+            NamespaceTypes.Http => AwsInput.String(body, "Name", required: true, max: 1024, pattern: CloudMapRules.HttpNamespaceNamePattern())!,
+            NamespaceTypes.DnsPublic => AwsInput.String(body, "Name", required: true, max: 253, pattern: CloudMapRules.PublicNamespaceNamePattern())!,
+            _ => AwsInput.String(body, "Name", required: true, max: 253, pattern: CloudMapRules.HttpNamespaceNamePattern())!,
+        };
+        var creatorRequestId = AwsInput.String(body, "CreatorRequestId", max: 64);
+        var description = AwsInput.String(body, "Description", max: 1024);
+        var vpc = type == NamespaceTypes.DnsPrivate ? AwsInput.String(body, "Vpc", required: true, max: 64) : null;
+        CheckTags(body);
+        return new CreateNamespaceInput(type, name, creatorRequestId, description, vpc);
+    };
+
+    public static void CheckTags(JsonObject body)
+    {
+        if (AwsInput.List(body, "Tags") is { Count: > CloudMapRules.MaxTags })
+        {
+            throw new AwsErrorException(CloudMapRules.ErrorCodes.TooManyTagsException, $"A resource can have at most {CloudMapRules.MaxTags} tags.");
+        }
+    }
+}
+
+internal sealed record NamespaceResponse(NamespaceView Namespace);
+
+internal sealed record ListNamespacesResponse(IReadOnlyList<NamespaceView> Namespaces, string? NextToken);
+
+/// <summary>A <c>Namespace</c> (or, without <c>CreatorRequestId</c>, a <c>NamespaceSummary</c>).</summary>
+internal sealed record NamespaceView(
+    string Id,
+    string Arn,
+    string ResourceOwner,
+    string Name,
+    string Type,
+    string? Description,
+    int ServiceCount,
+    NamespacePropertiesView Properties,
+    double CreateDate,
+    string? CreatorRequestId);
+
+internal sealed record NamespacePropertiesView(DnsPropertiesView? DnsProperties, HttpPropertiesView HttpProperties);
+
+internal sealed record DnsPropertiesView(string? HostedZoneId, SoaView SOA);
+
+internal sealed record SoaView(long TTL);
+
+internal sealed record HttpPropertiesView(string HttpName);
+
+/// <summary>Namespaces: the code API's <see cref="AddNamespace"/> and the namespace operations.</summary>
+internal sealed partial class EmulatorState
+{
+    public string AddNamespace(string name, string type, string? id = null) =>
+        Locked(() => AddNamespaceLocked(name, type, id, null, null, null, _time.GetUtcNow()));
+
+    private string AddNamespaceLocked(string name, string type, string? id, string? description, string? creatorRequestId, string? vpc, DateTimeOffset now)
+    {
+        if (_namespaces.Values.Any(n => string.Equals(n.Name, name, StringComparison.OrdinalIgnoreCase) || string.Equals(n.HttpName, name, StringComparison.Ordinal)))
+        {
+            throw new ArgumentException($"A namespace named '{name}' already exists.", nameof(name));
+        }
+
+        if (id is not null && (_namespaces.ContainsKey(id) || !id.StartsWith("ns-", StringComparison.Ordinal)))
+        {
+            throw new ArgumentException($"Namespace id '{id}' is taken or does not start with 'ns-'.", nameof(id));
+        }
+
+        id ??= NewId("ns-", 16, _namespaces.ContainsKey);
+        var ns = new NamespaceRecord
+        {
+            Id = id,
+            Arn = $"arn:aws:servicediscovery:{Region}:{AccountId}:namespace/{id}",
+            Name = name,
+            HttpName = name,
+            Type = type,
+            Description = description,
+            CreatorRequestId = creatorRequestId,
+            Vpc = vpc,
+            HostedZoneId = type == NamespaceTypes.Http ? null : "Z" + _random.Chars(20).ToUpperInvariant(),
+            CreateDate = now,
+        };
+        _namespaces.Add(id, ns);
+        return id;
+    }
+
+    private string CreateNamespace(CreateNamespaceInput input, string? failCode)
+    {
+        lock (_lock)
+        {
+            var now = _time.GetUtcNow();
+            var existing = _namespaces.Values.FirstOrDefault(n => string.Equals(n.Name, input.Name, StringComparison.OrdinalIgnoreCase));
+            if (existing is not null)
+            {
+                throw AwsErrorException.AlreadyExists(CloudMapRules.ErrorCodes.NamespaceAlreadyExists, $"Namespace '{input.Name}' already exists.", "NamespaceId", existing.Id, existing.CreatorRequestId);
+            }
+
+            // A failed creation still names the namespace it would have created.
+            var id = failCode is null
+                ? AddNamespaceLocked(input.Name, input.Type, null, input.Description, input.CreatorRequestId, input.Vpc, now)
+                : NewId("ns-", 16, _namespaces.ContainsKey);
+            return NewOperation(OperationTypes.CreateNamespace, NamespaceTargets(id), input.CreatorRequestId, failCode, now).Id;
+        }
+    }
+
+    private string DeleteNamespace(ResourceIdInput input, string? failCode)
+    {
+        lock (_lock)
+        {
+            var now = _time.GetUtcNow();
+            var ns = NamespaceById(input.Id);
+            if (ServicesIn(ns).Any())
+            {
+                throw new AwsErrorException(CloudMapRules.ErrorCodes.ResourceInUse, $"Namespace '{ns.Id}' still contains services.");
+            }
+
+            var op = NewOperation(OperationTypes.DeleteNamespace, NamespaceTargets(ns.Id), null, failCode, now);
+            if (failCode is null)
+            {
+                _namespaces.Remove(ns.Id);
+            }
+
+            return op.Id;
+        }
+    }
+
+    private NamespaceResponse GetNamespace(ResourceIdInput input) =>
+        Locked(() => new NamespaceResponse(NamespaceView(NamespaceById(input.Id), summary: false)));
+
+    private ListNamespacesResponse ListNamespaces(ListInput input)
+    {
+        lock (_lock)
+        {
+            var all = _namespaces.Values.OrderBy(n => n.CreateDate).ThenBy(n => n.Id, StringComparer.Ordinal).ToList();
+            var (items, next) = input.Apply(all, MatchesNamespace, ns => NamespaceView(ns, summary: true));
+            return new ListNamespacesResponse(items, next);
+        }
+    }
+
+    private static bool MatchesNamespace(Filter filter, NamespaceRecord ns) => filter.Name switch
+    {
+        "TYPE" => filter.Values.Contains(ns.Type),
+        "NAME" => filter.Matches(ns.Name),
+        "HTTP_NAME" => filter.Matches(ns.HttpName),
+        _ => filter.Values.Contains(AccountId),
+    };
+
+    private static Dictionary<string, string> NamespaceTargets(string namespaceId) =>
+        new(StringComparer.Ordinal) { ["NAMESPACE"] = namespaceId };
+
+    private NamespaceView NamespaceView(NamespaceRecord ns, bool summary) => new(
+        ns.Id,
+        ns.Arn,
+        AccountId,
+        ns.Name,
+        ns.Type,
+        ns.Description,
+        ServicesIn(ns).Count(),
+        new NamespacePropertiesView(
+            ns.Type == NamespaceTypes.Http ? null : new DnsPropertiesView(ns.HostedZoneId, new SoaView(ns.SoaTtl)),
+            new HttpPropertiesView(ns.HttpName)),
+        Epoch(ns.CreateDate),
+        summary ? null : ns.CreatorRequestId);
+}
