@@ -2,6 +2,7 @@
 
 using CloudMap.Lifecycle.Client;
 using CloudMap.Lifecycle.Internal;
+using CloudMap.Lifecycle.TestInfrastructure;
 using CloudMap.Lifecycle.Tests.Fakes;
 using Microsoft.Extensions.Logging;
 
@@ -41,7 +42,7 @@ public sealed class DeregistrationStepTests
         Assert.False(removed);
         Assert.Equal(0, h.Client.CallCount("DeregisterInstance"));
         Assert.NotNull(h.Client.GetStoredInstance(Svc, "i-test"));
-        Assert.True(h.Logs.Has("NotOwned"));
+        Assert.True(h.Logs.Collector.HasEvent("NotOwned"));
     }
 
     [Fact]
@@ -55,7 +56,7 @@ public sealed class DeregistrationStepTests
         Assert.False(await service.DeregisterAsync(TimeSpan.FromSeconds(10), Ct));
 
         Assert.Equal(0, h.Client.CallCount("DeregisterInstance"));
-        Assert.True(h.Logs.Has("AlreadyGone"));
+        Assert.True(h.Logs.Collector.HasEvent("AlreadyGone"));
     }
 
     [Fact]
@@ -92,7 +93,7 @@ public sealed class DeregistrationStepTests
         await h.DriveUntilAsync(deregistering, TimeSpan.FromSeconds(1));
 
         Assert.True(await deregistering);
-        Assert.True(h.Logs.Has("WaitingForPendingRegistration"));
+        Assert.True(h.Logs.Collector.HasEvent("WaitingForPendingRegistration"));
         Assert.Equal(1, h.Client.CallCount("DeregisterInstance"));
         Assert.Null(h.Client.GetStoredInstance(Svc, "i-test"));
     }
@@ -118,7 +119,7 @@ public sealed class DeregistrationStepTests
         await h.DriveUntilAsync(deregistering, TimeSpan.FromSeconds(1));
 
         Assert.True(await deregistering);
-        Assert.True(h.Logs.Has("WaitingForPendingRegistration"));
+        Assert.True(h.Logs.Collector.HasEvent("WaitingForPendingRegistration"));
         Assert.Equal(1, h.Client.CallCount("DeregisterInstance"));
         Assert.Null(h.Client.GetStoredInstance(Svc, "i-test"));
     }
@@ -134,8 +135,8 @@ public sealed class DeregistrationStepTests
 
         Assert.False(await service.DeregisterAsync(TimeSpan.FromSeconds(10), Ct));
 
-        Assert.True(h.Logs.Has("AlreadyGone"));
-        Assert.False(h.Logs.Has("WaitingForPendingRegistration"));
+        Assert.True(h.Logs.Collector.HasEvent("AlreadyGone"));
+        Assert.False(h.Logs.Collector.HasEvent("WaitingForPendingRegistration"));
         Assert.Equal(0, h.Client.CallCount("DeregisterInstance"));
     }
 
@@ -180,7 +181,7 @@ public sealed class DeregistrationStepTests
 
         Assert.False(await deregistering);
         Assert.InRange(h.Time.GetUtcNow() - started, TimeSpan.FromSeconds(10), TimeSpan.FromSeconds(11));
-        var warning = Assert.Single(h.Logs.Entries, e => e.EventName == "DeregistrationFailed");
+        var warning = Assert.Single(h.Logs.Collector.GetEvents("DeregistrationFailed"));
         Assert.Equal(LogLevel.Warning, warning.Level);
     }
 
@@ -204,7 +205,7 @@ public sealed class DeregistrationStepTests
         using var h = new ServiceHarness();
         h.Health.Healthy = false;
         await StartAsync(h);
-        await h.Logs.WaitForAsync("WaitingForReadiness");
+        await h.Logs.WaitForEventAsync("WaitingForReadiness", cancellationToken: Ct);
         await h.Time.WaitForTimersAsync(1, Ct);
         var calls = h.Client.Calls.Count;
 
@@ -214,8 +215,8 @@ public sealed class DeregistrationStepTests
         Assert.Equal(0, h.Client.CallCount("RegisterInstance"));
         Assert.Equal(CloudMapRegistrationPhase.Stopped, h.State.Phase);
         Assert.True(h.Service.Execution.IsCompleted);
-        Assert.True(h.Logs.Has("StoppedBeforeRegistration"));
-        Assert.False(h.Logs.Has("Draining"));
+        Assert.True(h.Logs.Collector.HasEvent("StoppedBeforeRegistration"));
+        Assert.False(h.Logs.Collector.HasEvent("Draining"));
     }
 
     [Fact]
@@ -228,11 +229,11 @@ public sealed class DeregistrationStepTests
         await h.Client.WaitForCallAsync("RegisterInstance").WaitAsync(TimeSpan.FromSeconds(30), Ct);
 
         var stopping = h.Service.StoppingAsync(Ct);
-        await h.Logs.WaitForAsync("WaitingForRegistrationInFlight");
+        await h.Logs.WaitForEventAsync("WaitingForRegistrationInFlight", cancellationToken: Ct);
         Assert.False(stopping.IsCompleted);
         Assert.Equal(0, h.Client.CallCount("DeregisterInstance"));
         h.Client.RegisterGate.SetResult();
-        await h.Logs.WaitForAsync("Draining");
+        await h.Logs.WaitForEventAsync("Draining", cancellationToken: Ct);
         h.Time.Advance(CloudMapShutdownOptions.DefaultDrainDelay);
         await stopping.WaitAsync(TimeSpan.FromSeconds(30), Ct);
 
@@ -248,18 +249,18 @@ public sealed class DeregistrationStepTests
         using var h = new ServiceHarness();
         h.Options.Readiness.ConsecutiveSuccesses = 1;
         await StartAsync(h);
-        await h.Logs.WaitForAsync("Registered");
+        await h.Logs.WaitForEventAsync("Registered", cancellationToken: Ct);
 
         var stopping = h.Service.StoppingAsync(Ct);
-        await h.Logs.WaitForAsync("Draining");
+        await h.Logs.WaitForEventAsync("Draining", cancellationToken: Ct);
         Assert.Null(h.Client.GetStoredInstance(Svc, "i-test"));
         h.Time.Advance(TimeSpan.FromSeconds(4.9));
         Assert.False(stopping.IsCompleted);
         h.Time.Advance(TimeSpan.FromSeconds(0.1));
         await stopping.WaitAsync(TimeSpan.FromSeconds(30), Ct);
 
-        Assert.Equal(h.Logs.Single("Deregistered").At, h.Logs.Single("Draining").At);
-        Assert.Equal(TimeSpan.FromSeconds(5), h.Logs.Single("DrainCompleted").At - h.Logs.Single("Draining").At);
+        Assert.Equal(LoggedAt(h, "Deregistered"), LoggedAt(h, "Draining"));
+        Assert.Equal(TimeSpan.FromSeconds(5), LoggedAt(h, "DrainCompleted") - LoggedAt(h, "Draining"));
         Assert.Equal(CloudMapRegistrationPhase.Stopped, h.State.Phase);
     }
 
@@ -269,19 +270,19 @@ public sealed class DeregistrationStepTests
         using var h = new ServiceHarness();
         h.Options.Readiness.ConsecutiveSuccesses = 1;
         await StartAsync(h);
-        await h.Logs.WaitForAsync("Registered");
+        await h.Logs.WaitForEventAsync("Registered", cancellationToken: Ct);
         h.Client.Hang = true;
         var started = h.Time.GetUtcNow();
 
         var stopping = h.Service.StoppingAsync(Ct);
         await h.Client.WaitForCallAsync("GetInstance").WaitAsync(TimeSpan.FromSeconds(30), Ct);
         h.Time.Advance(CloudMapShutdownOptions.DefaultDeregistrationTimeout);
-        await h.Logs.WaitForAsync("Draining");
+        await h.Logs.WaitForEventAsync("Draining", cancellationToken: Ct);
         h.Time.Advance(CloudMapShutdownOptions.DefaultDrainDelay);
         await stopping.WaitAsync(TimeSpan.FromSeconds(30), Ct);
 
-        Assert.Equal(started + TimeSpan.FromSeconds(10), h.Logs.Single("DeregistrationFailed").At);
-        Assert.Equal(started + TimeSpan.FromSeconds(15), h.Logs.Single("DrainCompleted").At);
+        Assert.Equal(started + TimeSpan.FromSeconds(10), LoggedAt(h, "DeregistrationFailed"));
+        Assert.Equal(started + TimeSpan.FromSeconds(15), LoggedAt(h, "DrainCompleted"));
         Assert.Equal(0, h.Time.ArmedTimerCount);
     }
 
@@ -291,7 +292,7 @@ public sealed class DeregistrationStepTests
         using var h = new ServiceHarness();
         h.Options.Readiness.ConsecutiveSuccesses = 1;
         await StartAsync(h);
-        await h.Logs.WaitForAsync("Registered");
+        await h.Logs.WaitForEventAsync("Registered", cancellationToken: Ct);
         h.Client.Hang = true;
         using var hostToken = new CancellationTokenSource();
 
@@ -310,7 +311,7 @@ public sealed class DeregistrationStepTests
 
         await h.Service.StartingAsync(Ct);
 
-        var warning = Assert.Single(h.Logs.Entries, e => e.EventName == "ShutdownBudgetExceeded");
+        var warning = Assert.Single(h.Logs.Collector.GetEvents("ShutdownBudgetExceeded"));
         Assert.Equal(LogLevel.Warning, warning.Level);
         Assert.Contains("CloudMap:Shutdown:DrainDelay (00:00:25)", warning.Message, StringComparison.Ordinal);
     }
@@ -347,4 +348,7 @@ public sealed class DeregistrationStepTests
         await h.Service.StartedAsync(Ct);
         h.Lifetime.FireStarted();
     }
+
+    /// <summary>When the one record named <paramref name="eventName"/> was logged, on the harness's fake clock.</summary>
+    private static DateTimeOffset LoggedAt(ServiceHarness h, string eventName) => Assert.Single(h.Logs.Collector.GetEvents(eventName)).Timestamp;
 }

@@ -2,6 +2,7 @@
 
 using CloudMap.Lifecycle.Client;
 using CloudMap.Lifecycle.Internal;
+using CloudMap.Lifecycle.TestInfrastructure;
 using CloudMap.Lifecycle.Tests.Fakes;
 
 namespace CloudMap.Lifecycle.Tests;
@@ -42,7 +43,7 @@ public sealed class HealthStepTests
         Assert.Equal([CloudMapHealthStatus.Unhealthy], h.Client.HealthPushes);
         Assert.Equal(CloudMapHealthStatus.Unhealthy, h.State.LastPushedStatus);
         Assert.Equal(CloudMapHealthStatus.Unhealthy, h.Client.GetStoredHealth(Svc, "i-test"));
-        Assert.True(h.Logs.Has("HealthChanged"));
+        Assert.True(h.Logs.Collector.HasEvent("HealthChanged"));
     }
 
     [Fact]
@@ -119,7 +120,7 @@ public sealed class HealthStepTests
 
         await service.RunHealthCycleAsync(Ct);
         Assert.Equal(CloudMapHealthStatus.Healthy, h.State.LastPushedStatus);
-        Assert.True(h.Logs.Has("HealthCycleFailed"));
+        Assert.True(h.Logs.Collector.HasEvent("HealthCycleFailed"));
         await service.RunHealthCycleAsync(Ct);
 
         Assert.Equal(CloudMapHealthStatus.Unhealthy, h.State.LastPushedStatus);
@@ -157,7 +158,7 @@ public sealed class HealthStepTests
         Assert.Equal(2, h.Client.CallCount("RegisterInstance"));
         Assert.Equal("UNHEALTHY", h.Client.LastRegisterRequest!.Attributes["AWS_INIT_HEALTH_STATUS"]);
         Assert.Equal(CloudMapRegistrationPhase.Registered, h.State.Phase);
-        Assert.True(h.Logs.Has("RegistrationVanished"));
+        Assert.True(h.Logs.Collector.HasEvent("RegistrationVanished"));
     }
 
     [Fact]

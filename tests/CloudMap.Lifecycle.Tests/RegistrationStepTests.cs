@@ -4,6 +4,7 @@ using System.Net;
 using CloudMap.Lifecycle.Client;
 using CloudMap.Lifecycle.Identity;
 using CloudMap.Lifecycle.Internal;
+using CloudMap.Lifecycle.TestInfrastructure;
 using CloudMap.Lifecycle.Tests.Fakes;
 using Microsoft.Extensions.Diagnostics.HealthChecks;
 
@@ -250,7 +251,7 @@ public sealed class RegistrationStepTests
         }
 
         await h.Time.WaitForTimersAsync(1, Ct);
-        Assert.True(h.Logs.Has("ReadinessTimedOutWaiting"));
+        Assert.True(h.Logs.Collector.HasEvent("ReadinessTimedOutWaiting"));
         Assert.Equal(0, h.Lifetime.StopApplicationCalls);
         h.Health.Healthy = true;
         await h.DriveUntilAsync(waiting, TimeSpan.FromSeconds(2));
@@ -274,7 +275,7 @@ public sealed class RegistrationStepTests
         Assert.Equal(1, h.Lifetime.StopApplicationCalls);
         Assert.Equal(CloudMapRegistrationPhase.Failed, h.State.Phase);
         Assert.Empty(h.Client.Calls);
-        Assert.True(h.Logs.Has("ReadinessTimedOutStopping"));
+        Assert.True(h.Logs.Collector.HasEvent("ReadinessTimedOutStopping"));
     }
 
     [Fact]
@@ -353,7 +354,7 @@ public sealed class RegistrationStepTests
         Assert.Equal(4, h.Client.CallCount("RegisterInstance"));
         Assert.Equal(CloudMapRegistrationPhase.Registered, h.State.Phase);
         Assert.Null(h.State.LastError);
-        Assert.Equal(4, h.Logs.Entries.Count(e => e.EventName == "RegistrationAttemptFailed") + 1);
+        Assert.Equal(3, h.Logs.CountEvents("RegistrationAttemptFailed"));
     }
 
     [Fact]
