@@ -16,6 +16,8 @@ public sealed class DeregistrationStepTests
     private static CancellationToken Ct => TestContext.Current.CancellationToken;
 
     [Fact]
+    [Trait(Guarantees.Trait, Guarantees.G3)]
+    [Trait(Guarantees.Trait, Guarantees.G4)]
     public async Task DeregisterAsync_OwnRegistration_ChecksOwnershipThenDeregisters()
     {
         using var h = new ServiceHarness();
@@ -31,6 +33,7 @@ public sealed class DeregistrationStepTests
     }
 
     [Fact]
+    [Trait(Guarantees.Trait, Guarantees.G4)]
     public async Task DeregisterAsync_RegistrationTakenOverByAnotherOwner_LeavesItAlone()
     {
         using var h = new ServiceHarness();
@@ -60,6 +63,7 @@ public sealed class DeregistrationStepTests
     }
 
     [Fact]
+    [Trait(Guarantees.Trait, Guarantees.G3)]
     public async Task DeregisterAsync_JustRegisteredAndNotVisibleYet_RetriesUntilVisibleThenDeregisters()
     {
         using var h = new ServiceHarness();
@@ -76,6 +80,7 @@ public sealed class DeregistrationStepTests
     }
 
     [Fact]
+    [Trait(Guarantees.Trait, Guarantees.G3)]
     public async Task DeregisterAsync_RegisterAcceptedButOperationNeverConfirmed_WaitsForItThenDeregistersOnceVisible()
     {
         using var h = new ServiceHarness();
@@ -99,7 +104,7 @@ public sealed class DeregistrationStepTests
     }
 
     [Fact]
-    [Trait("Guarantee", "G3")]
+    [Trait(Guarantees.Trait, Guarantees.G3)]
     public async Task DeregisterAsync_RegisterAcceptedThenRetryThrottled_StillWaitsForTheFirstOperation()
     {
         using var h = new ServiceHarness();
@@ -141,6 +146,7 @@ public sealed class DeregistrationStepTests
     }
 
     [Fact]
+    [Trait(Guarantees.Trait, Guarantees.G3)]
     public async Task DeregisterAsync_TransientFailures_RetriedWithinTimeout()
     {
         using var h = new ServiceHarness();
@@ -155,6 +161,8 @@ public sealed class DeregistrationStepTests
     }
 
     [Fact]
+    [Trait(Guarantees.Trait, Guarantees.G3)]
+    [Trait(Guarantees.Trait, Guarantees.G4)]
     public async Task DeregisterAsync_DuplicateRequest_WaitsForTheOtherOperationAndRechecks()
     {
         using var h = new ServiceHarness();
@@ -169,6 +177,7 @@ public sealed class DeregistrationStepTests
     }
 
     [Fact]
+    [Trait(Guarantees.Trait, Guarantees.G2)]
     public async Task DeregisterAsync_PersistentFailure_LogsWarningNeverThrowsAndIsBoundedByTimeout()
     {
         using var h = new ServiceHarness();
@@ -186,6 +195,7 @@ public sealed class DeregistrationStepTests
     }
 
     [Fact]
+    [Trait(Guarantees.Trait, Guarantees.G2)]
     public async Task DeregisterAsync_CloudMapHangs_ReturnsAtTimeout()
     {
         using var h = new ServiceHarness();
@@ -200,6 +210,8 @@ public sealed class DeregistrationStepTests
     }
 
     [Fact]
+    [Trait(Guarantees.Trait, Guarantees.G1)]
+    [Trait(Guarantees.Trait, Guarantees.G2)]
     public async Task StoppingAsync_DuringReadinessWait_SendsNothing()
     {
         using var h = new ServiceHarness();
@@ -220,6 +232,7 @@ public sealed class DeregistrationStepTests
     }
 
     [Fact]
+    [Trait(Guarantees.Trait, Guarantees.G3)]
     public async Task StoppingAsync_RegistrationInFlight_WaitsForItThenDeregisters()
     {
         using var h = new ServiceHarness();
@@ -244,6 +257,7 @@ public sealed class DeregistrationStepTests
     }
 
     [Fact]
+    [Trait(Guarantees.Trait, Guarantees.G2)]
     public async Task StoppingAsync_Registered_DeregistersThenDrainsWhileStillServing()
     {
         using var h = new ServiceHarness();
@@ -265,6 +279,7 @@ public sealed class DeregistrationStepTests
     }
 
     [Fact]
+    [Trait(Guarantees.Trait, Guarantees.G2)]
     public async Task StoppingAsync_CloudMapHangs_FinishesWithinDeregistrationTimeoutPlusDrain()
     {
         using var h = new ServiceHarness();
@@ -287,6 +302,7 @@ public sealed class DeregistrationStepTests
     }
 
     [Fact]
+    [Trait(Guarantees.Trait, Guarantees.G2)]
     public async Task StoppingAsync_HostTokenCancelled_ReturnsWithoutThrowing()
     {
         using var h = new ServiceHarness();
@@ -305,6 +321,7 @@ public sealed class DeregistrationStepTests
     }
 
     [Fact]
+    [Trait(Guarantees.Trait, Guarantees.G2)]
     public async Task StartingAsync_BudgetExceedsShutdownTimeout_LogsWarning()
     {
         using var h = new ServiceHarness(o => o.Shutdown.DrainDelay = TimeSpan.FromSeconds(25));
@@ -317,6 +334,7 @@ public sealed class DeregistrationStepTests
     }
 
     [Fact]
+    [Trait(Guarantees.Trait, Guarantees.G1)]
     public async Task StartAsync_BeforeApplicationStarted_SendsNothing()
     {
         using var h = new ServiceHarness();

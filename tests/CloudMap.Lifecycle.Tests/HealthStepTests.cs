@@ -15,6 +15,7 @@ public sealed class HealthStepTests
     private static CancellationToken Ct => TestContext.Current.CancellationToken;
 
     [Fact]
+    [Trait(Guarantees.Trait, Guarantees.G5)]
     public async Task RunHealthCycleAsync_UnhealthyBelowThreshold_PushesNothing()
     {
         using var h = new ServiceHarness();
@@ -29,6 +30,7 @@ public sealed class HealthStepTests
     }
 
     [Fact]
+    [Trait(Guarantees.Trait, Guarantees.G5)]
     public async Task RunHealthCycleAsync_UnhealthyAtThreshold_PushesUnhealthyOnce()
     {
         using var h = new ServiceHarness();
@@ -47,6 +49,7 @@ public sealed class HealthStepTests
     }
 
     [Fact]
+    [Trait(Guarantees.Trait, Guarantees.G5)]
     public async Task RunHealthCycleAsync_FlappingCheck_IsDamped()
     {
         using var h = new ServiceHarness();
@@ -62,6 +65,7 @@ public sealed class HealthStepTests
     }
 
     [Fact]
+    [Trait(Guarantees.Trait, Guarantees.G5)]
     public async Task RunHealthCycleAsync_HealthyAgainAfterHealthyThreshold_PushesHealthy()
     {
         using var h = new ServiceHarness();
@@ -82,6 +86,7 @@ public sealed class HealthStepTests
     }
 
     [Fact]
+    [Trait(Guarantees.Trait, Guarantees.G5)]
     public async Task RunHealthCycleAsync_SteadyHealthy_PushesOnlyOnReassertInterval()
     {
         using var h = new ServiceHarness();
@@ -99,6 +104,7 @@ public sealed class HealthStepTests
     }
 
     [Fact]
+    [Trait(Guarantees.Trait, Guarantees.G5)]
     public async Task RunHealthCycleAsync_HealthChecksThrow_CountsAsFailingAndNeverThrows()
     {
         using var h = new ServiceHarness(o => o.Health.UnhealthyThreshold = 1);
@@ -111,6 +117,7 @@ public sealed class HealthStepTests
     }
 
     [Fact]
+    [Trait(Guarantees.Trait, Guarantees.G5)]
     public async Task RunHealthCycleAsync_PushFailsTransiently_LoggedAndRetriedNextCycle()
     {
         using var h = new ServiceHarness(o => o.Health.UnhealthyThreshold = 1);
@@ -128,6 +135,7 @@ public sealed class HealthStepTests
     }
 
     [Fact]
+    [Trait(Guarantees.Trait, Guarantees.G5)]
     public async Task RunHealthCycleAsync_InstanceNotFoundRightAfterRegistering_RetriedWithoutRegisteringAgain()
     {
         using var h = new ServiceHarness(o => o.Health.UnhealthyThreshold = 1);
@@ -145,6 +153,8 @@ public sealed class HealthStepTests
     }
 
     [Fact]
+    [Trait(Guarantees.Trait, Guarantees.G5)]
+    [Trait(Guarantees.Trait, Guarantees.G6)]
     public async Task RunHealthCycleAsync_RegistrationVanishedLater_RegistersAgainWithCurrentStatus()
     {
         using var h = new ServiceHarness(o => o.Health.UnhealthyThreshold = 1);
@@ -162,6 +172,7 @@ public sealed class HealthStepTests
     }
 
     [Fact]
+    [Trait(Guarantees.Trait, Guarantees.G6)]
     public async Task RunHealthCycleAsync_ReRegistrationFails_RetriedOnNextCycle()
     {
         using var h = new ServiceHarness();
@@ -179,6 +190,7 @@ public sealed class HealthStepTests
     }
 
     [Fact]
+    [Trait(Guarantees.Trait, Guarantees.G5)]
     public async Task RunHealthCycleAsync_CustomHealthNotFound_DeregistersWhileUnhealthyAndRegistersWhenHealthy()
     {
         using var h = new ServiceHarness(o => o.Health.UnhealthyThreshold = 1);
@@ -203,6 +215,7 @@ public sealed class HealthStepTests
     }
 
     [Fact]
+    [Trait(Guarantees.Trait, Guarantees.G5)]
     public async Task RunHealthCycleAsync_CustomHealthNotFoundReportOnly_KeepsTheRegistration()
     {
         using var h = new ServiceHarness(o =>
@@ -224,6 +237,7 @@ public sealed class HealthStepTests
     }
 
     [Fact]
+    [Trait(Guarantees.Trait, Guarantees.G5)]
     public async Task RunHealthCycleAsync_NoHealthServiceUnhealthy_DeregistersOwnedRegistration()
     {
         using var h = new ServiceHarness(o =>
@@ -243,6 +257,8 @@ public sealed class HealthStepTests
     }
 
     [Theory]
+    [Trait(Guarantees.Trait, Guarantees.G5)]
+    [Trait(Guarantees.Trait, Guarantees.G6)]
     [InlineData(FakeCloudMapClient.NoHealthServiceId)]
     [InlineData(FakeCloudMapClient.Route53ServiceId)]
     public async Task RunHealthCycleAsync_NoPushMode_VerifiesExistenceOnReassertAndRegistersAgainWhenVanished(string serviceId)
@@ -263,6 +279,7 @@ public sealed class HealthStepTests
     }
 
     [Fact]
+    [Trait(Guarantees.Trait, Guarantees.G5)]
     public async Task RunHealthLoopAsync_RunsOnIntervalUntilCancelled()
     {
         using var h = new ServiceHarness(o => o.Health.UnhealthyThreshold = 1);

@@ -18,6 +18,8 @@ public sealed class HostIntegrationTests
     private static CancellationToken Ct => TestContext.Current.CancellationToken;
 
     [Fact]
+    [Trait(Guarantees.Trait, Guarantees.G1)]
+    [Trait(Guarantees.Trait, Guarantees.G2)]
     public async Task Host_FullTimeline_RegistersAfterReadinessDeregistersFirstThenDrains()
     {
         var client = new FakeCloudMapClient();

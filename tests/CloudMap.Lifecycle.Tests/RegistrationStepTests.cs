@@ -33,6 +33,7 @@ public sealed class RegistrationStepTests
     }
 
     [Theory]
+    [Trait(Guarantees.Trait, Guarantees.G5)]
     [InlineData(FakeCloudMapClient.NoHealthServiceId, UnmanagedHealthMode.DeregisterWhileUnhealthy, "DeregisterWhileUnhealthy")]
     [InlineData(FakeCloudMapClient.NoHealthServiceId, UnmanagedHealthMode.ReportOnly, "ReportOnly")]
     [InlineData(FakeCloudMapClient.Route53ServiceId, UnmanagedHealthMode.DeregisterWhileUnhealthy, "ReportOnly")]
@@ -94,6 +95,7 @@ public sealed class RegistrationStepTests
     }
 
     [Fact]
+    [Trait(Guarantees.Trait, Guarantees.G1)]
     public async Task ResolveTargetAsync_NoPortAndNoBinding_FailsWithoutSendingAnything()
     {
         using var h = new ServiceHarness(o => o.Port = null);
@@ -108,6 +110,7 @@ public sealed class RegistrationStepTests
     }
 
     [Fact]
+    [Trait(Guarantees.Trait, Guarantees.G1)]
     public async Task ResolveTargetAsync_PortZeroBinding_TakesTheRealBoundPort()
     {
         using var h = new ServiceHarness(o => o.Port = null);
@@ -179,6 +182,7 @@ public sealed class RegistrationStepTests
     }
 
     [Fact]
+    [Trait(Guarantees.Trait, Guarantees.G1)]
     public async Task WaitForReadinessAsync_NotReady_SendsNothingAndPollsOnInterval()
     {
         using var h = new ServiceHarness();
@@ -200,6 +204,7 @@ public sealed class RegistrationStepTests
     }
 
     [Fact]
+    [Trait(Guarantees.Trait, Guarantees.G1)]
     public async Task WaitForReadinessAsync_ConsecutiveSuccessesRequired_ReadyOnlyAfterNInARow()
     {
         using var h = new ServiceHarness(o => o.Readiness.ConsecutiveSuccesses = 3);
@@ -225,6 +230,7 @@ public sealed class RegistrationStepTests
     }
 
     [Fact]
+    [Trait(Guarantees.Trait, Guarantees.G1)]
     public async Task WaitForReadinessAsync_SelectsTaggedChecksOnly_NeverTheCloudMapCheck()
     {
         using var h = new ServiceHarness(o => o.Readiness.ConsecutiveSuccesses = 1);
@@ -259,6 +265,7 @@ public sealed class RegistrationStepTests
     }
 
     [Fact]
+    [Trait(Guarantees.Trait, Guarantees.G1)]
     public async Task WaitForReadinessAsync_TimeoutStopApplication_StopsAppAndSendsNothing()
     {
         using var h = new ServiceHarness(o =>
@@ -279,6 +286,8 @@ public sealed class RegistrationStepTests
     }
 
     [Fact]
+    [Trait(Guarantees.Trait, Guarantees.G4)]
+    [Trait(Guarantees.Trait, Guarantees.G5)]
     public async Task RegisterAsync_CustomHealthService_SendsInitHealthyOwnerAddressPortAndCustomAttributes()
     {
         using var h = new ServiceHarness(o => o.Attributes["version"] = "1.2.3");
@@ -388,6 +397,7 @@ public sealed class RegistrationStepTests
     }
 
     [Fact]
+    [Trait(Guarantees.Trait, Guarantees.G2)]
     public async Task RegisterAsync_CancelledBeforeSending_SendsNothing()
     {
         using var h = new ServiceHarness();
