@@ -11,6 +11,7 @@ public sealed class RegistrationLifecycleTests
     private static CancellationToken Token => TestContext.Current.CancellationToken;
 
     [Fact]
+    [Trait(Guarantees.Trait, Guarantees.G1)]
     public async Task Start_ReadinessFailing_InstanceNotDiscoverable()
     {
         await using var host = await LifecycleTestHost.CreateAsync();
@@ -32,6 +33,7 @@ public sealed class RegistrationLifecycleTests
     }
 
     [Fact]
+    [Trait(Guarantees.Trait, Guarantees.G1)]
     public async Task Start_ReadinessPasses_DiscoverableHealthyOnListeningPort()
     {
         await using var host = await LifecycleTestHost.CreateAsync();
@@ -52,6 +54,7 @@ public sealed class RegistrationLifecycleTests
     }
 
     [Fact]
+    [Trait(Guarantees.Trait, Guarantees.G5)]
     public async Task HealthCheck_FailsForUnhealthyThreshold_UnhealthyPushedOnlyAtThreshold()
     {
         await using var host = await LifecycleTestHost.CreateAsync();
@@ -76,6 +79,7 @@ public sealed class RegistrationLifecycleTests
     }
 
     [Fact]
+    [Trait(Guarantees.Trait, Guarantees.G2)]
     public async Task Stop_WhileRegistered_UndiscoverableWhileServerStillServes()
     {
         await using var host = await LifecycleTestHost.CreateAsync();
@@ -96,6 +100,7 @@ public sealed class RegistrationLifecycleTests
     }
 
     [Fact]
+    [Trait(Guarantees.Trait, Guarantees.G3)]
     public async Task Stop_WhileRegistrationInFlight_LeavesNoInstance()
     {
         await using var host = await LifecycleTestHost.CreateAsync(new Dictionary<string, string?> { ["CloudMap:Shutdown:DrainDelay"] = "00:00:00" });
@@ -120,6 +125,7 @@ public sealed class RegistrationLifecycleTests
     }
 
     [Fact]
+    [Trait(Guarantees.Trait, Guarantees.G4)]
     public async Task Stop_ForeignOwnerTookOverInstanceId_ForeignRegistrationSurvives()
     {
         await using var host = await LifecycleTestHost.CreateAsync();
@@ -142,6 +148,7 @@ public sealed class RegistrationLifecycleTests
     }
 
     [Fact]
+    [Trait(Guarantees.Trait, Guarantees.G6)]
     public async Task Running_RegistrationRemovedByHand_RegisteredAgain()
     {
         await using var host = await LifecycleTestHost.CreateAsync();

@@ -16,6 +16,8 @@ public sealed partial class SampleProcessTests
     private static CancellationToken Token => TestContext.Current.CancellationToken;
 
     [Fact]
+    [Trait(Guarantees.Trait, Guarantees.G1)]
+    [Trait(Guarantees.Trait, Guarantees.G2)]
     public async Task Sample_NoConfiguration_RegistersWhenWarmAndDeregistersBeforeStopping()
     {
         await using var process = StartSample("--urls", "http://127.0.0.1:0", "--Sample:WarmupSeconds=1", "--CloudMap:InstanceId=proc-1", "--CloudMap:Shutdown:DrainDelay=00:00:01");

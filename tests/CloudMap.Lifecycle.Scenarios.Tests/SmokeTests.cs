@@ -2,6 +2,7 @@
 
 using CloudMap.Lifecycle.Scenarios;
 using CloudMap.Lifecycle.Scenarios.Reporting;
+using CloudMap.Lifecycle.TestInfrastructure;
 
 namespace CloudMap.Lifecycle.Scenarios.Tests;
 
@@ -12,6 +13,9 @@ namespace CloudMap.Lifecycle.Scenarios.Tests;
 public sealed class SmokeTests
 {
     [Fact]
+    [Trait(Guarantees.Trait, Guarantees.G1)]
+    [Trait(Guarantees.Trait, Guarantees.G2)]
+    [Trait(Guarantees.Trait, Guarantees.G3)]
     public async Task Smoke_LibraryMode_DropsNoRequestAndLeavesNoZombie()
     {
         var output = new StringWriter();

@@ -38,6 +38,11 @@ public sealed class AwaitableFakeLogs : ILoggerProvider
     /// <inheritdoc />
     public ILogger CreateLogger(string categoryName) => new SignalingLogger(this, new FakeLogger(Collector, categoryName));
 
+    /// <summary>Creates a logger categorized by <typeparamref name="T"/> (as a logger factory would), for code under test built without DI.</summary>
+    /// <typeparam name="T">The category type.</typeparam>
+    /// <returns>A logger whose records land in <see cref="Collector"/> and complete the waits.</returns>
+    public ILogger<T> CreateLogger<T>() => new SignalingLogger<T>(this, new FakeLogger<T>(Collector));
+
     /// <summary>Completes with the <paramref name="occurrence"/>-th record named <paramref name="eventName"/>, logged before or after the call.</summary>
     /// <param name="eventName">The <see cref="EventId.Name"/> to wait for.</param>
     /// <param name="occurrence">Which occurrence (1 = the first).</param>
@@ -174,7 +179,7 @@ public sealed class AwaitableFakeLogs : ILoggerProvider
         public void Complete() => Completion.TrySetResult(_found!);
     }
 
-    private sealed class SignalingLogger(AwaitableFakeLogs owner, FakeLogger inner) : ILogger
+    private class SignalingLogger(AwaitableFakeLogs owner, FakeLogger inner) : ILogger
     {
         public IDisposable? BeginScope<TState>(TState state)
             where TState : notnull => inner.BeginScope(state);
@@ -187,4 +192,6 @@ public sealed class AwaitableFakeLogs : ILoggerProvider
             owner.OnLogged();
         }
     }
+
+    private sealed class SignalingLogger<T>(AwaitableFakeLogs owner, FakeLogger<T> inner) : SignalingLogger(owner, inner), ILogger<T>;
 }

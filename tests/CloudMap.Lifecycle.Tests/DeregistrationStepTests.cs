@@ -2,6 +2,7 @@
 
 using CloudMap.Lifecycle.Client;
 using CloudMap.Lifecycle.Internal;
+using CloudMap.Lifecycle.TestInfrastructure;
 using CloudMap.Lifecycle.Tests.Fakes;
 using Microsoft.Extensions.Logging;
 
@@ -15,6 +16,8 @@ public sealed class DeregistrationStepTests
     private static CancellationToken Ct => TestContext.Current.CancellationToken;
 
     [Fact]
+    [Trait(Guarantees.Trait, Guarantees.G3)]
+    [Trait(Guarantees.Trait, Guarantees.G4)]
     public async Task DeregisterAsync_OwnRegistration_ChecksOwnershipThenDeregisters()
     {
         using var h = new ServiceHarness();
@@ -30,6 +33,7 @@ public sealed class DeregistrationStepTests
     }
 
     [Fact]
+    [Trait(Guarantees.Trait, Guarantees.G4)]
     public async Task DeregisterAsync_RegistrationTakenOverByAnotherOwner_LeavesItAlone()
     {
         using var h = new ServiceHarness();
@@ -41,7 +45,7 @@ public sealed class DeregistrationStepTests
         Assert.False(removed);
         Assert.Equal(0, h.Client.CallCount("DeregisterInstance"));
         Assert.NotNull(h.Client.GetStoredInstance(Svc, "i-test"));
-        Assert.True(h.Logs.Has("NotOwned"));
+        Assert.True(h.Logs.Collector.HasEvent("NotOwned"));
     }
 
     [Fact]
@@ -55,10 +59,11 @@ public sealed class DeregistrationStepTests
         Assert.False(await service.DeregisterAsync(TimeSpan.FromSeconds(10), Ct));
 
         Assert.Equal(0, h.Client.CallCount("DeregisterInstance"));
-        Assert.True(h.Logs.Has("AlreadyGone"));
+        Assert.True(h.Logs.Collector.HasEvent("AlreadyGone"));
     }
 
     [Fact]
+    [Trait(Guarantees.Trait, Guarantees.G3)]
     public async Task DeregisterAsync_JustRegisteredAndNotVisibleYet_RetriesUntilVisibleThenDeregisters()
     {
         using var h = new ServiceHarness();
@@ -75,6 +80,7 @@ public sealed class DeregistrationStepTests
     }
 
     [Fact]
+    [Trait(Guarantees.Trait, Guarantees.G3)]
     public async Task DeregisterAsync_RegisterAcceptedButOperationNeverConfirmed_WaitsForItThenDeregistersOnceVisible()
     {
         using var h = new ServiceHarness();
@@ -92,13 +98,13 @@ public sealed class DeregistrationStepTests
         await h.DriveUntilAsync(deregistering, TimeSpan.FromSeconds(1));
 
         Assert.True(await deregistering);
-        Assert.True(h.Logs.Has("WaitingForPendingRegistration"));
+        Assert.True(h.Logs.Collector.HasEvent("WaitingForPendingRegistration"));
         Assert.Equal(1, h.Client.CallCount("DeregisterInstance"));
         Assert.Null(h.Client.GetStoredInstance(Svc, "i-test"));
     }
 
     [Fact]
-    [Trait("Guarantee", "G3")]
+    [Trait(Guarantees.Trait, Guarantees.G3)]
     public async Task DeregisterAsync_RegisterAcceptedThenRetryThrottled_StillWaitsForTheFirstOperation()
     {
         using var h = new ServiceHarness();
@@ -118,7 +124,7 @@ public sealed class DeregistrationStepTests
         await h.DriveUntilAsync(deregistering, TimeSpan.FromSeconds(1));
 
         Assert.True(await deregistering);
-        Assert.True(h.Logs.Has("WaitingForPendingRegistration"));
+        Assert.True(h.Logs.Collector.HasEvent("WaitingForPendingRegistration"));
         Assert.Equal(1, h.Client.CallCount("DeregisterInstance"));
         Assert.Null(h.Client.GetStoredInstance(Svc, "i-test"));
     }
@@ -134,12 +140,13 @@ public sealed class DeregistrationStepTests
 
         Assert.False(await service.DeregisterAsync(TimeSpan.FromSeconds(10), Ct));
 
-        Assert.True(h.Logs.Has("AlreadyGone"));
-        Assert.False(h.Logs.Has("WaitingForPendingRegistration"));
+        Assert.True(h.Logs.Collector.HasEvent("AlreadyGone"));
+        Assert.False(h.Logs.Collector.HasEvent("WaitingForPendingRegistration"));
         Assert.Equal(0, h.Client.CallCount("DeregisterInstance"));
     }
 
     [Fact]
+    [Trait(Guarantees.Trait, Guarantees.G3)]
     public async Task DeregisterAsync_TransientFailures_RetriedWithinTimeout()
     {
         using var h = new ServiceHarness();
@@ -154,6 +161,8 @@ public sealed class DeregistrationStepTests
     }
 
     [Fact]
+    [Trait(Guarantees.Trait, Guarantees.G3)]
+    [Trait(Guarantees.Trait, Guarantees.G4)]
     public async Task DeregisterAsync_DuplicateRequest_WaitsForTheOtherOperationAndRechecks()
     {
         using var h = new ServiceHarness();
@@ -168,6 +177,7 @@ public sealed class DeregistrationStepTests
     }
 
     [Fact]
+    [Trait(Guarantees.Trait, Guarantees.G2)]
     public async Task DeregisterAsync_PersistentFailure_LogsWarningNeverThrowsAndIsBoundedByTimeout()
     {
         using var h = new ServiceHarness();
@@ -180,11 +190,12 @@ public sealed class DeregistrationStepTests
 
         Assert.False(await deregistering);
         Assert.InRange(h.Time.GetUtcNow() - started, TimeSpan.FromSeconds(10), TimeSpan.FromSeconds(11));
-        var warning = Assert.Single(h.Logs.Entries, e => e.EventName == "DeregistrationFailed");
+        var warning = Assert.Single(h.Logs.Collector.GetEvents("DeregistrationFailed"));
         Assert.Equal(LogLevel.Warning, warning.Level);
     }
 
     [Fact]
+    [Trait(Guarantees.Trait, Guarantees.G2)]
     public async Task DeregisterAsync_CloudMapHangs_ReturnsAtTimeout()
     {
         using var h = new ServiceHarness();
@@ -199,12 +210,14 @@ public sealed class DeregistrationStepTests
     }
 
     [Fact]
+    [Trait(Guarantees.Trait, Guarantees.G1)]
+    [Trait(Guarantees.Trait, Guarantees.G2)]
     public async Task StoppingAsync_DuringReadinessWait_SendsNothing()
     {
         using var h = new ServiceHarness();
         h.Health.Healthy = false;
         await StartAsync(h);
-        await h.Logs.WaitForAsync("WaitingForReadiness");
+        await h.Logs.WaitForEventAsync("WaitingForReadiness", cancellationToken: Ct);
         await h.Time.WaitForTimersAsync(1, Ct);
         var calls = h.Client.Calls.Count;
 
@@ -214,11 +227,12 @@ public sealed class DeregistrationStepTests
         Assert.Equal(0, h.Client.CallCount("RegisterInstance"));
         Assert.Equal(CloudMapRegistrationPhase.Stopped, h.State.Phase);
         Assert.True(h.Service.Execution.IsCompleted);
-        Assert.True(h.Logs.Has("StoppedBeforeRegistration"));
-        Assert.False(h.Logs.Has("Draining"));
+        Assert.True(h.Logs.Collector.HasEvent("StoppedBeforeRegistration"));
+        Assert.False(h.Logs.Collector.HasEvent("Draining"));
     }
 
     [Fact]
+    [Trait(Guarantees.Trait, Guarantees.G3)]
     public async Task StoppingAsync_RegistrationInFlight_WaitsForItThenDeregisters()
     {
         using var h = new ServiceHarness();
@@ -228,11 +242,11 @@ public sealed class DeregistrationStepTests
         await h.Client.WaitForCallAsync("RegisterInstance").WaitAsync(TimeSpan.FromSeconds(30), Ct);
 
         var stopping = h.Service.StoppingAsync(Ct);
-        await h.Logs.WaitForAsync("WaitingForRegistrationInFlight");
+        await h.Logs.WaitForEventAsync("WaitingForRegistrationInFlight", cancellationToken: Ct);
         Assert.False(stopping.IsCompleted);
         Assert.Equal(0, h.Client.CallCount("DeregisterInstance"));
         h.Client.RegisterGate.SetResult();
-        await h.Logs.WaitForAsync("Draining");
+        await h.Logs.WaitForEventAsync("Draining", cancellationToken: Ct);
         h.Time.Advance(CloudMapShutdownOptions.DefaultDrainDelay);
         await stopping.WaitAsync(TimeSpan.FromSeconds(30), Ct);
 
@@ -243,55 +257,58 @@ public sealed class DeregistrationStepTests
     }
 
     [Fact]
+    [Trait(Guarantees.Trait, Guarantees.G2)]
     public async Task StoppingAsync_Registered_DeregistersThenDrainsWhileStillServing()
     {
         using var h = new ServiceHarness();
         h.Options.Readiness.ConsecutiveSuccesses = 1;
         await StartAsync(h);
-        await h.Logs.WaitForAsync("Registered");
+        await h.Logs.WaitForEventAsync("Registered", cancellationToken: Ct);
 
         var stopping = h.Service.StoppingAsync(Ct);
-        await h.Logs.WaitForAsync("Draining");
+        await h.Logs.WaitForEventAsync("Draining", cancellationToken: Ct);
         Assert.Null(h.Client.GetStoredInstance(Svc, "i-test"));
         h.Time.Advance(TimeSpan.FromSeconds(4.9));
         Assert.False(stopping.IsCompleted);
         h.Time.Advance(TimeSpan.FromSeconds(0.1));
         await stopping.WaitAsync(TimeSpan.FromSeconds(30), Ct);
 
-        Assert.Equal(h.Logs.Single("Deregistered").At, h.Logs.Single("Draining").At);
-        Assert.Equal(TimeSpan.FromSeconds(5), h.Logs.Single("DrainCompleted").At - h.Logs.Single("Draining").At);
+        Assert.Equal(LoggedAt(h, "Deregistered"), LoggedAt(h, "Draining"));
+        Assert.Equal(TimeSpan.FromSeconds(5), LoggedAt(h, "DrainCompleted") - LoggedAt(h, "Draining"));
         Assert.Equal(CloudMapRegistrationPhase.Stopped, h.State.Phase);
     }
 
     [Fact]
+    [Trait(Guarantees.Trait, Guarantees.G2)]
     public async Task StoppingAsync_CloudMapHangs_FinishesWithinDeregistrationTimeoutPlusDrain()
     {
         using var h = new ServiceHarness();
         h.Options.Readiness.ConsecutiveSuccesses = 1;
         await StartAsync(h);
-        await h.Logs.WaitForAsync("Registered");
+        await h.Logs.WaitForEventAsync("Registered", cancellationToken: Ct);
         h.Client.Hang = true;
         var started = h.Time.GetUtcNow();
 
         var stopping = h.Service.StoppingAsync(Ct);
         await h.Client.WaitForCallAsync("GetInstance").WaitAsync(TimeSpan.FromSeconds(30), Ct);
         h.Time.Advance(CloudMapShutdownOptions.DefaultDeregistrationTimeout);
-        await h.Logs.WaitForAsync("Draining");
+        await h.Logs.WaitForEventAsync("Draining", cancellationToken: Ct);
         h.Time.Advance(CloudMapShutdownOptions.DefaultDrainDelay);
         await stopping.WaitAsync(TimeSpan.FromSeconds(30), Ct);
 
-        Assert.Equal(started + TimeSpan.FromSeconds(10), h.Logs.Single("DeregistrationFailed").At);
-        Assert.Equal(started + TimeSpan.FromSeconds(15), h.Logs.Single("DrainCompleted").At);
+        Assert.Equal(started + TimeSpan.FromSeconds(10), LoggedAt(h, "DeregistrationFailed"));
+        Assert.Equal(started + TimeSpan.FromSeconds(15), LoggedAt(h, "DrainCompleted"));
         Assert.Equal(0, h.Time.ArmedTimerCount);
     }
 
     [Fact]
+    [Trait(Guarantees.Trait, Guarantees.G2)]
     public async Task StoppingAsync_HostTokenCancelled_ReturnsWithoutThrowing()
     {
         using var h = new ServiceHarness();
         h.Options.Readiness.ConsecutiveSuccesses = 1;
         await StartAsync(h);
-        await h.Logs.WaitForAsync("Registered");
+        await h.Logs.WaitForEventAsync("Registered", cancellationToken: Ct);
         h.Client.Hang = true;
         using var hostToken = new CancellationTokenSource();
 
@@ -304,18 +321,20 @@ public sealed class DeregistrationStepTests
     }
 
     [Fact]
+    [Trait(Guarantees.Trait, Guarantees.G2)]
     public async Task StartingAsync_BudgetExceedsShutdownTimeout_LogsWarning()
     {
         using var h = new ServiceHarness(o => o.Shutdown.DrainDelay = TimeSpan.FromSeconds(25));
 
         await h.Service.StartingAsync(Ct);
 
-        var warning = Assert.Single(h.Logs.Entries, e => e.EventName == "ShutdownBudgetExceeded");
+        var warning = Assert.Single(h.Logs.Collector.GetEvents("ShutdownBudgetExceeded"));
         Assert.Equal(LogLevel.Warning, warning.Level);
         Assert.Contains("CloudMap:Shutdown:DrainDelay (00:00:25)", warning.Message, StringComparison.Ordinal);
     }
 
     [Fact]
+    [Trait(Guarantees.Trait, Guarantees.G1)]
     public async Task StartAsync_BeforeApplicationStarted_SendsNothing()
     {
         using var h = new ServiceHarness();
@@ -347,4 +366,7 @@ public sealed class DeregistrationStepTests
         await h.Service.StartedAsync(Ct);
         h.Lifetime.FireStarted();
     }
+
+    /// <summary>When the one record named <paramref name="eventName"/> was logged, on the harness's fake clock.</summary>
+    private static DateTimeOffset LoggedAt(ServiceHarness h, string eventName) => Assert.Single(h.Logs.Collector.GetEvents(eventName)).Timestamp;
 }

@@ -2,6 +2,7 @@
 
 using CloudMap.Lifecycle.Client;
 using CloudMap.Lifecycle.Internal;
+using CloudMap.Lifecycle.TestInfrastructure;
 using CloudMap.Lifecycle.Tests.Fakes;
 
 namespace CloudMap.Lifecycle.Tests;
@@ -14,6 +15,7 @@ public sealed class HealthStepTests
     private static CancellationToken Ct => TestContext.Current.CancellationToken;
 
     [Fact]
+    [Trait(Guarantees.Trait, Guarantees.G5)]
     public async Task RunHealthCycleAsync_UnhealthyBelowThreshold_PushesNothing()
     {
         using var h = new ServiceHarness();
@@ -28,6 +30,7 @@ public sealed class HealthStepTests
     }
 
     [Fact]
+    [Trait(Guarantees.Trait, Guarantees.G5)]
     public async Task RunHealthCycleAsync_UnhealthyAtThreshold_PushesUnhealthyOnce()
     {
         using var h = new ServiceHarness();
@@ -42,10 +45,11 @@ public sealed class HealthStepTests
         Assert.Equal([CloudMapHealthStatus.Unhealthy], h.Client.HealthPushes);
         Assert.Equal(CloudMapHealthStatus.Unhealthy, h.State.LastPushedStatus);
         Assert.Equal(CloudMapHealthStatus.Unhealthy, h.Client.GetStoredHealth(Svc, "i-test"));
-        Assert.True(h.Logs.Has("HealthChanged"));
+        Assert.True(h.Logs.Collector.HasEvent("HealthChanged"));
     }
 
     [Fact]
+    [Trait(Guarantees.Trait, Guarantees.G5)]
     public async Task RunHealthCycleAsync_FlappingCheck_IsDamped()
     {
         using var h = new ServiceHarness();
@@ -61,6 +65,7 @@ public sealed class HealthStepTests
     }
 
     [Fact]
+    [Trait(Guarantees.Trait, Guarantees.G5)]
     public async Task RunHealthCycleAsync_HealthyAgainAfterHealthyThreshold_PushesHealthy()
     {
         using var h = new ServiceHarness();
@@ -81,6 +86,7 @@ public sealed class HealthStepTests
     }
 
     [Fact]
+    [Trait(Guarantees.Trait, Guarantees.G5)]
     public async Task RunHealthCycleAsync_SteadyHealthy_PushesOnlyOnReassertInterval()
     {
         using var h = new ServiceHarness();
@@ -98,6 +104,7 @@ public sealed class HealthStepTests
     }
 
     [Fact]
+    [Trait(Guarantees.Trait, Guarantees.G5)]
     public async Task RunHealthCycleAsync_HealthChecksThrow_CountsAsFailingAndNeverThrows()
     {
         using var h = new ServiceHarness(o => o.Health.UnhealthyThreshold = 1);
@@ -110,6 +117,7 @@ public sealed class HealthStepTests
     }
 
     [Fact]
+    [Trait(Guarantees.Trait, Guarantees.G5)]
     public async Task RunHealthCycleAsync_PushFailsTransiently_LoggedAndRetriedNextCycle()
     {
         using var h = new ServiceHarness(o => o.Health.UnhealthyThreshold = 1);
@@ -119,7 +127,7 @@ public sealed class HealthStepTests
 
         await service.RunHealthCycleAsync(Ct);
         Assert.Equal(CloudMapHealthStatus.Healthy, h.State.LastPushedStatus);
-        Assert.True(h.Logs.Has("HealthCycleFailed"));
+        Assert.True(h.Logs.Collector.HasEvent("HealthCycleFailed"));
         await service.RunHealthCycleAsync(Ct);
 
         Assert.Equal(CloudMapHealthStatus.Unhealthy, h.State.LastPushedStatus);
@@ -127,6 +135,7 @@ public sealed class HealthStepTests
     }
 
     [Fact]
+    [Trait(Guarantees.Trait, Guarantees.G5)]
     public async Task RunHealthCycleAsync_InstanceNotFoundRightAfterRegistering_RetriedWithoutRegisteringAgain()
     {
         using var h = new ServiceHarness(o => o.Health.UnhealthyThreshold = 1);
@@ -144,6 +153,8 @@ public sealed class HealthStepTests
     }
 
     [Fact]
+    [Trait(Guarantees.Trait, Guarantees.G5)]
+    [Trait(Guarantees.Trait, Guarantees.G6)]
     public async Task RunHealthCycleAsync_RegistrationVanishedLater_RegistersAgainWithCurrentStatus()
     {
         using var h = new ServiceHarness(o => o.Health.UnhealthyThreshold = 1);
@@ -157,10 +168,11 @@ public sealed class HealthStepTests
         Assert.Equal(2, h.Client.CallCount("RegisterInstance"));
         Assert.Equal("UNHEALTHY", h.Client.LastRegisterRequest!.Attributes["AWS_INIT_HEALTH_STATUS"]);
         Assert.Equal(CloudMapRegistrationPhase.Registered, h.State.Phase);
-        Assert.True(h.Logs.Has("RegistrationVanished"));
+        Assert.True(h.Logs.Collector.HasEvent("RegistrationVanished"));
     }
 
     [Fact]
+    [Trait(Guarantees.Trait, Guarantees.G6)]
     public async Task RunHealthCycleAsync_ReRegistrationFails_RetriedOnNextCycle()
     {
         using var h = new ServiceHarness();
@@ -178,6 +190,7 @@ public sealed class HealthStepTests
     }
 
     [Fact]
+    [Trait(Guarantees.Trait, Guarantees.G5)]
     public async Task RunHealthCycleAsync_CustomHealthNotFound_DeregistersWhileUnhealthyAndRegistersWhenHealthy()
     {
         using var h = new ServiceHarness(o => o.Health.UnhealthyThreshold = 1);
@@ -202,6 +215,7 @@ public sealed class HealthStepTests
     }
 
     [Fact]
+    [Trait(Guarantees.Trait, Guarantees.G5)]
     public async Task RunHealthCycleAsync_CustomHealthNotFoundReportOnly_KeepsTheRegistration()
     {
         using var h = new ServiceHarness(o =>
@@ -223,6 +237,7 @@ public sealed class HealthStepTests
     }
 
     [Fact]
+    [Trait(Guarantees.Trait, Guarantees.G5)]
     public async Task RunHealthCycleAsync_NoHealthServiceUnhealthy_DeregistersOwnedRegistration()
     {
         using var h = new ServiceHarness(o =>
@@ -242,6 +257,8 @@ public sealed class HealthStepTests
     }
 
     [Theory]
+    [Trait(Guarantees.Trait, Guarantees.G5)]
+    [Trait(Guarantees.Trait, Guarantees.G6)]
     [InlineData(FakeCloudMapClient.NoHealthServiceId)]
     [InlineData(FakeCloudMapClient.Route53ServiceId)]
     public async Task RunHealthCycleAsync_NoPushMode_VerifiesExistenceOnReassertAndRegistersAgainWhenVanished(string serviceId)
@@ -262,6 +279,7 @@ public sealed class HealthStepTests
     }
 
     [Fact]
+    [Trait(Guarantees.Trait, Guarantees.G5)]
     public async Task RunHealthLoopAsync_RunsOnIntervalUntilCancelled()
     {
         using var h = new ServiceHarness(o => o.Health.UnhealthyThreshold = 1);

@@ -1,11 +1,13 @@
 // Copyright (c) CloudMap.Lifecycle contributors. Licensed under the MIT License.
 
 using CloudMap.Lifecycle.Internal;
+using CloudMap.Lifecycle.TestInfrastructure;
 using CloudMap.Lifecycle.Testing;
 using CloudMap.Lifecycle.Tests.Fakes;
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Diagnostics.HealthChecks;
 using Microsoft.Extensions.Hosting;
+using Microsoft.Extensions.Logging.Testing;
 using Microsoft.Extensions.Options;
 
 namespace CloudMap.Lifecycle.Tests;
@@ -16,11 +18,13 @@ public sealed class HostIntegrationTests
     private static CancellationToken Ct => TestContext.Current.CancellationToken;
 
     [Fact]
+    [Trait(Guarantees.Trait, Guarantees.G1)]
+    [Trait(Guarantees.Trait, Guarantees.G2)]
     public async Task Host_FullTimeline_RegistersAfterReadinessDeregistersFirstThenDrains()
     {
         var client = new FakeCloudMapClient();
         var time = new FakeTimeProvider();
-        var logs = new TestLoggerProvider { Clock = time };
+        var logs = new AwaitableFakeLogs(FakeLogCollector.Create(new FakeLogCollectorOptions { TimeProvider = time }));
         var ready = new FlippableCheck(healthy: false);
         var builder = TestHost.CreateBuilder(TestHost.Config(), client, time, logs: logs);
         builder.Services.AddHealthChecks().AddCheck("warmup", ready, tags: ["ready"]);
@@ -30,7 +34,7 @@ public sealed class HostIntegrationTests
         var healthChecks = host.Services.GetRequiredService<HealthCheckService>();
 
         await host.StartAsync(Ct);
-        await logs.WaitForAsync("WaitingForReadiness");
+        await logs.WaitForEventAsync("WaitingForReadiness", cancellationToken: Ct);
         await time.WaitForTimersAsync(1, Ct);
         Assert.Equal(0, client.CallCount("RegisterInstance"));
         Assert.Equal(HealthStatus.Degraded, (await healthChecks.CheckHealthAsync(r => r.Tags.Contains("cloudmap"), Ct)).Status);
@@ -40,7 +44,7 @@ public sealed class HostIntegrationTests
         await time.WaitForTimersAsync(1, Ct);
         Assert.Equal(0, client.CallCount("RegisterInstance"));
         time.Advance(CloudMapReadinessOptions.DefaultPollInterval);
-        await logs.WaitForAsync("Registered");
+        await logs.WaitForEventAsync("Registered", cancellationToken: Ct);
 
         Assert.Equal(CloudMapRegistrationPhase.Registered, state.Phase);
         Assert.Equal("i-host", state.InstanceId);
@@ -50,7 +54,7 @@ public sealed class HostIntegrationTests
         Assert.Equal(HealthStatus.Healthy, (await healthChecks.CheckHealthAsync(r => r.Tags.Contains("cloudmap"), Ct)).Status);
 
         var stopping = host.StopAsync(Ct);
-        await logs.WaitForAsync("Draining");
+        await logs.WaitForEventAsync("Draining", cancellationToken: Ct);
         Assert.Null(client.GetStoredInstance(FakeCloudMapClient.CustomServiceId, "i-host"));
         Assert.False(stopping.IsCompleted);
         time.Advance(CloudMapShutdownOptions.DefaultDrainDelay);
@@ -79,7 +83,7 @@ public sealed class HostIntegrationTests
     {
         var client = new FakeCloudMapClient();
         var time = new FakeTimeProvider();
-        var logs = new TestLoggerProvider { Clock = time };
+        var logs = new AwaitableFakeLogs(FakeLogCollector.Create(new FakeLogCollectorOptions { TimeProvider = time }));
         var builder = TestHost.CreateBuilder(
             TestHost.Config(
                 ("CloudMap:Readiness:ConsecutiveSuccesses", "1"),
@@ -109,7 +113,7 @@ public sealed class HostIntegrationTests
         Assert.Throws<KeyNotFoundException>(() => provider.GetState("http2"));
 
         var stopping = host.StopAsync(Ct);
-        await WaitUntilAsync(() => logs.Entries.Count(e => e.EventName == "Draining") == 2, logs);
+        await logs.WaitForEventAsync("Draining", occurrence: 2, cancellationToken: Ct);
         Assert.Null(client.GetStoredInstance(FakeCloudMapClient.NoHealthServiceId, "i-grpc"));
         Assert.Null(client.GetStoredInstance(FakeCloudMapClient.CustomServiceId, "i-host"));
         time.Advance(CloudMapShutdownOptions.DefaultDrainDelay);
@@ -137,12 +141,12 @@ public sealed class HostIntegrationTests
     }
 
     /// <summary>Waits for a condition that the background work makes true; every log entry re-checks it (no polling on time).</summary>
-    private static async Task WaitUntilAsync(Func<bool> condition, TestLoggerProvider logs)
+    private static async Task WaitUntilAsync(Func<bool> condition, AwaitableFakeLogs logs)
     {
         for (var i = 0; i < 200 && !condition(); i++)
         {
-            var count = logs.Entries.Count;
-            await logs.WaitForCountAsync(count + 1);
+            var count = logs.Collector.Count;
+            await logs.WaitForAsync(_ => true, count + 1, "the next record", cancellationToken: Ct);
         }
 
         Assert.True(condition());

@@ -1,6 +1,7 @@
 // Copyright (c) CloudMap.Lifecycle contributors. Licensed under the MIT License.
 
 using CloudMap.Lifecycle.Internal;
+using CloudMap.Lifecycle.TestInfrastructure;
 using CloudMap.Lifecycle.Testing;
 
 namespace CloudMap.Lifecycle.Tests;
@@ -17,6 +18,7 @@ public sealed class LifecycleRetryTests
     private static CancellationToken Ct => TestContext.Current.CancellationToken;
 
     [Fact]
+    [Trait(Guarantees.Trait, Guarantees.G5)]
     public async Task RunAsync_FailsTwiceThenSucceeds_ReportsEachFailureAndWaitsTheBackoffBetween()
     {
         var attempts = new List<DateTimeOffset>();
@@ -70,6 +72,7 @@ public sealed class LifecycleRetryTests
     }
 
     [Fact]
+    [Trait(Guarantees.Trait, Guarantees.G2)]
     public async Task RunAsync_CancelledBeforeTheFirstAttempt_NeverAttempts()
     {
         using var cancelled = new CancellationTokenSource();
@@ -92,6 +95,7 @@ public sealed class LifecycleRetryTests
     }
 
     [Fact]
+    [Trait(Guarantees.Trait, Guarantees.G2)]
     public async Task RunAsync_CancelledDuringTheWait_EndsWithCancellationAndNoNewAttempt()
     {
         using var stop = new CancellationTokenSource();
@@ -134,6 +138,7 @@ public sealed class LifecycleRetryTests
     }
 
     [Fact]
+    [Trait(Guarantees.Trait, Guarantees.G3)]
     public async Task RunAsync_AttemptInFlightSucceedsAfterTheStop_ReturnsItsResult()
     {
         using var stop = new CancellationTokenSource();

@@ -4,6 +4,7 @@ using System.Globalization;
 using System.Reflection;
 using CloudMap.Lifecycle.Identity;
 using CloudMap.Lifecycle.Internal;
+using CloudMap.Lifecycle.TestInfrastructure;
 using CloudMap.Lifecycle.Testing;
 using CloudMap.Lifecycle.Tests.Fakes;
 using Microsoft.Extensions.Hosting;
@@ -117,6 +118,7 @@ public sealed class OptionsValidationTests
     }
 
     [Fact]
+    [Trait(Guarantees.Trait, Guarantees.G2)]
     public async Task StartAsync_ShutdownBudgetErrorAndDelaysTooLong_FailsNamingKeys()
     {
         var builder = TestHost.CreateBuilder(

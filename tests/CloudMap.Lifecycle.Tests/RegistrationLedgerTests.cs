@@ -1,6 +1,7 @@
 // Copyright (c) CloudMap.Lifecycle contributors. Licensed under the MIT License.
 
 using CloudMap.Lifecycle.Internal;
+using CloudMap.Lifecycle.TestInfrastructure;
 using CloudMap.Lifecycle.Testing;
 
 namespace CloudMap.Lifecycle.Tests;
@@ -9,7 +10,6 @@ namespace CloudMap.Lifecycle.Tests;
 /// <see cref="RegistrationLedger"/> on its own: every transition, every query, and each zombie case the scenarios found
 /// (f8b90be, 8d43553, bb51fc9, aefea4a), spelled as the sequence of facts the steps report.
 /// </summary>
-[Trait("Guarantee", "G3")]
 public sealed class RegistrationLedgerTests
 {
     private static readonly TimeSpan Grace = RegistrationLedger.VisibilityGracePeriod;
@@ -34,6 +34,7 @@ public sealed class RegistrationLedgerTests
     // ---- The happy path ------------------------------------------------------------------------------------------
 
     [Fact]
+    [Trait(Guarantees.Trait, Guarantees.G3)]
     public void Sent_MayHoldAndNotVisibleYet_ButNotConfirmed()
     {
         var ledger = new RegistrationLedger(_time);
@@ -47,6 +48,7 @@ public sealed class RegistrationLedgerTests
     }
 
     [Fact]
+    [Trait(Guarantees.Trait, Guarantees.G3)]
     public void Accepted_RemembersTheOperationToWaitFor()
     {
         var ledger = new RegistrationLedger(_time);
@@ -67,6 +69,7 @@ public sealed class RegistrationLedgerTests
     }
 
     [Fact]
+    [Trait(Guarantees.Trait, Guarantees.G3)]
     public void OperationFinishedThenConfirmed_Registered_NothingPendingAndFreshGrace()
     {
         var ledger = RegisteredLedger(sentAgo: TimeSpan.FromSeconds(20));
@@ -79,6 +82,8 @@ public sealed class RegistrationLedgerTests
     }
 
     [Fact]
+    [Trait(Guarantees.Trait, Guarantees.G5)]
+    [Trait(Guarantees.Trait, Guarantees.G6)]
     public void Confirmed_CountsAsJustVerifiedAndPushed()
     {
         var ledger = RegisteredLedger();
@@ -93,6 +98,8 @@ public sealed class RegistrationLedgerTests
     }
 
     [Fact]
+    [Trait(Guarantees.Trait, Guarantees.G5)]
+    [Trait(Guarantees.Trait, Guarantees.G6)]
     public void VerifiedAndPushed_RestartTheirOwnIntervalsOnly()
     {
         var ledger = RegisteredLedger();
@@ -110,6 +117,8 @@ public sealed class RegistrationLedgerTests
     // ---- The visibility grace ------------------------------------------------------------------------------------
 
     [Fact]
+    [Trait(Guarantees.Trait, Guarantees.G3)]
+    [Trait(Guarantees.Trait, Guarantees.G6)]
     public void VisibilityGrace_EndsExactlyAfterThePeriod()
     {
         var ledger = RegisteredLedger();
@@ -123,6 +132,7 @@ public sealed class RegistrationLedgerTests
     }
 
     [Fact]
+    [Trait(Guarantees.Trait, Guarantees.G3)]
     public void SentAgain_RetryRestartsTheGrace()
     {
         var ledger = new RegistrationLedger(_time);
@@ -138,6 +148,8 @@ public sealed class RegistrationLedgerTests
     // Zombie (aefea4a): the health loop and the deregistration read one grace clock. InstanceNotFound right after
     // registering is "not visible yet" for a push as much as for a deregistration; later it means "vanished".
     [Fact]
+    [Trait(Guarantees.Trait, Guarantees.G3)]
+    [Trait(Guarantees.Trait, Guarantees.G6)]
     public void Zombie_InstanceNotFoundRightAfterRegistering_IsNotVisibleYetForHealthAndDeregistrationAlike()
     {
         var ledger = RegisteredLedger(sentAgo: TimeSpan.FromMinutes(5));
@@ -152,6 +164,7 @@ public sealed class RegistrationLedgerTests
     // ---- Rejected ------------------------------------------------------------------------------------------------
 
     [Fact]
+    [Trait(Guarantees.Trait, Guarantees.G3)]
     public void Rejected_NotConfirmed_InstanceNotFoundIsBelievedButAStopStillLooks()
     {
         var ledger = new RegistrationLedger(_time);
@@ -165,6 +178,7 @@ public sealed class RegistrationLedgerTests
     }
 
     [Fact]
+    [Trait(Guarantees.Trait, Guarantees.G3)]
     public void Rejected_WhileConfirmed_KeepsTheGraceOfTheConfirmedRegistration()
     {
         var ledger = RegisteredLedger();
@@ -178,6 +192,7 @@ public sealed class RegistrationLedgerTests
     // Zombie: the first attempt was accepted but its operation was never seen to finish; the retry is throttled (4xx).
     // The rejection of the retry must not forget the first attempt's operation: its instance may still appear.
     [Fact]
+    [Trait(Guarantees.Trait, Guarantees.G3)]
     public void Zombie_AcceptedThenRetryRejected_StillWaitsForTheFirstOperation()
     {
         var ledger = new RegistrationLedger(_time);
@@ -196,6 +211,7 @@ public sealed class RegistrationLedgerTests
     // Zombie (f8b90be): RegisterInstance was accepted but GetOperation failed, then the stop came. The deregistration
     // waits for the operation, and once it succeeded the instance may not be visible yet: InstanceNotFound is retried.
     [Fact]
+    [Trait(Guarantees.Trait, Guarantees.G3)]
     public void Zombie_AcceptedButOperationNeverConfirmed_WaitForItThenGraceFromItsSuccess()
     {
         var ledger = new RegistrationLedger(_time);
@@ -232,6 +248,7 @@ public sealed class RegistrationLedgerTests
     // Zombie (bb51fc9): a registration still in flight at stop is abandoned after half the budget. Whatever it reached
     // is remembered: the accepted operation, or at least "sent" with its grace, so the stop deregisters it.
     [Fact]
+    [Trait(Guarantees.Trait, Guarantees.G3)]
     public void Zombie_RegistrationAbandonedAfterAcceptance_OperationIsRemembered()
     {
         var ledger = new RegistrationLedger(_time);
@@ -245,6 +262,7 @@ public sealed class RegistrationLedgerTests
     }
 
     [Fact]
+    [Trait(Guarantees.Trait, Guarantees.G3)]
     public void Zombie_RegistrationAbandonedBeforeAnyAnswer_OutcomeUnknownSoNotFoundIsRetried()
     {
         var ledger = new RegistrationLedger(_time);
@@ -260,6 +278,7 @@ public sealed class RegistrationLedgerTests
     // Zombie (8d43553): a stop right after registering; GetInstance answers InstanceNotFound (not propagated yet). It is
     // retried within the grace, not taken as "already gone".
     [Fact]
+    [Trait(Guarantees.Trait, Guarantees.G3)]
     public void Zombie_StopRightAfterRegistering_InstanceNotFoundIsNotGone()
     {
         var ledger = RegisteredLedger();
@@ -273,6 +292,7 @@ public sealed class RegistrationLedgerTests
     // Zombie: the operation took longer than the grace (accepted 40 s before its success). The grace counts from the
     // success, not from the send.
     [Fact]
+    [Trait(Guarantees.Trait, Guarantees.G3)]
     public void Zombie_SlowOperationSucceeds_GraceCountsFromTheSuccess()
     {
         var ledger = new RegistrationLedger(_time);
@@ -290,6 +310,7 @@ public sealed class RegistrationLedgerTests
     // A DuplicateRequest answered by waiting for the other operation and finding the registration ours confirms it,
     // but an earlier accepted operation of ours is still awaited at stop (it may yet re-create the instance).
     [Fact]
+    [Trait(Guarantees.Trait, Guarantees.G3)]
     public void Zombie_ConfirmedThroughDuplicateRequest_EarlierOperationIsStillAwaited()
     {
         var ledger = new RegistrationLedger(_time);
@@ -307,6 +328,8 @@ public sealed class RegistrationLedgerTests
     // ---- After registration: vanished, removed, taken over -------------------------------------------------------
 
     [Fact]
+    [Trait(Guarantees.Trait, Guarantees.G3)]
+    [Trait(Guarantees.Trait, Guarantees.G6)]
     public void Vanished_NotConfirmedAnyMore_ButMayStillHold()
     {
         var ledger = RegisteredLedger();
@@ -332,6 +355,7 @@ public sealed class RegistrationLedgerTests
     }
 
     [Fact]
+    [Trait(Guarantees.Trait, Guarantees.G4)]
     public void LeftToAnotherOwner_NotOursAnyMore_AStopStillChecksOwnership()
     {
         var ledger = RegisteredLedger();
@@ -344,6 +368,7 @@ public sealed class RegistrationLedgerTests
 
     // No custom health: deregistered while unhealthy, registered again once healthy; a stop in between sends nothing.
     [Fact]
+    [Trait(Guarantees.Trait, Guarantees.G3)]
     public void RemovedWhileUnhealthyThenSentAgain_HoldsAgainWithAFreshGrace()
     {
         var ledger = RegisteredLedger();

@@ -4,6 +4,7 @@ using System.Net;
 using CloudMap.Lifecycle.Client;
 using CloudMap.Lifecycle.Identity;
 using CloudMap.Lifecycle.Internal;
+using CloudMap.Lifecycle.TestInfrastructure;
 using CloudMap.Lifecycle.Tests.Fakes;
 using Microsoft.Extensions.Diagnostics.HealthChecks;
 
@@ -32,6 +33,7 @@ public sealed class RegistrationStepTests
     }
 
     [Theory]
+    [Trait(Guarantees.Trait, Guarantees.G5)]
     [InlineData(FakeCloudMapClient.NoHealthServiceId, UnmanagedHealthMode.DeregisterWhileUnhealthy, "DeregisterWhileUnhealthy")]
     [InlineData(FakeCloudMapClient.NoHealthServiceId, UnmanagedHealthMode.ReportOnly, "ReportOnly")]
     [InlineData(FakeCloudMapClient.Route53ServiceId, UnmanagedHealthMode.DeregisterWhileUnhealthy, "ReportOnly")]
@@ -93,6 +95,7 @@ public sealed class RegistrationStepTests
     }
 
     [Fact]
+    [Trait(Guarantees.Trait, Guarantees.G1)]
     public async Task ResolveTargetAsync_NoPortAndNoBinding_FailsWithoutSendingAnything()
     {
         using var h = new ServiceHarness(o => o.Port = null);
@@ -107,6 +110,7 @@ public sealed class RegistrationStepTests
     }
 
     [Fact]
+    [Trait(Guarantees.Trait, Guarantees.G1)]
     public async Task ResolveTargetAsync_PortZeroBinding_TakesTheRealBoundPort()
     {
         using var h = new ServiceHarness(o => o.Port = null);
@@ -178,6 +182,7 @@ public sealed class RegistrationStepTests
     }
 
     [Fact]
+    [Trait(Guarantees.Trait, Guarantees.G1)]
     public async Task WaitForReadinessAsync_NotReady_SendsNothingAndPollsOnInterval()
     {
         using var h = new ServiceHarness();
@@ -199,6 +204,7 @@ public sealed class RegistrationStepTests
     }
 
     [Fact]
+    [Trait(Guarantees.Trait, Guarantees.G1)]
     public async Task WaitForReadinessAsync_ConsecutiveSuccessesRequired_ReadyOnlyAfterNInARow()
     {
         using var h = new ServiceHarness(o => o.Readiness.ConsecutiveSuccesses = 3);
@@ -224,6 +230,7 @@ public sealed class RegistrationStepTests
     }
 
     [Fact]
+    [Trait(Guarantees.Trait, Guarantees.G1)]
     public async Task WaitForReadinessAsync_SelectsTaggedChecksOnly_NeverTheCloudMapCheck()
     {
         using var h = new ServiceHarness(o => o.Readiness.ConsecutiveSuccesses = 1);
@@ -250,7 +257,7 @@ public sealed class RegistrationStepTests
         }
 
         await h.Time.WaitForTimersAsync(1, Ct);
-        Assert.True(h.Logs.Has("ReadinessTimedOutWaiting"));
+        Assert.True(h.Logs.Collector.HasEvent("ReadinessTimedOutWaiting"));
         Assert.Equal(0, h.Lifetime.StopApplicationCalls);
         h.Health.Healthy = true;
         await h.DriveUntilAsync(waiting, TimeSpan.FromSeconds(2));
@@ -258,6 +265,7 @@ public sealed class RegistrationStepTests
     }
 
     [Fact]
+    [Trait(Guarantees.Trait, Guarantees.G1)]
     public async Task WaitForReadinessAsync_TimeoutStopApplication_StopsAppAndSendsNothing()
     {
         using var h = new ServiceHarness(o =>
@@ -274,10 +282,12 @@ public sealed class RegistrationStepTests
         Assert.Equal(1, h.Lifetime.StopApplicationCalls);
         Assert.Equal(CloudMapRegistrationPhase.Failed, h.State.Phase);
         Assert.Empty(h.Client.Calls);
-        Assert.True(h.Logs.Has("ReadinessTimedOutStopping"));
+        Assert.True(h.Logs.Collector.HasEvent("ReadinessTimedOutStopping"));
     }
 
     [Fact]
+    [Trait(Guarantees.Trait, Guarantees.G4)]
+    [Trait(Guarantees.Trait, Guarantees.G5)]
     public async Task RegisterAsync_CustomHealthService_SendsInitHealthyOwnerAddressPortAndCustomAttributes()
     {
         using var h = new ServiceHarness(o => o.Attributes["version"] = "1.2.3");
@@ -353,7 +363,7 @@ public sealed class RegistrationStepTests
         Assert.Equal(4, h.Client.CallCount("RegisterInstance"));
         Assert.Equal(CloudMapRegistrationPhase.Registered, h.State.Phase);
         Assert.Null(h.State.LastError);
-        Assert.Equal(4, h.Logs.Entries.Count(e => e.EventName == "RegistrationAttemptFailed") + 1);
+        Assert.Equal(3, h.Logs.CountEvents("RegistrationAttemptFailed"));
     }
 
     [Fact]
@@ -387,6 +397,7 @@ public sealed class RegistrationStepTests
     }
 
     [Fact]
+    [Trait(Guarantees.Trait, Guarantees.G2)]
     public async Task RegisterAsync_CancelledBeforeSending_SendsNothing()
     {
         using var h = new ServiceHarness();

@@ -96,7 +96,7 @@ public sealed class TelemetryTests
         var stopping = h.Service.StoppingAsync(Ct);
         await h.Time.WaitForTimersAsync(2, Ct); // the deregistration timeout and the GetOperation poll
         h.Time.Advance(TimeSpan.FromMilliseconds(250));
-        await h.Logs.WaitForAsync("Draining");
+        await h.Logs.WaitForEventAsync("Draining", cancellationToken: Ct);
         h.Time.Advance(TimeSpan.FromSeconds(5));
         await stopping.WaitAsync(TimeSpan.FromSeconds(30), Ct);
 

@@ -1,6 +1,7 @@
 // Copyright (c) CloudMap.Lifecycle contributors. Licensed under the MIT License.
 
 using CloudMap.Lifecycle.Client;
+using CloudMap.Lifecycle.TestInfrastructure;
 using CloudMap.Lifecycle.Testing;
 using NSubstitute;
 
@@ -13,6 +14,7 @@ public sealed class CloudMapClientExtensionsTests
     private static CancellationToken Ct => TestContext.Current.CancellationToken;
 
     [Fact]
+    [Trait(Guarantees.Trait, Guarantees.G5)]
     public async Task WaitForOperationAsync_PendingThenSuccess_PollsWithDoublingDelaysOnTheClock()
     {
         var clock = new FakeTimeProvider();

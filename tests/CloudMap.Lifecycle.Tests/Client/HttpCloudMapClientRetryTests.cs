@@ -2,6 +2,7 @@
 
 using System.Net;
 using CloudMap.Lifecycle.Client;
+using CloudMap.Lifecycle.TestInfrastructure;
 using Polly.Timeout;
 
 namespace CloudMap.Lifecycle.Tests.Client;
@@ -33,6 +34,7 @@ public sealed class HttpCloudMapClientRetryTests
     }
 
     [Fact]
+    [Trait(Guarantees.Trait, Guarantees.G5)]
     public async Task Call_AlwaysThrottled_StopsAfterMaxAttempts()
     {
         await using var h = await ClientHarness.StartAsync(o => o.MaxAttempts = 3);
@@ -58,6 +60,7 @@ public sealed class HttpCloudMapClientRetryTests
     }
 
     [Fact]
+    [Trait(Guarantees.Trait, Guarantees.G5)]
     public async Task Call_Backoff_WaitsExponentialFullJitterDelaysOnTheClock()
     {
         // Jitter source fixed at 0.5: delays are 0.5 × min(5 s, 1 s × 2^retry) = 500 ms, 1 s, 2 s.
@@ -86,6 +89,7 @@ public sealed class HttpCloudMapClientRetryTests
     }
 
     [Theory]
+    [Trait(Guarantees.Trait, Guarantees.G5)]
     [InlineData("ThrottlingException", HttpStatusCode.BadRequest, 1000)]
     [InlineData("InternalFailure", HttpStatusCode.InternalServerError, 200)]
     public async Task Call_FirstRetryDelay_ThrottledBacksOffFromOneSecond_TransientFromBaseDelay(string code, HttpStatusCode status, int expectedMilliseconds)

@@ -1,11 +1,12 @@
 // Copyright (c) CloudMap.Lifecycle contributors. Licensed under the MIT License.
 
-using System.Collections.Concurrent;
 using System.Diagnostics;
 using System.Net;
 using CloudMap.Lifecycle.Client;
+using CloudMap.Lifecycle.TestInfrastructure;
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Logging;
+using Microsoft.Extensions.Logging.Testing;
 
 namespace CloudMap.Lifecycle.Tests.Client;
 
@@ -279,51 +280,29 @@ public sealed class HttpCloudMapClientTelemetryTests
     [Fact]
     public async Task Logs_RetriesAndFailures_NeverContainCredentialsOrSignatures()
     {
-        var logs = new LogCapture();
+        var logs = new AwaitableFakeLogs();
         var session = new Amazon.Runtime.SessionAWSCredentials("ASIASECRETKEYID", "very-secret-key", "very-secret-token");
         await using var h = await ClientHarness.StartAsync(o => o.MaxAttempts = 2, credentials: session, configureServices: s => s.AddSingleton<ILoggerProvider>(logs));
         h.Server.ReplyError("ThrottlingException").ReplyError("AccessDeniedException", "denied");
 
         await Assert.ThrowsAsync<CloudMapException>(() => h.Client.GetServiceAsync("srv-1", Ct));
 
-        Assert.Contains(logs.Entries, e => e.EventId.Id == 2000);
-        Assert.Contains(logs.Entries, e => e.EventId.Id == 2001 && e.Message.Contains("ThrottlingException", StringComparison.Ordinal));
-        Assert.Contains(logs.Entries, e => e.EventId.Id == 2002 && e.Level == LogLevel.Warning && e.Message.Contains("AccessDeniedException", StringComparison.Ordinal));
+        var records = logs.Collector.GetSnapshot();
+        Assert.Contains(records, r => r.Id.Id == 2000);
+        Assert.Contains(records, r => r.Id.Id == 2001 && Text(r).Contains("ThrottlingException", StringComparison.Ordinal));
+        Assert.Contains(records, r => r.Id.Id == 2002 && r.Level == LogLevel.Warning && Text(r).Contains("AccessDeniedException", StringComparison.Ordinal));
         var signature = h.Server.Requests[0].Header("Authorization").Split("Signature=")[1];
-        foreach (var entry in logs.Entries)
+        foreach (var record in records)
         {
             foreach (var secret in new[] { "very-secret-key", "very-secret-token", "ASIASECRETKEYID", "Signature=", signature })
             {
-                Assert.DoesNotContain(secret, entry.Message, StringComparison.Ordinal);
+                Assert.DoesNotContain(secret, Text(record), StringComparison.Ordinal);
             }
         }
     }
 
     private static object? Tag(ActivityEvent activityEvent, string key) => activityEvent.Tags.Single(t => t.Key == key).Value;
 
-    private sealed record LogEntry(string Category, LogLevel Level, EventId EventId, string Message);
-
-    private sealed class LogCapture : ILoggerProvider
-    {
-        private readonly ConcurrentQueue<LogEntry> _entries = new();
-
-        public IReadOnlyList<LogEntry> Entries => [.. _entries];
-
-        public ILogger CreateLogger(string categoryName) => new Logger(categoryName, _entries);
-
-        public void Dispose()
-        {
-        }
-
-        private sealed class Logger(string category, ConcurrentQueue<LogEntry> entries) : ILogger
-        {
-            public IDisposable? BeginScope<TState>(TState state)
-                where TState : notnull => null;
-
-            public bool IsEnabled(LogLevel logLevel) => true;
-
-            public void Log<TState>(LogLevel logLevel, EventId eventId, TState state, Exception? exception, Func<TState, Exception?, string> formatter)
-                => entries.Enqueue(new LogEntry(category, logLevel, eventId, formatter(state, exception) + " " + exception));
-        }
-    }
+    /// <summary>Everything a log sink would write for the record: the rendered message and the exception with its stack.</summary>
+    private static string Text(FakeLogRecord record) => record.Message + " " + record.Exception;
 }

@@ -2,10 +2,12 @@
 
 using CloudMap.Lifecycle.Identity;
 using CloudMap.Lifecycle.Internal;
+using System.Diagnostics.Metrics;
+using CloudMap.Lifecycle.TestInfrastructure;
 using CloudMap.Lifecycle.Testing;
 using Microsoft.Extensions.DependencyInjection;
-using System.Diagnostics.Metrics;
 using Microsoft.Extensions.Hosting;
+using Microsoft.Extensions.Logging.Testing;
 using Microsoft.Extensions.Options;
 
 namespace CloudMap.Lifecycle.Tests.Fakes;
@@ -22,7 +24,9 @@ internal sealed class ServiceHarness : IDisposable
         Options.InstanceId = "i-test";
         Options.Port = 8080;
         configure?.Invoke(Options);
-        Logs.Clock = Time;
+
+        // Records are stamped with the fake clock, so a test can compare when two steps happened.
+        Logs = new AwaitableFakeLogs(FakeLogCollector.Create(new FakeLogCollectorOptions { TimeProvider = Time }));
     }
 
     public FakeTimeProvider Time { get; } = new();
@@ -39,7 +43,7 @@ internal sealed class ServiceHarness : IDisposable
 
     public FakeIdentityResolver Identity { get; } = new();
 
-    public TestLoggerProvider Logs { get; } = new();
+    public AwaitableFakeLogs Logs { get; }
 
     public CloudMapRegistrationOptions Options { get; } = new();
 

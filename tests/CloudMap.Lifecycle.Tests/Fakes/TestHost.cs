@@ -2,6 +2,7 @@
 
 using CloudMap.Lifecycle.Client;
 using CloudMap.Lifecycle.Identity;
+using CloudMap.Lifecycle.TestInfrastructure;
 using CloudMap.Lifecycle.Testing;
 using Microsoft.AspNetCore.Hosting.Server;
 using Microsoft.AspNetCore.Hosting.Server.Features;
@@ -17,7 +18,7 @@ namespace CloudMap.Lifecycle.Tests.Fakes;
 /// <summary>A real generic host over in-memory configuration, with the client, clock and identity replaced by fakes.</summary>
 internal static class TestHost
 {
-    public static HostApplicationBuilder CreateBuilder(IDictionary<string, string?> configuration, FakeCloudMapClient client, FakeTimeProvider time, bool withServer = true, TestLoggerProvider? logs = null)
+    public static HostApplicationBuilder CreateBuilder(IDictionary<string, string?> configuration, FakeCloudMapClient client, FakeTimeProvider time, bool withServer = true, AwaitableFakeLogs? logs = null)
     {
         var builder = Host.CreateApplicationBuilder(new HostApplicationBuilderSettings { DisableDefaults = true, EnvironmentName = "Testing" });
         builder.Configuration.AddInMemoryCollection(configuration);
@@ -30,6 +31,7 @@ internal static class TestHost
         {
             builder.Logging.AddProvider(logs);
         }
+
         if (withServer)
         {
             builder.Services.AddSingleton<IServer, FakeServer>();
