@@ -1,18 +1,30 @@
 #!/usr/bin/env bash
 # Packs the shipped libraries and proves a fresh project outside the solution can consume them from a
-# local folder (restoring everything else from the machine's 'nuget.org' source).
+# local folder (restoring everything else from the machine's 'nuget.org' source); then packs the standalone
+# emulator as a .NET tool and proves a user outside the repository can install it from that folder and run it.
+# Needs a Release build of the solution first (.ci/run builds it); run from the repository root.
 set -euo pipefail
 artifacts="${1:-$PWD/artifacts}"
+mkdir -p "$artifacts"
+artifacts=$(cd "$artifacts" && pwd)   # absolute: the steps below run in other folders
 packages="$artifacts/packages"
 rm -rf "$packages"
 dotnet pack src/CloudMap.Lifecycle/CloudMap.Lifecycle.csproj -c Release --no-build -o "$packages"
 dotnet pack src/CloudMap.Lifecycle.Testing/CloudMap.Lifecycle.Testing.csproj -c Release --no-build -o "$packages"
+dotnet pack src/CloudMap.Lifecycle.Emulator/CloudMap.Lifecycle.Emulator.csproj -c Release --no-build -o "$packages"
 ls "$packages"
 
 # A package version is immutable in the global cache: drop our own so the fresh build is restored.
 rm -rf "${NUGET_PACKAGES:-$HOME/.nuget/packages}/cloudmap.lifecycle" "${NUGET_PACKAGES:-$HOME/.nuget/packages}/cloudmap.lifecycle.testing"
 consumer=$(mktemp -d)
-trap 'rm -rf "$consumer"' EXIT
+tool=$(mktemp -d)
+emulator_pid=
+cleanup() {
+  # The emulator runs in its own process group (setsid): stop the whole group, whatever the CLI started under it.
+  if [ -n "$emulator_pid" ]; then kill -KILL -- "-$emulator_pid" 2>/dev/null || true; fi
+  rm -rf "$consumer" "$tool"
+}
+trap cleanup EXIT
 version=$(ls "$packages" | sed -n 's/^CloudMap\.Lifecycle\.\([0-9][^a-z]*[0-9a-z.-]*\)\.nupkg$/\1/p' | head -1)
 cat > "$consumer/nuget.config" <<XML
 <?xml version="1.0" encoding="utf-8"?>
@@ -42,3 +54,56 @@ cat > "$consumer/Consumer.csproj" <<XML
 XML
 cp .ci/consumer/Program.cs "$consumer/Program.cs"
 (cd "$consumer" && dotnet run -c Release)
+
+# The emulator as a .NET tool, the way a user outside this repository gets it: a tool manifest in an empty folder,
+# `dotnet tool install --add-source <the packed folder>`, then `dotnet cloudmap-emulator` with a relative seed path.
+# Its own nuget.config clears the machine's sources, so the tool comes from the packed folder and nothing else (and
+# its own package cache, so no older build of the same version is reused).
+tool_version=$(ls "$packages" | sed -n 's/^CloudMap\.Lifecycle\.Emulator\.\([0-9][0-9a-zA-Z.-]*\)\.nupkg$/\1/p' | head -1)
+[ -n "$tool_version" ] || { echo "Tool smoke FAILED: no CloudMap.Lifecycle.Emulator package in $packages." >&2; exit 1; }
+cat > "$tool/nuget.config" <<XML
+<?xml version="1.0" encoding="utf-8"?>
+<configuration>
+  <packageSources><clear /></packageSources>
+</configuration>
+XML
+cp src/CloudMap.Lifecycle.Emulator/seed.example.json "$tool/seed.json"
+cd "$tool"
+export NUGET_PACKAGES="$tool/.nuget-packages"
+dotnet new tool-manifest
+dotnet tool install CloudMap.Lifecycle.Emulator --version "$tool_version" --add-source "$packages"
+
+# Started in its own session so the stop reaches the tool process that `dotnet cloudmap-emulator` starts.
+coproc EMULATOR { exec setsid dotnet cloudmap-emulator --port 0 --seed ./seed.json 2>&1; }
+emulator_pid=$EMULATOR_PID
+line=
+# Blocks on the emulator's output (no polling); 60 s is a hang guard, it prints within a second or two.
+while IFS= read -r -t 60 line <&"${EMULATOR[0]}"; do
+  echo "cloudmap-emulator: $line"
+  case "$line" in *"listening on "*) break ;; esac
+done
+url=$(grep -o 'http://[0-9.]*:[0-9]*' <<<"$line" | head -1 || true)
+[ -n "$url" ] || { echo "Tool smoke FAILED: cloudmap-emulator did not print its 'listening on' line." >&2; exit 1; }
+
+# One call with the AWS CLI, as a user would: the seeded services are there.
+services=$(AWS_ACCESS_KEY_ID=x AWS_SECRET_ACCESS_KEY=x AWS_DISABLE_HOST_PREFIX_INJECTION=true \
+  aws servicediscovery list-services --endpoint-url "$url" --region us-east-1 --query 'Services[].Name' --output text)
+echo "list-services: $services"
+for name in orders legacy payments; do
+  grep -qw "$name" <<<"$services" || { echo "Tool smoke FAILED: service '$name' from ./seed.json is missing." >&2; exit 1; }
+done
+
+kill -TERM -- "-$emulator_pid"
+rc=0
+wait "$emulator_pid" || rc=$?
+emulator_pid=
+[ "$rc" -eq 0 ] || { echo "Tool smoke FAILED: cloudmap-emulator exited $rc on SIGTERM." >&2; exit 1; }
+
+# The global form (`dotnet tool install --global`) installs the same package behind a `cloudmap-emulator` executable;
+# --tool-path does exactly that in a folder of our own instead of the user's ~/.dotnet/tools.
+dotnet tool install CloudMap.Lifecycle.Emulator --version "$tool_version" --add-source "$packages" --tool-path "$tool/bin"
+"$tool/bin/cloudmap-emulator" --help | grep -q '^Usage: cloudmap-emulator' \
+  || { echo "Tool smoke FAILED: the installed cloudmap-emulator command did not print its usage." >&2; exit 1; }
+cd - >/dev/null
+unset NUGET_PACKAGES
+echo "Tool smoke OK: installed from $packages as a local tool (dotnet cloudmap-emulator --seed ./seed.json answered aws servicediscovery list-services, stopped on SIGTERM with exit 0) and with --tool-path (cloudmap-emulator --help)."

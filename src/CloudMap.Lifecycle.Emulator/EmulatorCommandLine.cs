@@ -10,11 +10,13 @@ namespace CloudMap.Lifecycle.Emulator;
 internal sealed class EmulatorCommandLine
 {
     public const string Usage = """
-        Usage: dotnet run --project src/CloudMap.Lifecycle.Emulator -- [options]
+        Usage: cloudmap-emulator [options]
+           (in a clone of the repository: dotnet run --project src/CloudMap.Lifecycle.Emulator -- [options])
 
           --port <n>                    TCP port (default 4566; 0 picks a free one)
           --bind <address>              address to bind (default 127.0.0.1; anything else exposes the emulator)
           --seed <file>                 JSON seed file with namespaces, services and instances
+                                        (a relative path is read from the current directory)
           --region <name>               region the emulator claims (default us-east-1)
           --health-delay <duration>     delay before a custom health change takes effect (default 30s)
           --operation-submitted <dur>   time an operation stays SUBMITTED (default 250ms)
@@ -70,7 +72,8 @@ internal sealed class EmulatorCommandLine
                         : throw new ArgumentException($"Invalid --bind '{bind}': expected an IP address.");
                     break;
                 case "--seed":
-                    result.Options.SeedFile = Value();
+                    var seedFile = Value();
+                    result.Options.SeedFile = seedFile.Length > 0 ? seedFile : throw new ArgumentException("Invalid --seed '': expected a file path.");
                     break;
                 case "--region":
                     result.Options.Region = Value();

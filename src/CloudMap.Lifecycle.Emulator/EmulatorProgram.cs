@@ -37,6 +37,13 @@ internal static class EmulatorProgram
             return ExitOk;
         }
 
+        // A relative path is the caller's: resolve it against the working directory now, so an error names the file
+        // that was really looked for.
+        if (command.Options.SeedFile is { } seedFile)
+        {
+            command.Options.SeedFile = Path.GetFullPath(seedFile);
+        }
+
         CloudMapEmulator emulator;
         try
         {

@@ -106,6 +106,27 @@ public sealed class StandaloneTests
     }
 
     [Fact]
+    public void Parse_EmptySeedPath_ArgumentException()
+    {
+        var error = Assert.Throws<ArgumentException>(() => EmulatorCommandLine.Parse(["--seed", ""]));
+
+        Assert.Contains("--seed", error.Message, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public async Task Run_MissingRelativeSeedFile_ErrorNamesThePathResolvedAgainstTheWorkingDirectory()
+    {
+        using var stdout = new StringWriter();
+        using var stderr = new StringWriter();
+        var relative = Path.Combine("no-such-folder", "seed.json");
+
+        var code = await EmulatorProgram.RunAsync(["--port", "0", "--seed", relative], stdout, stderr, TestContext.Current.CancellationToken);
+
+        Assert.Equal(EmulatorProgram.ExitStartFailed, code);
+        Assert.Contains($"'{Path.Combine(Directory.GetCurrentDirectory(), relative)}'", stderr.ToString(), StringComparison.Ordinal);
+    }
+
+    [Fact]
     public async Task Run_Valid_PrintsEndpointServesSeedAndStopsOnCancel()
     {
         using var stop = CancellationTokenSource.CreateLinkedTokenSource(TestContext.Current.CancellationToken);
