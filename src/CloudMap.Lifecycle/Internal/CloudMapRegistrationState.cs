@@ -15,23 +15,23 @@ internal sealed class CloudMapRegistrationState(string name) : ICloudMapRegistra
 
     public string Name { get; } = name;
 
-    public CloudMapRegistrationPhase Phase { get => GetSnapshot().Phase; set => Update(s => s with { Phase = value }); }
+    public CloudMapRegistrationPhase Phase { get => GetSnapshot().Phase; set => Set(value, static s => s.Phase, static (s, v) => s with { Phase = v }); }
 
-    public string? InstanceId { get => GetSnapshot().InstanceId; set => Update(s => s with { InstanceId = value }); }
+    public string? InstanceId { get => GetSnapshot().InstanceId; set => Set(value, static s => s.InstanceId, static (s, v) => s with { InstanceId = v }); }
 
-    public string? ServiceId { get => GetSnapshot().ServiceId; set => Update(s => s with { ServiceId = value }); }
+    public string? ServiceId { get => GetSnapshot().ServiceId; set => Set(value, static s => s.ServiceId, static (s, v) => s with { ServiceId = v }); }
 
-    public string? Address { get => GetSnapshot().Address; set => Update(s => s with { Address = value }); }
+    public string? Address { get => GetSnapshot().Address; set => Set(value, static s => s.Address, static (s, v) => s with { Address = v }); }
 
-    public int? Port { get => GetSnapshot().Port; set => Update(s => s with { Port = value }); }
+    public int? Port { get => GetSnapshot().Port; set => Set(value, static s => s.Port, static (s, v) => s with { Port = v }); }
 
-    public string? LastError { get => GetSnapshot().LastError; set => Update(s => s with { LastError = value }); }
+    public string? LastError { get => GetSnapshot().LastError; set => Set(value, static s => s.LastError, static (s, v) => s with { LastError = v }); }
 
-    public CloudMapHealthStatus? LastPushedStatus { get => GetSnapshot().LastPushedStatus; set => Update(s => s with { LastPushedStatus = value }); }
+    public CloudMapHealthStatus? LastPushedStatus { get => GetSnapshot().LastPushedStatus; set => Set(value, static s => s.LastPushedStatus, static (s, v) => s with { LastPushedStatus = v }); }
 
-    public CloudMapHealthStatus? ObservedStatus { get => GetSnapshot().ObservedStatus; set => Update(s => s with { ObservedStatus = value }); }
+    public CloudMapHealthStatus? ObservedStatus { get => GetSnapshot().ObservedStatus; set => Set(value, static s => s.ObservedStatus, static (s, v) => s with { ObservedStatus = v }); }
 
-    public DateTimeOffset? RegisteredAt { get => GetSnapshot().RegisteredAt; set => Update(s => s with { RegisteredAt = value }); }
+    public DateTimeOffset? RegisteredAt { get => GetSnapshot().RegisteredAt; set => Set(value, static s => s.RegisteredAt, static (s, v) => s with { RegisteredAt = v }); }
 
     public CloudMapRegistrationSnapshot GetSnapshot() => Volatile.Read(ref _current);
 
@@ -46,6 +46,18 @@ internal sealed class CloudMapRegistrationState(string name) : ICloudMapRegistra
         lock (_lock)
         {
             Volatile.Write(ref _current, change(_current));
+        }
+    }
+
+    /// <summary>Sets one value; an unchanged value allocates nothing (the health loop sets the same status every cycle).</summary>
+    private void Set<T>(T value, Func<CloudMapRegistrationSnapshot, T> get, Func<CloudMapRegistrationSnapshot, T, CloudMapRegistrationSnapshot> with)
+    {
+        lock (_lock)
+        {
+            if (!EqualityComparer<T>.Default.Equals(get(_current), value))
+            {
+                Volatile.Write(ref _current, with(_current, value));
+            }
         }
     }
 
