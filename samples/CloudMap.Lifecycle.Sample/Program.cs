@@ -3,5 +3,4 @@
 using CloudMap.Lifecycle.Sample;
 
 // Everything is in SampleApp so the integration tests run the very same application.
-var app = await SampleApp.BuildAsync(args);
-await app.RunAsync();
+return await SampleApp.RunAsync(args);

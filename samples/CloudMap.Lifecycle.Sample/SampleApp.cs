@@ -3,6 +3,7 @@
 using CloudMap.Lifecycle.Sample.Baseline;
 using CloudMap.Lifecycle.Sample.Warmup;
 using Microsoft.Extensions.DependencyInjection.Extensions;
+using Microsoft.Extensions.Options;
 
 namespace CloudMap.Lifecycle.Sample;
 
@@ -11,8 +12,20 @@ namespace CloudMap.Lifecycle.Sample;
 /// </summary>
 public static partial class SampleApp
 {
+    /// <summary>Where the sample listens when nothing else says: <c>http://127.0.0.1:5080</c>, the README's address.</summary>
+    public const string LocalDefaultUrl = "http://127.0.0.1:5080";
+
+    // The keys ASP.NET Core reads the listening address from: --urls, ASPNETCORE_URLS and DOTNET_URLS become "urls",
+    // ASPNETCORE_HTTP_PORTS becomes "http_ports" (what every .NET container image and ECS task definition sets).
+    private static readonly string[] ListenAddressKeys = ["urls", "http_ports", "https_ports"];
+
     /// <summary>Builds the sample: endpoints, warm-up, health checks, and Cloud Map registration.</summary>
     /// <param name="args">The command-line arguments (<c>--urls</c>, <c>--Sample:WarmupSeconds=2</c>, ...).</param>
+    /// <remarks>
+    /// The listening address is left to ASP.NET Core's own sources (<c>--urls</c>, <c>ASPNETCORE_URLS</c>,
+    /// <c>ASPNETCORE_HTTP_PORTS</c>/<c>HTTPS_PORTS</c>, <c>Kestrel:Endpoints</c>); only when none of them is set does the
+    /// sample listen on <see cref="LocalDefaultUrl"/>.
+    /// </remarks>
     /// <param name="configure">
     /// Runs right after the builder is created, before the sample adds anything: tests use it to add configuration or
     /// a <see cref="TimeProvider"/>.
@@ -27,9 +40,14 @@ public static partial class SampleApp
         // appsettings.json is read from next to the binary, so the app behaves the same from any working directory.
         var builder = WebApplication.CreateBuilder(new WebApplicationOptions { Args = args, ContentRootPath = AppContext.BaseDirectory });
         configure?.Invoke(builder);
+        if (!IsListenAddressConfigured(builder.Configuration))
+        {
+            builder.WebHost.UseUrls(LocalDefaultUrl);
+        }
 
-        var sample = builder.Configuration.GetSection(SampleOptions.SectionName).Get<SampleOptions>() ?? new SampleOptions();
-        builder.Services.Configure<SampleOptions>(builder.Configuration.GetSection(SampleOptions.SectionName));
+        // Read once, strictly (typos and bad values fail here, naming the key); the app sees this very instance.
+        var sample = SampleOptions.Read(builder.Configuration);
+        builder.Services.AddSingleton(Options.Create(sample));
         builder.Services.TryAddSingleton(TimeProvider.System);
 
         // The sample (never the library) decides to fall back to an in-process emulator.
@@ -86,6 +104,10 @@ public static partial class SampleApp
             throw;
         }
     }
+
+    private static bool IsListenAddressConfigured(IConfiguration configuration) =>
+        ListenAddressKeys.Any(key => !string.IsNullOrWhiteSpace(configuration[key]))
+        || configuration.GetSection("Kestrel:Endpoints").GetChildren().Any();
 
     [LoggerMessage(EventId = 1, EventName = "EmbeddedEmulator", Level = LogLevel.Information,
         Message = "No Cloud Map configured: using the embedded emulator at {Endpoint} (dashboard: {Dashboard}).")]
