@@ -138,6 +138,100 @@ public sealed class IdentityResolverTests
         Assert.Same(first, second);
     }
 
+    [Fact]
+    public async Task ResolveAsync_HostLooksLikeEc2_AsksImdsV2AtTheUnconfiguredAddress()
+    {
+        await using var imds = await FakeMetadataServer.StartAsync(null);
+        using var resolver = new InstanceIdentityResolver(
+            new InstanceIdentityResolverOptions { UnconfiguredImdsBaseUri = imds.Url, ReadPlatformFile = p => p == Ec2HostEvidence.SysVendorPath ? "Amazon EC2\n" : null },
+            NullLogger<InstanceIdentityResolver>.Instance);
+
+        var identity = await resolver.ResolveAsync(Ct);
+
+        Assert.Equal("i-0abc123def4567890", identity.InstanceId);
+        Assert.Equal("PUT /latest/api/token", imds.Requests[0]);
+    }
+
+    [Fact]
+    public async Task ResolveAsync_NoEc2SignAndNoEndpoint_NeverAsksImds()
+    {
+        await using var imds = await FakeMetadataServer.StartAsync(null);
+        var read = new List<string>();
+        using var resolver = new InstanceIdentityResolver(
+            new InstanceIdentityResolverOptions
+            {
+                UnconfiguredImdsBaseUri = imds.Url,
+                ReadPlatformFile = p =>
+                {
+                    read.Add(p);
+                    return p == Ec2HostEvidence.SysVendorPath ? "QEMU" : null;
+                },
+            },
+            NullLogger<InstanceIdentityResolver>.Instance);
+
+        var identity = await resolver.ResolveAsync(Ct);
+
+        Assert.Same(InstanceIdentity.None, identity);
+        Assert.Empty(imds.Requests);
+        Assert.Equal(Ec2HostEvidence.Paths, read);
+    }
+
+    [Fact]
+    public async Task ResolveAsync_ImdsEndpointConfigured_AsksItWithoutAnyEc2Sign()
+    {
+        await using var imds = await FakeMetadataServer.StartAsync(null);
+        using var resolver = new InstanceIdentityResolver(
+            new InstanceIdentityResolverOptions { ImdsBaseUri = imds.Url, UnconfiguredImdsBaseUri = new Uri("http://127.0.0.1:9/"), ReadPlatformFile = _ => null },
+            NullLogger<InstanceIdentityResolver>.Instance);
+
+        var identity = await resolver.ResolveAsync(Ct);
+
+        Assert.Equal("i-0abc123def4567890", identity.InstanceId);
+        Assert.Equal(3, imds.Requests.Count);
+    }
+
+    [Theory]
+    [InlineData("EC2", true)]
+    [InlineData("EXTERNAL", false)]
+    public async Task ResolveAsync_EcsBridgeWithoutEc2Sign_AsksImdsOnlyOnTheEc2LaunchType(string launchType, bool asks)
+    {
+        await using var ecs = await FakeMetadataServer.StartAsync(BridgeTask.Replace("\"TaskARN\"", $"\"LaunchType\":\"{launchType}\",\"TaskARN\"", StringComparison.Ordinal));
+        await using var imds = await FakeMetadataServer.StartAsync(null);
+        using var resolver = new InstanceIdentityResolver(
+            new InstanceIdentityResolverOptions { EcsMetadataUri = new Uri(ecs.Url, "v4"), UnconfiguredImdsBaseUri = imds.Url, ReadPlatformFile = _ => null },
+            NullLogger<InstanceIdentityResolver>.Instance);
+
+        var identity = await resolver.ResolveAsync(Ct);
+
+        Assert.Equal(launchType, identity.LaunchType);
+        Assert.Equal(32768, identity.HostPorts[8080]);
+        Assert.Equal(asks ? IPAddress.Parse("10.0.0.42") : null, identity.Address);
+        Assert.Equal(asks, imds.Requests.Count > 0);
+    }
+
+    [Theory]
+    [InlineData(null, null, null, null, false)]
+    [InlineData("http://127.0.0.1:1338", null, null, "http://127.0.0.1:1338/", false)]
+    [InlineData("http://[fd00:ec2::254]/", "IPv4", null, "http://[fd00:ec2::254]/", false)]
+    [InlineData(null, "IPv6", null, "http://[fd00:ec2::254]/", false)]
+    [InlineData(null, "IPv4", "true", null, true)]
+    [InlineData("not a uri", null, "false", null, false)]
+    public void FromEnvironment_ImdsVariables_ExplicitEndpointOnlyWhenConfigured(string? endpoint, string? mode, string? disabled, string? expected, bool expectDisabled)
+    {
+        var variables = new Dictionary<string, string?>
+        {
+            ["AWS_EC2_METADATA_SERVICE_ENDPOINT"] = endpoint,
+            ["AWS_EC2_METADATA_SERVICE_ENDPOINT_MODE"] = mode,
+            ["AWS_EC2_METADATA_DISABLED"] = disabled,
+        };
+
+        var options = InstanceIdentityResolverOptions.FromEnvironment(n => variables.GetValueOrDefault(n));
+
+        Assert.Equal(expected, options.ImdsBaseUri?.AbsoluteUri);
+        Assert.Equal(expectDisabled, options.Ec2MetadataDisabled);
+        Assert.Equal(InstanceIdentityResolverOptions.DefaultImdsBaseUri, options.UnconfiguredImdsBaseUri);
+    }
+
     [Theory]
     [InlineData("web-01.internal", "web-01.internal")]
     [InlineData("My Host (2)", "My-Host--2-")]

@@ -100,7 +100,12 @@ internal sealed class CloudMapCallPipeline
             }
 
             activity?.SetStatus(ActivityStatusCode.Error, ex.ErrorCode);
-            CloudMapClientLog.CallFailed(_logger, operation, ex.ErrorCode, ex.StatusCode is { } code ? (int)code : null, ex.RequestId, ex.Message);
+            if (ex.ErrorCode != CloudMapErrorCodes.CredentialsUnavailable)
+            {
+                // Missing credentials are logged where they are looked for (event 2011), once per look, not once per call.
+                CloudMapClientLog.CallFailed(_logger, operation, ex.ErrorCode, ex.StatusCode is { } code ? (int)code : null, ex.RequestId, ex.Message);
+            }
+
             throw;
         }
         catch (Exception ex)

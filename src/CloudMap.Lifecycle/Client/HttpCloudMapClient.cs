@@ -305,7 +305,7 @@ internal sealed class HttpCloudMapClient : ICloudMapClient, ICloudMapDiscoveryCl
         var state = GetState();
         var uri = dataPlane ? state.Endpoint.DataPlane : state.Endpoint.ControlPlane;
         call.SetEndpoint(uri, state.Endpoint.Region);
-        var credentials = await _environment.GetCredentialsAsync(state.Options.Profile, cancellationToken).ConfigureAwait(false);
+        var credentials = await _environment.GetCredentialsAsync(state.Options.Profile, _timeProvider, _logger, cancellationToken).ConfigureAwait(false);
 
         using var request = CloudMapRequestSigner.CreateRequest(uri, call.Operation, payload);
         try
@@ -315,6 +315,8 @@ internal sealed class HttpCloudMapClient : ICloudMapClient, ICloudMapDiscoveryCl
         catch (AmazonClientException ex)
         {
             // Refreshing credentials (assume-role, SSO, instance profile) failed while signing.
+            CloudMapClientLog.CredentialsRefreshFailed(_logger, ex.Message);
+            CloudMapClientLog.CredentialsRefreshFailedDetail(_logger, ex);
             throw new CloudMapException(CloudMapErrorCodes.CredentialsUnavailable, "AWS credentials could not be refreshed for Cloud Map: " + ex.Message, statusCode: null, requestId: null, ex);
         }
 

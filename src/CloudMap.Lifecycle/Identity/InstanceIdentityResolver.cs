@@ -9,7 +9,9 @@ namespace CloudMap.Lifecycle.Identity;
 
 /// <summary>
 /// Asks ECS task metadata v4, then EC2 IMDSv2 (never IMDSv1), each request bounded by a short timeout, and caches the
-/// answer (including "nothing known"), so off AWS the probe costs at most one timeout once per process.
+/// answer (including "nothing known"). EC2 metadata is asked only where it can answer: when an endpoint is configured
+/// (<c>AWS_EC2_METADATA_SERVICE_ENDPOINT</c>), when ECS says the task runs on an EC2 container instance, or when the host
+/// shows a sign of EC2 (<see cref="Ec2HostEvidence"/>); elsewhere no packet goes to 169.254.169.254 and nothing waits.
 /// </summary>
 /// <remarks>
 /// In ECS awsvpc mode the task's own address is used. In bridge mode the container address is the docker bridge's
@@ -20,6 +22,8 @@ internal sealed partial class InstanceIdentityResolver : IInstanceIdentityResolv
 {
     private const string TokenTtlHeader = "X-aws-ec2-metadata-token-ttl-seconds";
     private const string TokenHeader = "X-aws-ec2-metadata-token";
+
+    private static readonly string NoEc2SignReason = "no sign of an EC2 host in " + string.Join(", ", Ec2HostEvidence.Paths) + " and no AWS_EC2_METADATA_SERVICE_ENDPOINT";
 
     private readonly InstanceIdentityResolverOptions _options;
     private readonly ILogger _logger;
@@ -72,7 +76,8 @@ internal sealed partial class InstanceIdentityResolver : IInstanceIdentityResolv
             return ecs;
         }
 
-        var ec2 = _options.Ec2MetadataDisabled ? null : await TryEc2Async(cancellationToken).ConfigureAwait(false);
+        var imds = ChooseImds(ecs);
+        var ec2 = imds is null ? null : await TryEc2Async(imds, cancellationToken).ConfigureAwait(false);
         if (ecs is null)
         {
             return ec2 ?? InstanceIdentity.None;
@@ -175,21 +180,56 @@ internal sealed partial class InstanceIdentityResolver : IInstanceIdentityResolv
             }
         }
 
-        return new InstanceIdentity(taskId, address, "ecs") { HostPorts = address is null ? hostPorts : new Dictionary<int, int>() };
+        var launchType = root.TryGetProperty("LaunchType", out var lt) && lt.ValueKind == JsonValueKind.String ? lt.GetString() : null;
+        return new InstanceIdentity(taskId, address, "ecs") { HostPorts = address is null ? hostPorts : new Dictionary<int, int>(), LaunchType = launchType };
     }
 
-    internal async Task<InstanceIdentity?> TryEc2Async(CancellationToken cancellationToken)
+    /// <summary>
+    /// Where to ask EC2 metadata, or <see langword="null"/> not to ask it: disabled, or no endpoint configured, no ECS
+    /// task on EC2 and no sign of an EC2 host. The decision is logged (Debug) with its reason.
+    /// </summary>
+    internal Uri? ChooseImds(InstanceIdentity? ecs)
+    {
+        if (_options.Ec2MetadataDisabled)
+        {
+            Log.Ec2MetadataSkipped(_logger, "AWS_EC2_METADATA_DISABLED is true");
+            return null;
+        }
+
+        if (_options.ImdsBaseUri is { } configured)
+        {
+            Log.Ec2MetadataAsked(_logger, configured, "the endpoint is configured (AWS_EC2_METADATA_SERVICE_ENDPOINT)");
+            return configured;
+        }
+
+        if (string.Equals(ecs?.LaunchType, "EC2", StringComparison.OrdinalIgnoreCase))
+        {
+            Log.Ec2MetadataAsked(_logger, _options.UnconfiguredImdsBaseUri, "the ECS task runs on an EC2 container instance");
+            return _options.UnconfiguredImdsBaseUri;
+        }
+
+        if (Ec2HostEvidence.Find(_options.ReadPlatformFile) is { } evidence)
+        {
+            Log.Ec2MetadataAsked(_logger, _options.UnconfiguredImdsBaseUri, evidence);
+            return _options.UnconfiguredImdsBaseUri;
+        }
+
+        Log.Ec2MetadataSkipped(_logger, NoEc2SignReason);
+        return null;
+    }
+
+    internal async Task<InstanceIdentity?> TryEc2Async(Uri imds, CancellationToken cancellationToken)
     {
         try
         {
-            var token = await GetTokenAsync(cancellationToken).ConfigureAwait(false);
+            var token = await GetTokenAsync(imds, cancellationToken).ConfigureAwait(false);
             if (token is null)
             {
                 return null;
             }
 
-            var (instanceId, token2) = await GetMetadataAsync("latest/meta-data/instance-id", token, cancellationToken).ConfigureAwait(false);
-            var (localIpv4, _) = await GetMetadataAsync("latest/meta-data/local-ipv4", token2, cancellationToken).ConfigureAwait(false);
+            var (instanceId, token2) = await GetMetadataAsync(imds, "latest/meta-data/instance-id", token, cancellationToken).ConfigureAwait(false);
+            var (localIpv4, _) = await GetMetadataAsync(imds, "latest/meta-data/local-ipv4", token2, cancellationToken).ConfigureAwait(false);
             var id = InstanceIdRule.IsValid(instanceId) ? instanceId : null;
             var address = IPAddress.TryParse(localIpv4, out var parsed) ? parsed : null;
             return id is null && address is null ? null : new InstanceIdentity(id, address, "ec2");
@@ -201,9 +241,9 @@ internal sealed partial class InstanceIdentityResolver : IInstanceIdentityResolv
         }
     }
 
-    private async Task<string?> GetTokenAsync(CancellationToken cancellationToken)
+    private async Task<string?> GetTokenAsync(Uri imds, CancellationToken cancellationToken)
     {
-        using var request = new HttpRequestMessage(HttpMethod.Put, new Uri(_options.ImdsBaseUri, "latest/api/token"));
+        using var request = new HttpRequestMessage(HttpMethod.Put, new Uri(imds, "latest/api/token"));
         request.Headers.Add(TokenTtlHeader, "21600");
         using var response = await _http.SendAsync(request, cancellationToken).ConfigureAwait(false);
         if (!response.IsSuccessStatusCode)
@@ -217,17 +257,17 @@ internal sealed partial class InstanceIdentityResolver : IInstanceIdentityResolv
     }
 
     /// <summary>GETs one metadata path with the token; a 401 (expired token) fetches a new token and retries once.</summary>
-    private async Task<(string? Value, string Token)> GetMetadataAsync(string path, string token, CancellationToken cancellationToken)
+    private async Task<(string? Value, string Token)> GetMetadataAsync(Uri imds, string path, string token, CancellationToken cancellationToken)
     {
         for (var attempt = 0; attempt < 2; attempt++)
         {
-            using var request = new HttpRequestMessage(HttpMethod.Get, new Uri(_options.ImdsBaseUri, path));
+            using var request = new HttpRequestMessage(HttpMethod.Get, new Uri(imds, path));
             request.Headers.Add(TokenHeader, token);
             request.Headers.Accept.Add(new MediaTypeWithQualityHeaderValue("text/plain"));
             using var response = await _http.SendAsync(request, cancellationToken).ConfigureAwait(false);
             if (response.StatusCode == HttpStatusCode.Unauthorized && attempt == 0)
             {
-                token = await GetTokenAsync(cancellationToken).ConfigureAwait(false) ?? token;
+                token = await GetTokenAsync(imds, cancellationToken).ConfigureAwait(false) ?? token;
                 continue;
             }
 
@@ -252,5 +292,17 @@ internal sealed partial class InstanceIdentityResolver : IInstanceIdentityResolv
         [LoggerMessage(EventId = 1101, EventName = "MetadataFailed", Level = LogLevel.Debug,
             Message = "{Platform} metadata is not reachable; not using it.")]
         public static partial void MetadataFailed(ILogger logger, string platform, Exception exception);
+
+        [LoggerMessage(EventId = 1102, EventName = "Ec2MetadataSkipped", Level = LogLevel.Debug,
+            Message = "EC2 instance metadata is not asked: {Reason}.")]
+        public static partial void Ec2MetadataSkipped(ILogger logger, string reason);
+
+        [LoggerMessage(EventId = 1103, EventName = "Ec2MetadataAsked", Level = LogLevel.Debug,
+            Message = "EC2 instance metadata is asked at '{Endpoint}' (IMDSv2): {Reason}.")]
+        public static partial void Ec2MetadataAsked(ILogger logger, Uri endpoint, string reason);
+
+        [LoggerMessage(EventId = 1104, EventName = "Ec2HostDetected", Level = LogLevel.Debug,
+            Message = "EC2 instance metadata is asked at '{Endpoint}' (IMDSv2): the host looks like EC2 ({Evidence}).")]
+        public static partial void Ec2MetadataAsked(ILogger logger, Uri endpoint, Ec2HostEvidence evidence);
     }
 }
