@@ -43,6 +43,6 @@ public sealed partial class ReadmeEventTableTests
         throw new InvalidOperationException($"No README.md beside CloudMap.Lifecycle.sln above {AppContext.BaseDirectory}.");
     }
 
-    [GeneratedRegex(@"^\| (?<id>\d{4}) \| `(?<name>[A-Za-z]+)` \| (?<level>[A-Za-z]+) \|", RegexOptions.Multiline)]
+    [GeneratedRegex(@"^\| (?<id>\d{4}) \| `(?<name>[A-Za-z][A-Za-z0-9]*)` \| (?<level>[A-Za-z]+) \|", RegexOptions.Multiline)]
     private static partial Regex EventRow();
 }
