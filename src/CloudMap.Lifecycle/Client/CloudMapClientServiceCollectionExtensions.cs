@@ -54,7 +54,11 @@ internal static class CloudMapClientServiceCollectionExtensions
                 AutomaticDecompression = DecompressionMethods.None,
                 PooledConnectionLifetime = TimeSpan.FromMinutes(5),
                 ConnectTimeout = TimeSpan.FromSeconds(10),
-            });
+            })
+
+            // The call pipeline logs what matters (retries, failures) and traces every call; the factory's four lines
+            // per request (at Information in the default template) would only be noise in the app's log.
+            .RemoveAllLoggers();
 
         services.TryAddSingleton(static sp => new CloudMapClientEnvironment(sp.GetService<AWSCredentials>()));
         services.TryAddSingleton<CloudMapClientMetrics>();
