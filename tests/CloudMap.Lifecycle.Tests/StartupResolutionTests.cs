@@ -32,7 +32,7 @@ public sealed class StartupResolutionTests
         Assert.Contains($"Services that exist: 'api' ({FakeCloudMapClient.CustomServiceId}, namespace '{FakeCloudMapClient.NamespaceName}')", error.Message, StringComparison.Ordinal);
         Assert.Contains("'connect'", error.Message, StringComparison.Ordinal);
         Assert.False(started.IsCancellationRequested);
-        Assert.Equal(["GetService", "ListServices", "ListNamespaces"], client.Calls);
+        Assert.Equal(["GetService", "ListNamespaces", "ListServices"], client.Calls);
         var state = host.Services.GetRequiredService<ICloudMapRegistrationState>();
         Assert.Equal(CloudMapRegistrationPhase.Failed, state.Phase);
         Assert.Equal(error.Message, state.LastError);

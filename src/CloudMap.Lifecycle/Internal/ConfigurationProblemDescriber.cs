@@ -47,7 +47,8 @@ internal static class ConfigurationProblemDescriber
         if (byId)
         {
             var services = await TryListServicesAsync(client, cancellationToken).ConfigureAwait(false);
-            return $"{keyPrefix}:ServiceId is '{options.ServiceId}', but Cloud Map has no such service ({answer}). {services}";
+            var problem = error.ErrorCode == CloudMapErrorCodes.InvalidInput ? "Cloud Map does not accept it as a service id or ARN" : "Cloud Map has no such service";
+            return $"{keyPrefix}:ServiceId is '{options.ServiceId}', but {problem} ({answer}). {services}".TrimEnd();
         }
 
         var namespaces = await TryAsync(client.ListNamespacesAsync, cancellationToken).ConfigureAwait(false);
@@ -80,23 +81,33 @@ internal static class ConfigurationProblemDescriber
         return $"{keyPrefix}:ServiceName is '{options.ServiceName}', but namespace '{options.NamespaceName}' has no service of that name ({answer}). {listed}".TrimEnd();
     }
 
+    /// <summary>Lists every service with its namespace (ListServices per namespace: its summaries carry no namespace id).</summary>
     private static async Task<string> TryListServicesAsync(ICloudMapClient client, CancellationToken cancellationToken)
     {
-        var services = await TryAsync(ct => client.ListServicesAsync(namespaceId: null, ct), cancellationToken).ConfigureAwait(false);
-        if (services is null)
-        {
-            return string.Empty;
-        }
-
-        if (services.Count == 0)
-        {
-            return "No service exists in this account and region.";
-        }
-
         var namespaces = await TryAsync(client.ListNamespacesAsync, cancellationToken).ConfigureAwait(false);
-        var names = namespaces?.ToDictionary(n => n.Id, n => n.Name, StringComparer.Ordinal) ?? [];
-        return "Services that exist: " + List(services, s =>
-            $"{Quote(s.Name)} ({s.Id}{(s.NamespaceId is { } id && names.TryGetValue(id, out var ns) ? ", namespace '" + ns + "'" : string.Empty)})") + ".";
+        var services = new List<string>();
+        if (namespaces is null)
+        {
+            var all = await TryAsync(ct => client.ListServicesAsync(namespaceId: null, ct), cancellationToken).ConfigureAwait(false);
+            if (all is null)
+            {
+                return string.Empty;
+            }
+
+            services.AddRange(all.Select(s => $"{Quote(s.Name)} ({s.Id})"));
+        }
+        else
+        {
+            foreach (var ns in namespaces.Take(MaxListed))
+            {
+                var inNamespace = await TryAsync(ct => client.ListServicesAsync(ns.Id, ct), cancellationToken).ConfigureAwait(false);
+                services.AddRange((inNamespace ?? []).Select(s => $"{Quote(s.Name)} ({s.Id}, namespace '{ns.Name}')"));
+            }
+        }
+
+        return services.Count == 0
+            ? "No service exists in this account and region."
+            : "Services that exist: " + List(services, s => s) + ".";
     }
 
     private static bool NameMatches(CloudMapNamespaceSummary ns, string? name) =>
