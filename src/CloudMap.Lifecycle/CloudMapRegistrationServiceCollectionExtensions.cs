@@ -150,6 +150,7 @@ public static class CloudMapRegistrationServiceCollectionExtensions
             tags: [CloudMapRegistrationHealthCheck.Tag]));
 
         services.AddSingleton(sp => ActivatorUtilities.CreateInstance<CloudMapRegistrationService>(sp, marker));
+        services.TryAddEnumerable(ServiceDescriptor.Singleton<IHostedService, CloudMapStartupCheck>());
         services.TryAddEnumerable(ServiceDescriptor.Singleton<IHostedService, CloudMapRegistrationCoordinator>());
         return services;
     }
@@ -175,6 +176,15 @@ public static class CloudMapRegistrationServiceCollectionExtensions
                     string.Equals(kv.Key, child, StringComparison.OrdinalIgnoreCase)
                     || kv.Key.StartsWith(child + ConfigurationPath.KeyDelimiter, StringComparison.OrdinalIgnoreCase)));
             source = new ConfigurationBuilder().AddInMemoryCollection(kept).Build().GetSection(section.Path);
+        }
+
+        // Checked first so that a typo names the full key and the nearest valid one, and a bad enum value lists the
+        // valid values; the binder's own check stays as a safety net.
+        var problems = ConfigurationKeyChecker.Check(source, section.Path, typeof(CloudMapRegistrationOptions));
+        if (problems.Count > 0)
+        {
+            // InvalidOperationException, as the binder throws for the same mistakes.
+            throw new InvalidOperationException(string.Join(" ", problems));
         }
 
         source.Bind(options, binder => binder.ErrorOnUnknownConfiguration = true);

@@ -37,7 +37,7 @@ internal sealed partial class CloudMapRegistrationService
                     onFailedAttempt: (attempt, ex) =>
                     {
                         RecordError(ex);
-                        Log.DeregistrationAttemptFailed(_logger, _displayName, attempt, ex);
+                        LogFailure(ex, (text, exception) => Log.DeregistrationAttemptFailed(_logger, _displayName, attempt, text, exception));
                     },
                     _time,
                     linked.Token).ConfigureAwait(false);

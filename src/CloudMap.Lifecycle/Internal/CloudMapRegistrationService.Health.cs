@@ -49,7 +49,7 @@ internal sealed partial class CloudMapRegistrationService
         catch (Exception ex) when (!cancellationToken.IsCancellationRequested && !_abort.IsCancellationRequested)
         {
             RecordError(ex);
-            Log.HealthCycleFailed(_logger, _displayName, ex);
+            LogFailure(ex, (text, exception) => Log.HealthCycleFailed(_logger, _displayName, text, exception));
         }
     }
 

@@ -27,12 +27,20 @@ internal sealed partial class CloudMapRegistrationService
         public static partial void TargetResolved(ILogger logger, string registration, string instanceId, IPAddress address, int port, string serviceId, ServiceHealthCheckKind healthCheckKind, string identitySource);
 
         [LoggerMessage(EventId = 1003, EventName = "ResolveFailed", Level = LogLevel.Warning,
-            Message = "Cloud Map registration '{Registration}' could not resolve its service (attempt {Attempt}); retrying.")]
-        public static partial void ResolveFailed(ILogger logger, string registration, int attempt, Exception exception);
+            Message = "Cloud Map registration '{Registration}' could not resolve its service (attempt {Attempt}): {Error}; retrying.")]
+        public static partial void ResolveFailed(ILogger logger, string registration, int attempt, string error, Exception? exception);
 
         [LoggerMessage(EventId = 1004, EventName = "ConfigurationProblem", Level = LogLevel.Error,
             Message = "Cloud Map registration '{Registration}' cannot register: {Problem}")]
         public static partial void ConfigurationProblem(ILogger logger, string registration, string problem);
+
+        [LoggerMessage(EventId = 1005, EventName = "ConfigurationProblemRetrying", Level = LogLevel.Error,
+            Message = "Cloud Map registration '{Registration}' cannot resolve its service (attempt {Attempt}): {Problem} Retrying with backoff until it is fixed.")]
+        public static partial void ConfigurationProblemRetrying(ILogger logger, string registration, int attempt, string problem);
+
+        [LoggerMessage(EventId = 1006, EventName = "LoopbackAddress", Level = LogLevel.Warning,
+            Message = "Cloud Map registration '{Registration}': the host has no non-loopback IPv4 interface and the server is not bound to a specific address; registering {Address}, which only this host can reach. Set {KeyPrefix}:Address to register another address.")]
+        public static partial void LoopbackAddress(ILogger logger, string registration, IPAddress address, string keyPrefix);
 
         [LoggerMessage(EventId = 1010, EventName = "WaitingForReadiness", Level = LogLevel.Information,
             Message = "Cloud Map registration '{Registration}' is waiting for the readiness checks (tag '{Tag}') to pass {ConsecutiveSuccesses} times in a row.")]
@@ -67,8 +75,8 @@ internal sealed partial class CloudMapRegistrationService
         public static partial void Registered(ILogger logger, string registration, string instanceId, string serviceId, IPAddress address, int port);
 
         [LoggerMessage(EventId = 1022, EventName = "RegistrationAttemptFailed", Level = LogLevel.Warning,
-            Message = "Cloud Map registration '{Registration}': registration attempt {Attempt} failed; retrying with backoff.")]
-        public static partial void RegistrationAttemptFailed(ILogger logger, string registration, int attempt, Exception exception);
+            Message = "Cloud Map registration '{Registration}': registration attempt {Attempt} failed: {Error}; retrying with backoff.")]
+        public static partial void RegistrationAttemptFailed(ILogger logger, string registration, int attempt, string error, Exception? exception);
 
         [LoggerMessage(EventId = 1023, EventName = "DuplicateRequest", Level = LogLevel.Information,
             Message = "Cloud Map registration '{Registration}': {Operation} answered DuplicateRequest; waiting for operation '{OperationId}' first.")]
@@ -83,8 +91,8 @@ internal sealed partial class CloudMapRegistrationService
         public static partial void HealthPushed(ILogger logger, string registration, CloudMapHealthStatus status, string reason);
 
         [LoggerMessage(EventId = 1032, EventName = "HealthCycleFailed", Level = LogLevel.Warning,
-            Message = "Cloud Map registration '{Registration}': reflecting the running health in Cloud Map failed; retrying on the next cycle.")]
-        public static partial void HealthCycleFailed(ILogger logger, string registration, Exception exception);
+            Message = "Cloud Map registration '{Registration}': reflecting the running health in Cloud Map failed: {Error}; retrying on the next cycle.")]
+        public static partial void HealthCycleFailed(ILogger logger, string registration, string error, Exception? exception);
 
         [LoggerMessage(EventId = 1033, EventName = "InstanceNotPropagatedYet", Level = LogLevel.Debug,
             Message = "Cloud Map registration '{Registration}': instance '{InstanceId}' is not found yet right after registering; retrying on the next cycle.")]
@@ -119,8 +127,8 @@ internal sealed partial class CloudMapRegistrationService
         public static partial void AlreadyGone(ILogger logger, string registration, string instanceId);
 
         [LoggerMessage(EventId = 1044, EventName = "DeregistrationAttemptFailed", Level = LogLevel.Warning,
-            Message = "Cloud Map registration '{Registration}': deregistration attempt {Attempt} failed; retrying within the deregistration timeout.")]
-        public static partial void DeregistrationAttemptFailed(ILogger logger, string registration, int attempt, Exception exception);
+            Message = "Cloud Map registration '{Registration}': deregistration attempt {Attempt} failed: {Error}; retrying within the deregistration timeout.")]
+        public static partial void DeregistrationAttemptFailed(ILogger logger, string registration, int attempt, string error, Exception? exception);
 
         [LoggerMessage(EventId = 1045, EventName = "DeregistrationFailed", Level = LogLevel.Warning,
             Message = "Cloud Map registration '{Registration}': could not deregister instance '{InstanceId}' from service '{ServiceId}' within {Seconds:0.###} s (last error: {LastError}); it may stay registered.")]
@@ -149,6 +157,10 @@ internal sealed partial class CloudMapRegistrationService
         [LoggerMessage(EventId = 1051, EventName = "WaitingForPendingRegistration", Level = LogLevel.Information,
             Message = "Cloud Map registration '{Registration}': RegisterInstance operation '{OperationId}' was accepted but not seen to finish; waiting for it before deregistering.")]
         public static partial void WaitingForPendingRegistration(ILogger logger, string registration, string operationId);
+
+        [LoggerMessage(EventId = 1091, EventName = "ErrorDetails", Level = LogLevel.Debug,
+            Message = "Cloud Map registration '{Registration}': details of the {ErrorCode} error logged above.")]
+        public static partial void ErrorDetails(ILogger logger, string registration, string errorCode, Exception exception);
 
         [LoggerMessage(EventId = 1090, EventName = "UnexpectedError", Level = LogLevel.Error,
             Message = "Cloud Map registration '{Registration}' failed unexpectedly; the application keeps running.")]

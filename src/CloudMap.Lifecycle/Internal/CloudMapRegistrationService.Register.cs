@@ -24,7 +24,7 @@ internal sealed partial class CloudMapRegistrationService
             onFailedAttempt: (attempt, ex) =>
             {
                 RecordError(ex);
-                Log.RegistrationAttemptFailed(_logger, _displayName, attempt, ex);
+                LogFailure(ex, (text, exception) => Log.RegistrationAttemptFailed(_logger, _displayName, attempt, text, exception));
             },
             _time,
             cancellationToken).ConfigureAwait(false);

@@ -3,12 +3,17 @@
 using System.Net;
 using CloudMap.Lifecycle.Client;
 using CloudMap.Lifecycle.Identity;
+using Microsoft.Extensions.Logging;
+using Microsoft.Extensions.Options;
 
 namespace CloudMap.Lifecycle.Internal;
 
 /// <summary>Step 1, resolve: who and where this instance is, and which Cloud Map service it joins.</summary>
 internal sealed partial class CloudMapRegistrationService
 {
+    /// <summary>Gets or sets the last-resort address lookup (the host's first non-loopback IPv4); a seam for tests.</summary>
+    internal Func<IPAddress?> HostAddress { get; set; } = HostIdentity.FirstNonLoopbackIPv4;
+
     /// <summary>
     /// Learns who and where this instance is (local: options, platform metadata, server addresses) and which service
     /// it joins (GetService; read-only, retried with backoff until it succeeds). Returns <see langword="null"/> after
@@ -42,10 +47,13 @@ internal sealed partial class CloudMapRegistrationService
 
         var address = options.Address is { } configured
             ? IPAddress.Parse(configured)
-            : identity.Address ?? bound.Select(b => b.Host).FirstOrDefault(h => h is not null) ?? HostIdentity.FirstNonLoopbackIPv4();
+            : identity.Address ?? bound.Select(b => b.Host).FirstOrDefault(h => h is not null) ?? HostAddress();
         if (address is null)
         {
-            return FailConfiguration($"{_marker.KeyPrefix}:Address is not set and no address could be found (no platform metadata, no specific server binding, no non-loopback IPv4 interface); set {_marker.KeyPrefix}:Address.");
+            // A host whose only interface is loopback (a network-isolated CI runner, a sandbox): the loopback address
+            // is the only one anybody can reach it on, so register it rather than fail, and say so.
+            address = IPAddress.Loopback;
+            Log.LoopbackAddress(_logger, _displayName, address, _marker.KeyPrefix);
         }
 
         _state.InstanceId = instanceId;
@@ -53,7 +61,7 @@ internal sealed partial class CloudMapRegistrationService
         _state.Port = port;
 
         var service = await LifecycleRetry.RunAsync(
-            ct => _client.ResolveServiceAsync(options.ServiceId, options.NamespaceName, options.ServiceName, ct),
+            ct => Interlocked.Exchange(ref _startupResolution, null) ?? ResolveServiceOnceAsync(options, ct),
             isRetryable: static ex => ex is not OperationCanceledException,
             onFailedAttempt: OnResolveFailed,
             _time,
@@ -67,16 +75,78 @@ internal sealed partial class CloudMapRegistrationService
         return Target = new RegistrationTarget(service, instanceId, address, port.Value);
     }
 
+    /// <summary>
+    /// Resolves the service at start, before the host reports started (read-only calls; nothing is registered before
+    /// the server listens, G1). A definitive answer (<see cref="DefinitiveErrors"/>) fails the start with a message
+    /// naming the key, its value and what exists. Anything else never fails the start: a transient failure, or no
+    /// answer within <see cref="StartupResolveTimeout"/>, leaves the resolution to the background work, which retries.
+    /// </summary>
+    /// <exception cref="OptionsValidationException">Cloud Map answered that the configured target or the credentials are wrong.</exception>
+    internal async Task ResolveServiceAtStartAsync(CancellationToken cancellationToken)
+    {
+        var options = Options;
+        _state.Phase = CloudMapRegistrationPhase.Resolving;
+
+        // Runs on the stopping token, not the start token: when it outlives the wait below it is the background's
+        // first attempt.
+        var resolution = ResolveServiceOnceAsync(options, _stopping.Token);
+        _startupResolution = resolution;
+
+        // Observed here in case no background work ever takes it over (the host's start fails elsewhere).
+        _ = resolution.ContinueWith(static t => _ = t.Exception, CancellationToken.None, TaskContinuationOptions.OnlyOnFaulted | TaskContinuationOptions.ExecuteSynchronously, TaskScheduler.Default);
+        try
+        {
+            await resolution.WaitAsync(StartupResolveTimeout, _time, cancellationToken).ConfigureAwait(false);
+        }
+        catch (CloudMapConfigurationException ex)
+        {
+            _startupResolution = null;
+            _state.LastError = ex.Message;
+            _state.Phase = CloudMapRegistrationPhase.Failed;
+            throw new OptionsValidationException(_marker.Name, typeof(CloudMapRegistrationOptions), [ex.Message]);
+        }
+        catch (TimeoutException)
+        {
+            // No answer yet (a slow or unreachable endpoint): start anyway; the background waits for this attempt.
+        }
+        catch (Exception ex) when (ex is not OperationCanceledException)
+        {
+            // Transient (no answer, 5xx, throttling, credentials not obtainable yet): the background reports and retries it.
+        }
+    }
+
+    /// <summary>One resolution of the service; a definitive answer becomes a <see cref="CloudMapConfigurationException"/>.</summary>
+    private async Task<CloudMapService> ResolveServiceOnceAsync(CloudMapRegistrationOptions options, CancellationToken cancellationToken)
+    {
+        try
+        {
+            return await _client.ResolveServiceAsync(options.ServiceId, options.NamespaceName, options.ServiceName, cancellationToken).ConfigureAwait(false);
+        }
+        catch (CloudMapException ex) when (DefinitiveErrors.IsDefinitive(ex))
+        {
+            var message = await ConfigurationProblemDescriber.DescribeAsync(_client, options, _marker.KeyPrefix, ex, cancellationToken).ConfigureAwait(false);
+            throw new CloudMapConfigurationException(message, ex);
+        }
+    }
+
     private void OnResolveFailed(int attempt, Exception error)
     {
         RecordError(error);
-        if (error is CloudMapException { ErrorCode: CloudMapErrorCodes.ServiceNotFound or CloudMapErrorCodes.NamespaceNotFound or CloudMapErrorCodes.AccessDeniedException })
+        if (error is CloudMapConfigurationException problem)
         {
-            // Probably a configuration or permission problem: say so, but keep trying (it may be created later).
+            // Found after the start (the first answer came late, or the target was removed meanwhile): the host is
+            // already running, so say it loudly, once per attempt, and keep trying (it may be created later).
             _state.Phase = CloudMapRegistrationPhase.Failed;
+            Log.ConfigurationProblemRetrying(_logger, _displayName, attempt, problem.Message);
+            if (_logger.IsEnabled(LogLevel.Debug))
+            {
+                Log.ErrorDetails(_logger, _displayName, problem.ErrorCode, problem.InnerException ?? problem);
+            }
+
+            return;
         }
 
-        Log.ResolveFailed(_logger, _displayName, attempt, error);
+        LogFailure(error, (text, exception) => Log.ResolveFailed(_logger, _displayName, attempt, text, exception));
     }
 
     private RegistrationTarget? FailConfiguration(string message)

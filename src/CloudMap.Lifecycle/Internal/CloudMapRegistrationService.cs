@@ -38,6 +38,12 @@ internal sealed partial class CloudMapRegistrationService : IHostedLifecycleServ
     /// <summary>How long to wait for one Cloud Map operation (register/deregister) to reach SUCCESS or FAIL.</summary>
     internal static readonly TimeSpan OperationTimeout = TimeSpan.FromMinutes(2);
 
+    /// <summary>
+    /// How long the host's start waits for the first answer about the service. A definitive answer within it fails the
+    /// start; without an answer by then the host starts and the resolution goes on in the background.
+    /// </summary>
+    internal static readonly TimeSpan StartupResolveTimeout = TimeSpan.FromSeconds(5);
+
     private readonly CloudMapRegistrationMarker _marker;
     private readonly IOptionsMonitor<CloudMapRegistrationOptions> _optionsMonitor;
     private readonly ICloudMapClient _client;
@@ -62,6 +68,7 @@ internal sealed partial class CloudMapRegistrationService : IHostedLifecycleServ
     private bool _started;
     private bool _stopRequested;
     private CancellationTokenRegistration _onStarted;
+    private Task<CloudMapService>? _startupResolution;
 
     public CloudMapRegistrationService(
         CloudMapRegistrationMarker marker,
@@ -150,6 +157,7 @@ internal sealed partial class CloudMapRegistrationService : IHostedLifecycleServ
         if (Options.Enabled)
         {
             // Nothing happens before ApplicationStarted: only then is the server listening on its real port (G1).
+            // (The read-only check that fails the start on a wrong target is CloudMapStartupCheck's.)
             _onStarted = _lifetime.ApplicationStarted.Register(static s => ((CloudMapRegistrationService)s!).OnApplicationStarted(), this);
         }
 
@@ -310,4 +318,27 @@ internal sealed partial class CloudMapRegistrationService : IHostedLifecycleServ
     }
 
     private void RecordError(Exception error) => _state.LastError = error.Message;
+
+    /// <summary>
+    /// Logs a failure through <paramref name="write"/> as one line. An expected Cloud Map error (see
+    /// <see cref="DefinitiveErrors.IsExpected"/>) is written without its exception, which follows at Debug (event
+    /// <c>ErrorDetails</c>); anything else keeps its stack trace.
+    /// </summary>
+    private void LogFailure(Exception error, Action<string, Exception?> write)
+    {
+        var expected = DefinitiveErrors.IsExpected(error);
+        write(ErrorText(error), expected ? null : error);
+        if (expected && _logger.IsEnabled(LogLevel.Debug))
+        {
+            Log.ErrorDetails(_logger, _displayName, ((CloudMapException)error).ErrorCode, error);
+        }
+    }
+
+    /// <summary>The one-line text of a failure: the Cloud Map error code and message, or the exception type and message.</summary>
+    internal static string ErrorText(Exception error)
+    {
+        var message = error.Message.TrimEnd('.', ' ');
+        var code = error is CloudMapException answer ? answer.ErrorCode : error.GetType().Name;
+        return message.StartsWith(code, StringComparison.Ordinal) ? message : code + ": " + message;
+    }
 }
