@@ -66,7 +66,7 @@ public sealed class StartupConfigurationErrorTests
         // A 503 is answered before the fake clock moves; then the client's retries and the start's wait for an
         // answer both run on the app's fake clock, and the start completes without an error.
         var start = host.StartAsync();
-        await host.Logs.WaitForAsync(r => r.Id.Name == "RequestEnd" && r.Message.EndsWith("- 503", StringComparison.Ordinal), description: "a 503 answer", cancellationToken: Token);
+        await host.Logs.WaitForAsync(r => r.Id.Name == "CloudMapRetrying" && r.Message.Contains("503", StringComparison.Ordinal), description: "a retried 503 answer", cancellationToken: Token);
         await host.AdvanceUntilAsync(start, TimeSpan.FromSeconds(1));
         await start;
         Assert.True(host.App.Lifetime.ApplicationStarted.IsCancellationRequested);

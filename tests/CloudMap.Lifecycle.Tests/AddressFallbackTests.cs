@@ -1,6 +1,7 @@
 // Copyright (c) CloudMap.Lifecycle contributors. Licensed under the MIT License.
 
 using System.Net;
+using CloudMap.Lifecycle.TestInfrastructure;
 using CloudMap.Lifecycle.Tests.Fakes;
 using Microsoft.Extensions.Logging;
 
@@ -24,7 +25,7 @@ public sealed class AddressFallbackTests
         Assert.NotNull(target);
         Assert.Equal(IPAddress.Loopback, target.Address);
         Assert.Equal(49731, target.Port);
-        var warning = h.Logs.Single("LoopbackAddress");
+        var warning = Assert.Single(h.Logs.Collector.GetEvents("LoopbackAddress"));
         Assert.Equal(LogLevel.Warning, warning.Level);
         Assert.Contains("Set CloudMap:Address", warning.Message, StringComparison.Ordinal);
     }
@@ -40,7 +41,7 @@ public sealed class AddressFallbackTests
         var target = await h.Service.ResolveTargetAsync(Ct);
 
         Assert.Equal(IPAddress.Parse("10.9.8.7"), target!.Address);
-        Assert.False(h.Logs.Has("LoopbackAddress"));
+        Assert.False(h.Logs.Collector.HasEvent("LoopbackAddress"));
     }
 
     [Fact]

@@ -3,10 +3,12 @@
 using System.Net;
 using CloudMap.Lifecycle.Client;
 using CloudMap.Lifecycle.Internal;
+using CloudMap.Lifecycle.TestInfrastructure;
 using CloudMap.Lifecycle.Testing;
 using CloudMap.Lifecycle.Tests.Fakes;
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Hosting;
+using Microsoft.Extensions.Logging.Testing;
 using Microsoft.Extensions.Logging;
 using Microsoft.Extensions.Options;
 
@@ -126,18 +128,20 @@ public sealed class StartupResolutionTests
         await host.StartAsync(Ct);
 
         Assert.True(started.IsCancellationRequested);
-        await logs.WaitForAsync("ResolveFailed");
-        var failure = logs.Single("ResolveFailed");
+        await logs.WaitForEventAsync("ResolveFailed", cancellationToken: Ct);
+        var failure = Assert.Single(logs.Collector.GetEvents("ResolveFailed"));
         Assert.Equal(LogLevel.Warning, failure.Level);
         Assert.Null(failure.Exception);
         Assert.Contains($"(attempt 1): {code} (fake); retrying.", failure.Message, StringComparison.Ordinal);
-        var details = logs.Single("ErrorDetails");
+        // The detail follows the one line on the same thread: wait for it rather than race it.
+        var details = await logs.WaitForEventAsync("ErrorDetails", cancellationToken: Ct);
+        Assert.Single(logs.Collector.GetEvents("ErrorDetails"));
         Assert.Equal(LogLevel.Debug, details.Level);
         Assert.IsType<CloudMapException>(details.Exception);
 
         await time.WaitForTimersAsync(1, Ct);
         time.Advance(Backoff.UpperBound(0));
-        await logs.WaitForAsync("TargetResolved");
+        await logs.WaitForEventAsync("TargetResolved", cancellationToken: Ct);
         Assert.Equal(2, client.CallCount("GetService"));
         await host.StopAsync(Ct);
     }
@@ -151,11 +155,11 @@ public sealed class StartupResolutionTests
 
         await host.StartAsync(Ct);
 
-        await logs.WaitForAsync("ResolveFailed");
-        var failure = logs.Single("ResolveFailed");
+        await logs.WaitForEventAsync("ResolveFailed", cancellationToken: Ct);
+        var failure = Assert.Single(logs.Collector.GetEvents("ResolveFailed"));
         Assert.IsType<InvalidOperationException>(failure.Exception);
         Assert.Contains("InvalidOperationException: a bug", failure.Message, StringComparison.Ordinal);
-        Assert.False(logs.Has("ErrorDetails"));
+        Assert.False(logs.Collector.HasEvent("ErrorDetails"));
         await host.StopAsync(Ct);
     }
 
@@ -177,7 +181,7 @@ public sealed class StartupResolutionTests
         Assert.Equal(CloudMapRegistrationPhase.Resolving, host.Services.GetRequiredService<ICloudMapRegistrationState>().Phase);
         Assert.Equal(1, client.CallCount("GetService"));
         await host.StopAsync(Ct);
-        Assert.False(logs.Has("ResolveFailed"));
+        Assert.False(logs.Collector.HasEvent("ResolveFailed"));
     }
 
     [Fact]
@@ -187,7 +191,7 @@ public sealed class StartupResolutionTests
         using var _host = host;
 
         await host.StartAsync(Ct);
-        await logs.WaitForAsync("TargetResolved");
+        await logs.WaitForEventAsync("TargetResolved", cancellationToken: Ct);
 
         Assert.Equal(1, client.CallCount("GetService"));
         await host.StopAsync(Ct);
@@ -202,12 +206,12 @@ public sealed class StartupResolutionTests
         client.FailNext("GetService", FakeCloudMapClient.Error(CloudMapErrorCodes.ServiceUnavailable));
 
         await host.StartAsync(Ct);
-        await logs.WaitForAsync("ResolveFailed");
+        await logs.WaitForEventAsync("ResolveFailed", cancellationToken: Ct);
         await time.WaitForTimersAsync(1, Ct);
         time.Advance(Backoff.UpperBound(0));
-        await logs.WaitForAsync("ConfigurationProblemRetrying");
+        await logs.WaitForEventAsync("ConfigurationProblemRetrying", cancellationToken: Ct);
 
-        var problem = logs.Single("ConfigurationProblemRetrying");
+        var problem = Assert.Single(logs.Collector.GetEvents("ConfigurationProblemRetrying"));
         Assert.Equal(LogLevel.Error, problem.Level);
         Assert.Null(problem.Exception);
         Assert.Contains("(attempt 2): CloudMap:ServiceId is 'srv-nope', but Cloud Map has no such service", problem.Message, StringComparison.Ordinal);
@@ -240,14 +244,14 @@ public sealed class StartupResolutionTests
         Assert.False(DefinitiveErrors.IsDefinitive(new TimeoutException()));
     }
 
-    private static (IHost Host, FakeCloudMapClient Client, TestLoggerProvider Logs, CancellationToken Started) Build(params (string Key, string? Value)[] pairs)
+    private static (IHost Host, FakeCloudMapClient Client, AwaitableFakeLogs Logs, CancellationToken Started) Build(params (string Key, string? Value)[] pairs)
         => Build(configure: null, pairs);
 
-    private static (IHost Host, FakeCloudMapClient Client, TestLoggerProvider Logs, CancellationToken Started) Build(Action<HostApplicationBuilder>? configure, params (string Key, string? Value)[] pairs)
+    private static (IHost Host, FakeCloudMapClient Client, AwaitableFakeLogs Logs, CancellationToken Started) Build(Action<HostApplicationBuilder>? configure, params (string Key, string? Value)[] pairs)
     {
         var client = new FakeCloudMapClient();
         var time = new FakeTimeProvider();
-        var logs = new TestLoggerProvider { Clock = time };
+        var logs = new AwaitableFakeLogs(FakeLogCollector.Create(new FakeLogCollectorOptions { TimeProvider = time }));
         var builder = TestHost.CreateBuilder(TestHost.Config(pairs), client, time, logs: logs);
         builder.Services.AddHealthChecks();
         if (configure is null)
