@@ -7,6 +7,9 @@ namespace CloudMap.Lifecycle.Testing;
 /// <summary>Options for <see cref="CloudMapEmulator.StartAsync(CloudMapEmulatorOptions?, CancellationToken)"/>.</summary>
 public sealed class CloudMapEmulatorOptions
 {
+    private TimeSpan? _operationSubmittedDuration;
+    private TimeSpan? _operationPendingDuration;
+
     /// <summary>The default region the emulator claims to be: <c>us-east-1</c>.</summary>
     public const string DefaultRegion = "us-east-1";
 
@@ -36,18 +39,47 @@ public sealed class CloudMapEmulatorOptions
 
     /// <summary>
     /// Gets or sets the clock every state transition is computed from (operations, propagation, health changes,
-    /// throttling, injected latency). Pass a <see cref="FakeTimeProvider"/> to drive the emulator from a test.
+    /// throttling, injected latency). Pass a <c>FakeTimeProvider</c> (Microsoft.Extensions.TimeProvider.Testing) or a
+    /// <see cref="TimerCountingFakeTimeProvider"/> to drive the emulator from a test; under such a clock operations
+    /// complete at once unless told otherwise (<see cref="CompleteOperationsImmediately"/>).
     /// </summary>
     /// <value>The default value is <see cref="TimeProvider.System"/>.</value>
     public TimeProvider TimeProvider { get; set; } = TimeProvider.System;
 
     /// <summary>Gets or sets how long a new operation stays <c>SUBMITTED</c>.</summary>
     /// <value>The default value is <see cref="DefaultOperationSubmittedDuration"/>.</value>
-    public TimeSpan OperationSubmittedDuration { get; set; } = DefaultOperationSubmittedDuration;
+    public TimeSpan OperationSubmittedDuration
+    {
+        get => _operationSubmittedDuration ?? DefaultOperationSubmittedDuration;
+        set => _operationSubmittedDuration = value;
+    }
 
     /// <summary>Gets or sets how long an operation then stays <c>PENDING</c> before it ends in <c>SUCCESS</c> or <c>FAIL</c>.</summary>
     /// <value>The default value is <see cref="DefaultOperationPendingDuration"/>.</value>
-    public TimeSpan OperationPendingDuration { get; set; } = DefaultOperationPendingDuration;
+    public TimeSpan OperationPendingDuration
+    {
+        get => _operationPendingDuration ?? DefaultOperationPendingDuration;
+        set => _operationPendingDuration = value;
+    }
+
+    /// <summary>
+    /// Gets or sets whether asynchronous operations (register, deregister, namespace and service creation) are
+    /// <c>SUCCESS</c> (or <c>FAIL</c>) from the first <c>GetOperation</c> on, ignoring
+    /// <see cref="OperationSubmittedDuration"/> and <see cref="OperationPendingDuration"/>.
+    /// </summary>
+    /// <remarks>
+    /// With a fake clock nobody moves time while the code under test waits for an operation, so a test that awaits
+    /// "registered" before advancing, or stops the app without pumping the clock, would wait forever. Left
+    /// <see langword="null"/>, operations therefore complete at once under any <see cref="TimeProvider"/> other than
+    /// <see cref="TimeProvider.System"/>, unless one of the two durations is set explicitly. Set <see langword="false"/>
+    /// to test the <c>SUBMITTED</c> → <c>PENDING</c> → <c>SUCCESS</c> schedule under a fake clock.
+    /// </remarks>
+    /// <value>The default value is <see langword="null"/>: at once under a fake clock, the durations under the system clock.</value>
+    public bool? CompleteOperationsImmediately { get; set; }
+
+    /// <summary>Gets whether operations complete at once, after <see cref="CompleteOperationsImmediately"/>'s default.</summary>
+    internal bool OperationsCompleteImmediately =>
+        CompleteOperationsImmediately ?? (TimeProvider != TimeProvider.System && _operationSubmittedDuration is null && _operationPendingDuration is null);
 
     /// <summary>
     /// Gets or sets how long after its registration operation completes a new instance still answers

@@ -56,7 +56,7 @@ public sealed class BaselineClientTests
         await using var emulator = await StartVerifyingEmulatorAsync();
         var serviceId = emulator.CreateService(emulator.CreateHttpNamespace("baseline.local"), "orders", EmulatedHealthCheck.Custom);
         emulator.Faults.Script("GetService", ScriptedFault.InternalFailure(), times: 2).Script("GetService", ScriptedFault.Throttling(), times: 1);
-        var time = new FakeTimeProvider();
+        var time = new TimerCountingFakeTimeProvider();
         using var client = CreateClient(emulator, Secret, time);
 
         // The backoff waits on the fake clock: step it whenever the client is parked on its delay.
@@ -75,9 +75,9 @@ public sealed class BaselineClientTests
         return await CloudMapEmulator.StartAsync(options, Token);
     }
 
-    private static BaselineCloudMapClient CreateClient(CloudMapEmulator emulator, string secret, FakeTimeProvider? time = null) =>
+    private static BaselineCloudMapClient CreateClient(CloudMapEmulator emulator, string secret, TimerCountingFakeTimeProvider? time = null) =>
         new(
             new BaselineClientOptions { ServiceUrl = emulator.Endpoint, Region = emulator.Region, AttemptTimeout = Timeout.InfiniteTimeSpan },
-            time ?? new FakeTimeProvider(),
+            time ?? new TimerCountingFakeTimeProvider(),
             new BasicAWSCredentials(AccessKey, secret));
 }

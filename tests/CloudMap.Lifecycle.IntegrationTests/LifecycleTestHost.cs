@@ -6,7 +6,7 @@ namespace CloudMap.Lifecycle.IntegrationTests;
 
 /// <summary>
 /// One emulator plus one real <see cref="WebApplication"/> on a real Kestrel port (<c>http://127.0.0.1:0</c>) with the
-/// library configured against the emulator over HTTP. The app's clock is a <see cref="FakeTimeProvider"/>: readiness
+/// library configured against the emulator over HTTP. The app's clock is a <see cref="TimerCountingFakeTimeProvider"/>: readiness
 /// polls, health intervals and the drain delay move only when the test advances it.
 /// </summary>
 internal sealed class LifecycleTestHost : IAsyncDisposable
@@ -25,7 +25,7 @@ internal sealed class LifecycleTestHost : IAsyncDisposable
     private Task? _stop;
     private bool _started;
 
-    private LifecycleTestHost(CloudMapEmulator emulator, string serviceId, FakeTimeProvider emulatorTime)
+    private LifecycleTestHost(CloudMapEmulator emulator, string serviceId, TimerCountingFakeTimeProvider emulatorTime)
     {
         Emulator = emulator;
         ServiceId = serviceId;
@@ -36,13 +36,13 @@ internal sealed class LifecycleTestHost : IAsyncDisposable
     public CloudMapEmulator Emulator { get; }
 
     /// <summary>The emulator's own clock (operations complete at once; injected latency waits for it).</summary>
-    public FakeTimeProvider EmulatorTime { get; }
+    public TimerCountingFakeTimeProvider EmulatorTime { get; }
 
     public string ServiceId { get; }
 
     public CloudMapWire Wire { get; }
 
-    public FakeTimeProvider Time { get; } = new();
+    public TimerCountingFakeTimeProvider Time { get; } = new();
 
     public AwaitableFakeLogs Logs { get; } = new();
 
@@ -61,7 +61,7 @@ internal sealed class LifecycleTestHost : IAsyncDisposable
     /// <summary>Starts the emulator (HTTP namespace, service with custom health) and builds the app, not started.</summary>
     public static async Task<LifecycleTestHost> CreateAsync(IDictionary<string, string?>? settings = null)
     {
-        var emulatorTime = new FakeTimeProvider();
+        var emulatorTime = new TimerCountingFakeTimeProvider();
         var emulator = await CloudMapEmulator.StartAsync(
             new CloudMapEmulatorOptions
             {

@@ -14,7 +14,7 @@ public sealed class SampleAppTests
     [Fact]
     public async Task BuildAsync_NoCloudMapConfigured_AnswersOnlyAfterWarmupAndFollowsToggle()
     {
-        var time = new FakeTimeProvider();
+        var time = new TimerCountingFakeTimeProvider();
         var logs = new AwaitableFakeLogs();
 
         // Registration off: this test is about the app's own endpoints; the child-process test covers registration.

@@ -5,8 +5,8 @@ using CloudMap.Lifecycle.Testing;
 namespace CloudMap.Lifecycle.TestInfrastructure;
 
 /// <summary>
-/// Drives a <see cref="FakeTimeProvider"/> deterministically: the clock moves only once the code under test is parked
-/// on its timers (<see cref="FakeTimeProvider.WaitForTimersAsync(int, CancellationToken)"/>: "the code has armed N
+/// Drives a <see cref="TimerCountingFakeTimeProvider"/> deterministically: the clock moves only once the code under test is parked
+/// on its timers (<see cref="TimerCountingFakeTimeProvider.WaitForTimersAsync(int, CancellationToken)"/>: "the code has armed N
 /// timers"), so a step never lands while a cycle is still running. No sleeps, no polling.
 /// </summary>
 public static class FakeClockDriver
@@ -20,7 +20,7 @@ public static class FakeClockDriver
     /// <param name="cancellationToken">Cancels the wait.</param>
     /// <returns>A task that completes when the code is parked.</returns>
     /// <exception cref="TimeoutException">Not parked within <see cref="DefaultGuard"/>.</exception>
-    public static async Task WaitUntilParkedAsync(this FakeTimeProvider time, int timers = 1, CancellationToken cancellationToken = default)
+    public static async Task WaitUntilParkedAsync(this TimerCountingFakeTimeProvider time, int timers = 1, CancellationToken cancellationToken = default)
     {
         ArgumentNullException.ThrowIfNull(time);
         try
@@ -39,7 +39,7 @@ public static class FakeClockDriver
     /// <param name="timers">How many armed timers mean "parked".</param>
     /// <param name="cancellationToken">Cancels the wait.</param>
     /// <returns>A task that completes once the clock has moved.</returns>
-    public static async Task StepAsync(this FakeTimeProvider time, TimeSpan step, int timers = 1, CancellationToken cancellationToken = default)
+    public static async Task StepAsync(this TimerCountingFakeTimeProvider time, TimeSpan step, int timers = 1, CancellationToken cancellationToken = default)
     {
         await time.WaitUntilParkedAsync(timers, cancellationToken).ConfigureAwait(false);
         time.Advance(step);
@@ -56,7 +56,7 @@ public static class FakeClockDriver
     /// <param name="maxSteps">A bound on the steps.</param>
     /// <param name="cancellationToken">Cancels the waits.</param>
     /// <returns>A task that completes when <paramref name="until"/> does (and faults with it).</returns>
-    public static async Task AdvanceUntilAsync(this FakeTimeProvider time, Task until, TimeSpan step, int timers = 1, int maxSteps = 100, CancellationToken cancellationToken = default)
+    public static async Task AdvanceUntilAsync(this TimerCountingFakeTimeProvider time, Task until, TimeSpan step, int timers = 1, int maxSteps = 100, CancellationToken cancellationToken = default)
     {
         ArgumentNullException.ThrowIfNull(time);
         ArgumentNullException.ThrowIfNull(until);
@@ -83,7 +83,7 @@ public static class FakeClockDriver
     /// <param name="settled">Given the number of steps taken so far; completes once the code under test is idle again.</param>
     /// <param name="cancellationToken">Cancels the waits.</param>
     /// <returns>The number of steps taken.</returns>
-    public static async Task<int> AdvanceThroughAsync(this FakeTimeProvider time, TimeSpan duration, TimeSpan step, Func<int, Task> settled, CancellationToken cancellationToken = default)
+    public static async Task<int> AdvanceThroughAsync(this TimerCountingFakeTimeProvider time, TimeSpan duration, TimeSpan step, Func<int, Task> settled, CancellationToken cancellationToken = default)
     {
         ArgumentNullException.ThrowIfNull(time);
         ArgumentNullException.ThrowIfNull(settled);

@@ -5,7 +5,7 @@ namespace CloudMap.Lifecycle.Testing.Tests;
 /// <summary>One emulator on a fake clock, with an HTTP namespace and one service of each health kind.</summary>
 internal sealed class EmulatorFixture : IAsyncDisposable
 {
-    private EmulatorFixture(CloudMapEmulator emulator, FakeTimeProvider clock)
+    private EmulatorFixture(CloudMapEmulator emulator, TimerCountingFakeTimeProvider clock)
     {
         Emulator = emulator;
         Clock = clock;
@@ -18,7 +18,7 @@ internal sealed class EmulatorFixture : IAsyncDisposable
 
     public CloudMapEmulator Emulator { get; }
 
-    public FakeTimeProvider Clock { get; }
+    public TimerCountingFakeTimeProvider Clock { get; }
 
     public AwsJsonClient Client { get; }
 
@@ -35,8 +35,8 @@ internal sealed class EmulatorFixture : IAsyncDisposable
 
     public static async Task<EmulatorFixture> StartAsync(Action<CloudMapEmulatorOptions>? configure = null)
     {
-        var clock = new FakeTimeProvider();
-        var options = new CloudMapEmulatorOptions { TimeProvider = clock, RandomSeed = 42 };
+        var clock = new TimerCountingFakeTimeProvider();
+        var options = new CloudMapEmulatorOptions { TimeProvider = clock, RandomSeed = 42, CompleteOperationsImmediately = false };
         configure?.Invoke(options);
         var emulator = await CloudMapEmulator.StartAsync(options, TestContext.Current.CancellationToken);
         return new EmulatorFixture(emulator, clock);

@@ -7,7 +7,7 @@ namespace CloudMap.Lifecycle.Testing.Tests;
 /// <summary>Effective health is computed from stored timestamps: reads never write it back.</summary>
 public sealed class HealthModelTests
 {
-    private static readonly DateTimeOffset Pushed = FakeTimeProvider.DefaultStart;
+    private static readonly DateTimeOffset Pushed = new TimerCountingFakeTimeProvider().Start;
     private static readonly TimeSpan Delay = TimeSpan.FromSeconds(30);
 
     private static InstanceRecord PendingUnhealthy() => new()
@@ -76,6 +76,6 @@ public sealed class HealthModelTests
         f.Clock.Advance(TimeSpan.FromSeconds(30));
 
         Assert.Equal(new Dictionary<string, string> { ["i-1"] = "UNHEALTHY", ["i-2"] = "HEALTHY" }, await f.Client.HealthAsync(f.CustomServiceId, "i-1", "i-2"));
-        Assert.Equal(FakeTimeProvider.DefaultStart + f.OperationTime * 2 + TimeSpan.FromSeconds(30) + TimeSpan.FromMinutes(5), f.Emulator.FindInstance(f.CustomServiceId, "i-2")!.PendingHealthEffectiveAt);
+        Assert.Equal(new TimerCountingFakeTimeProvider().Start + f.OperationTime * 2 + TimeSpan.FromSeconds(30) + TimeSpan.FromMinutes(5), f.Emulator.FindInstance(f.CustomServiceId, "i-2")!.PendingHealthEffectiveAt);
     }
 }

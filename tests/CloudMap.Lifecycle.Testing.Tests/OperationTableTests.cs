@@ -22,7 +22,7 @@ public sealed class OperationTableTests
     ];
 
     private static EmulatorState NewState() =>
-        new(new FakeTimeProvider(), new SharedRandom(42), CloudMapEmulatorOptions.DefaultRegion, new CloudMapEmulatorOptions());
+        new(new TimerCountingFakeTimeProvider(), new SharedRandom(42), CloudMapEmulatorOptions.DefaultRegion, new CloudMapEmulatorOptions());
 
     [Fact]
     public void Api_Table_ListsEveryImplementedOperationOnce()

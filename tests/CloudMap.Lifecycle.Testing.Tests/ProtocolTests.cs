@@ -123,7 +123,7 @@ public sealed class ProtocolTests
 
         var result = await f.Client.OkAsync("GetOperation", new JsonObject { ["OperationId"] = op });
 
-        Assert.Equal(FakeTimeProvider.DefaultStart.ToUnixTimeSeconds(), result["Operation"]!["CreateDate"]!.GetValue<double>());
+        Assert.Equal(new TimerCountingFakeTimeProvider().Start.ToUnixTimeSeconds(), result["Operation"]!["CreateDate"]!.GetValue<double>());
     }
 
     [Fact]

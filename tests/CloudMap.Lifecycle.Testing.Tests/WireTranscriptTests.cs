@@ -55,14 +55,14 @@ public sealed class WireTranscriptTests
 
     private static async Task<string> RecordAsync()
     {
-        var clock = new FakeTimeProvider();
+        var clock = new TimerCountingFakeTimeProvider(new DateTimeOffset(2026, 1, 1, 0, 0, 0, TimeSpan.Zero));
         var seed = """
             {"namespaces":[{"name":"seeded.local","type":"private","id":"ns-seeded000000000a","services":[
               {"name":"db","healthCheck":"custom","id":"srv-seeded00000000a","instances":[
                 {"id":"db-1","attributes":{"AWS_INSTANCE_IPV4":"10.1.0.1","AWS_INSTANCE_PORT":"5432","tier":7}}]}]}]}
             """;
         await using var emulator = await CloudMapEmulator.StartAsync(
-            new CloudMapEmulatorOptions { TimeProvider = clock, RandomSeed = 42, SeedJson = seed, RequestLogCapacity = 500 },
+            new CloudMapEmulatorOptions { TimeProvider = clock, RandomSeed = 42, SeedJson = seed, RequestLogCapacity = 500, CompleteOperationsImmediately = false },
             TestContext.Current.CancellationToken);
         using var session = new Session(emulator, clock);
         await NamespacesAsync(session);
@@ -552,7 +552,7 @@ public sealed class WireTranscriptTests
     }
 
     /// <summary>One recorded session: requests and answers as text, ids captured from answers into variables.</summary>
-    private sealed class Session(CloudMapEmulator emulator, FakeTimeProvider clock) : IDisposable
+    private sealed class Session(CloudMapEmulator emulator, TimerCountingFakeTimeProvider clock) : IDisposable
     {
         private readonly HttpClient _http = new() { BaseAddress = emulator.Endpoint, Timeout = TimeSpan.FromSeconds(30) };
         private readonly Dictionary<string, string> _vars = new(StringComparer.Ordinal);

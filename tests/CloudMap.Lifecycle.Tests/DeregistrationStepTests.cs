@@ -267,6 +267,7 @@ public sealed class DeregistrationStepTests
 
         var stopping = h.Service.StoppingAsync(Ct);
         await h.Logs.WaitForEventAsync("Draining", cancellationToken: Ct);
+        await h.Time.WaitForTimersAsync(cancellationToken: Ct); // "Draining" is logged just before the drain delay is armed
         Assert.Null(h.Client.GetStoredInstance(Svc, "i-test"));
         h.Time.Advance(TimeSpan.FromSeconds(4.9));
         Assert.False(stopping.IsCompleted);

@@ -23,7 +23,7 @@ public sealed class HostIntegrationTests
     public async Task Host_FullTimeline_RegistersAfterReadinessDeregistersFirstThenDrains()
     {
         var client = new FakeCloudMapClient();
-        var time = new FakeTimeProvider();
+        var time = new TimerCountingFakeTimeProvider();
         var logs = new AwaitableFakeLogs(FakeLogCollector.Create(new FakeLogCollectorOptions { TimeProvider = time }));
         var ready = new FlippableCheck(healthy: false);
         var builder = TestHost.CreateBuilder(TestHost.Config(), client, time, logs: logs);
@@ -65,7 +65,7 @@ public sealed class HostIntegrationTests
     [Fact]
     public async Task AddCloudMapRegistration_CalledTwice_AddsServicesOnce()
     {
-        var builder = TestHost.CreateBuilder(TestHost.Config(), new FakeCloudMapClient(), new FakeTimeProvider());
+        var builder = TestHost.CreateBuilder(TestHost.Config(), new FakeCloudMapClient(), new TimerCountingFakeTimeProvider());
         builder.AddCloudMapRegistration();
         builder.AddCloudMapRegistration(o => o.Attributes["extra"] = "1");
         builder.Services.AddCloudMapRegistration();
@@ -82,7 +82,7 @@ public sealed class HostIntegrationTests
     public async Task AddCloudMapRegistration_Named_TwoRegistrationsBindTheirOwnSections()
     {
         var client = new FakeCloudMapClient();
-        var time = new FakeTimeProvider();
+        var time = new TimerCountingFakeTimeProvider();
         var logs = new AwaitableFakeLogs(FakeLogCollector.Create(new FakeLogCollectorOptions { TimeProvider = time }));
         var builder = TestHost.CreateBuilder(
             TestHost.Config(

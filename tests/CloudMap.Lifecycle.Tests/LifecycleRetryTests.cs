@@ -12,7 +12,7 @@ namespace CloudMap.Lifecycle.Tests;
 /// </summary>
 public sealed class LifecycleRetryTests
 {
-    private readonly FakeTimeProvider _time = new();
+    private readonly TimerCountingFakeTimeProvider _time = new();
     private readonly List<(int Attempt, string Message)> _reports = [];
 
     private static CancellationToken Ct => TestContext.Current.CancellationToken;

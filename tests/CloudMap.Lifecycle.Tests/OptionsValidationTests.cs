@@ -56,7 +56,7 @@ public sealed class OptionsValidationTests
     public async Task StartAsync_InvalidSetting_FailsWithMessageNamingKeyAndValueAndSendsNothing(string key, string? value, string expected)
     {
         var client = new FakeCloudMapClient();
-        var builder = TestHost.CreateBuilder(TestHost.Config((key, value)), client, new FakeTimeProvider());
+        var builder = TestHost.CreateBuilder(TestHost.Config((key, value)), client, new TimerCountingFakeTimeProvider());
         builder.AddCloudMapRegistration();
         using var host = builder.Build();
 
@@ -70,7 +70,7 @@ public sealed class OptionsValidationTests
     public async Task StartAsync_NamespaceWithoutServiceName_FailsNamingBothKeys()
     {
         var client = new FakeCloudMapClient();
-        var builder = TestHost.CreateBuilder(TestHost.Config(("CloudMap:ServiceId", null), ("CloudMap:NamespaceName", "example.local")), client, new FakeTimeProvider());
+        var builder = TestHost.CreateBuilder(TestHost.Config(("CloudMap:ServiceId", null), ("CloudMap:NamespaceName", "example.local")), client, new TimerCountingFakeTimeProvider());
         builder.AddCloudMapRegistration();
         using var host = builder.Build();
 
@@ -82,7 +82,7 @@ public sealed class OptionsValidationTests
     [Fact]
     public async Task StartAsync_ServiceNameWithoutNamespace_FailsNamingBothKeys()
     {
-        var builder = TestHost.CreateBuilder(TestHost.Config(("CloudMap:ServiceId", null), ("CloudMap:ServiceName", "api")), new FakeCloudMapClient(), new FakeTimeProvider());
+        var builder = TestHost.CreateBuilder(TestHost.Config(("CloudMap:ServiceId", null), ("CloudMap:ServiceName", "api")), new FakeCloudMapClient(), new TimerCountingFakeTimeProvider());
         builder.AddCloudMapRegistration();
         using var host = builder.Build();
 
@@ -95,7 +95,7 @@ public sealed class OptionsValidationTests
     public async Task StartAsync_TooManyAttributes_Fails()
     {
         var pairs = Enumerable.Range(0, 31).Select(i => ("CloudMap:Attributes:k" + i, (string?)"v")).ToArray();
-        var builder = TestHost.CreateBuilder(TestHost.Config(pairs), new FakeCloudMapClient(), new FakeTimeProvider());
+        var builder = TestHost.CreateBuilder(TestHost.Config(pairs), new FakeCloudMapClient(), new TimerCountingFakeTimeProvider());
         builder.AddCloudMapRegistration();
         using var host = builder.Build();
 
@@ -108,7 +108,7 @@ public sealed class OptionsValidationTests
     public async Task StartAsync_AttributesTooLongInTotal_Fails()
     {
         var pairs = Enumerable.Range(0, 5).Select(i => ("CloudMap:Attributes:k" + i, (string?)new string('v', 1000))).ToArray();
-        var builder = TestHost.CreateBuilder(TestHost.Config(pairs), new FakeCloudMapClient(), new FakeTimeProvider());
+        var builder = TestHost.CreateBuilder(TestHost.Config(pairs), new FakeCloudMapClient(), new TimerCountingFakeTimeProvider());
         builder.AddCloudMapRegistration();
         using var host = builder.Build();
 
@@ -124,7 +124,7 @@ public sealed class OptionsValidationTests
         var builder = TestHost.CreateBuilder(
             TestHost.Config(("CloudMap:Shutdown:BudgetSeverity", "Error"), ("CloudMap:Shutdown:DrainDelay", "00:00:25")),
             new FakeCloudMapClient(),
-            new FakeTimeProvider());
+            new TimerCountingFakeTimeProvider());
         builder.AddCloudMapRegistration();
         using var host = builder.Build();
 
@@ -136,7 +136,7 @@ public sealed class OptionsValidationTests
     [Fact]
     public async Task StartAsync_UnknownKey_FailsNamingTheKey()
     {
-        var builder = TestHost.CreateBuilder(TestHost.Config(("CloudMap:Helth:Interval", "00:00:05")), new FakeCloudMapClient(), new FakeTimeProvider());
+        var builder = TestHost.CreateBuilder(TestHost.Config(("CloudMap:Helth:Interval", "00:00:05")), new FakeCloudMapClient(), new TimerCountingFakeTimeProvider());
         builder.AddCloudMapRegistration();
         using var host = builder.Build();
 
@@ -148,7 +148,7 @@ public sealed class OptionsValidationTests
     [Fact]
     public async Task StartAsync_UnparsableValue_FailsNamingTheKey()
     {
-        var builder = TestHost.CreateBuilder(TestHost.Config(("CloudMap:Health:Interval", "ten seconds")), new FakeCloudMapClient(), new FakeTimeProvider());
+        var builder = TestHost.CreateBuilder(TestHost.Config(("CloudMap:Health:Interval", "ten seconds")), new FakeCloudMapClient(), new TimerCountingFakeTimeProvider());
         builder.AddCloudMapRegistration();
         using var host = builder.Build();
 
@@ -161,7 +161,7 @@ public sealed class OptionsValidationTests
     public async Task StartAsync_GenericHostWithoutPort_FailsNamingPort()
     {
         var client = new FakeCloudMapClient();
-        var builder = TestHost.CreateBuilder(TestHost.Config(), client, new FakeTimeProvider(), withServer: false);
+        var builder = TestHost.CreateBuilder(TestHost.Config(), client, new TimerCountingFakeTimeProvider(), withServer: false);
         builder.AddCloudMapRegistration();
         using var host = builder.Build();
 
@@ -178,7 +178,7 @@ public sealed class OptionsValidationTests
         var builder = TestHost.CreateBuilder(
             TestHost.Config(("CloudMap:Enabled", "false"), ("CloudMap:ServiceId", null), ("CloudMap:Port", "0")),
             client,
-            new FakeTimeProvider(),
+            new TimerCountingFakeTimeProvider(),
             withServer: false);
         builder.AddCloudMapRegistration();
         using var host = builder.Build();
@@ -198,7 +198,7 @@ public sealed class OptionsValidationTests
         var builder = TestHost.CreateBuilder(
             TestHost.Config(("CloudMap:grpc:ServiceId", FakeCloudMapClient.NoHealthServiceId), ("CloudMap:grpc:Port", "99999")),
             new FakeCloudMapClient(),
-            new FakeTimeProvider());
+            new TimerCountingFakeTimeProvider());
         builder.AddCloudMapRegistration();
         builder.AddCloudMapRegistration("grpc");
         using var host = builder.Build();

@@ -15,7 +15,7 @@ public sealed class RegistrationLedgerTests
     private static readonly TimeSpan Grace = RegistrationLedger.VisibilityGracePeriod;
     private static readonly TimeSpan Reassert = TimeSpan.FromMinutes(15);
 
-    private readonly FakeTimeProvider _time = new();
+    private readonly TimerCountingFakeTimeProvider _time = new();
 
     // ---- A fresh ledger ------------------------------------------------------------------------------------------
 

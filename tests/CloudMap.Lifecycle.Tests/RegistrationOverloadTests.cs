@@ -16,7 +16,7 @@ public sealed class RegistrationOverloadTests
     [Fact]
     public void AddCloudMapRegistration_NameAndDelegate_ConfiguresThatRegistrationOnly()
     {
-        var builder = TestHost.CreateBuilder(TestHost.Config(), new FakeCloudMapClient(), new FakeTimeProvider());
+        var builder = TestHost.CreateBuilder(TestHost.Config(), new FakeCloudMapClient(), new TimerCountingFakeTimeProvider());
         builder.AddCloudMapRegistration();
 
         var returned = builder.Services.AddCloudMapRegistration("grpc", o => (o.ServiceId, o.Port) = (FakeCloudMapClient.NoHealthServiceId, 5001));
@@ -34,7 +34,7 @@ public sealed class RegistrationOverloadTests
     public async Task AddCloudMapRegistration_NameAndDelegateInvalid_StartupNamesTheRegistrationsKey()
     {
         var client = new FakeCloudMapClient();
-        var builder = TestHost.CreateBuilder(TestHost.Config(), client, new FakeTimeProvider());
+        var builder = TestHost.CreateBuilder(TestHost.Config(), client, new TimerCountingFakeTimeProvider());
         builder.Services.AddCloudMapRegistration("grpc", o => (o.ServiceId, o.Port) = (FakeCloudMapClient.NoHealthServiceId, 99999));
         using var host = builder.Build();
 
@@ -50,7 +50,7 @@ public sealed class RegistrationOverloadTests
         var builder = TestHost.CreateBuilder(
             TestHost.Config(("CloudMap:grpc:ServiceId", FakeCloudMapClient.NoHealthServiceId), ("CloudMap:grpc:Port", "7000")),
             new FakeCloudMapClient(),
-            new FakeTimeProvider());
+            new TimerCountingFakeTimeProvider());
 
         var returned = builder.AddCloudMapRegistration("grpc", o => o.Attributes["extra"] = "1");
         using var host = builder.Build();
@@ -65,7 +65,7 @@ public sealed class RegistrationOverloadTests
     [Fact]
     public void AddCloudMapRegistration_BuilderNullDelegate_SameAsNoDelegate()
     {
-        var builder = TestHost.CreateBuilder(TestHost.Config(("CloudMap:Port", "7000")), new FakeCloudMapClient(), new FakeTimeProvider());
+        var builder = TestHost.CreateBuilder(TestHost.Config(("CloudMap:Port", "7000")), new FakeCloudMapClient(), new TimerCountingFakeTimeProvider());
 
         builder.AddCloudMapRegistration(configure: null);
         using var host = builder.Build();

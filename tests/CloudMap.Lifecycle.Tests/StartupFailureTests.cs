@@ -63,7 +63,7 @@ public sealed class StartupFailureTests
     public async Task StopAsync_AfterInvalidOptionsFailedStart_DoesNotThrowAndSendsNothing()
     {
         var client = new FakeCloudMapClient();
-        var builder = TestHost.CreateBuilder(TestHost.Config(("CloudMap:Port", "0")), client, new FakeTimeProvider());
+        var builder = TestHost.CreateBuilder(TestHost.Config(("CloudMap:Port", "0")), client, new TimerCountingFakeTimeProvider());
         builder.AddCloudMapRegistration();
         using var host = builder.Build();
         await Assert.ThrowsAsync<OptionsValidationException>(() => host.StartAsync(Ct));

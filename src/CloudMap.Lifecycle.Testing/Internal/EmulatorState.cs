@@ -39,8 +39,9 @@ internal sealed partial class EmulatorState
         _random = random;
         Region = region;
         _healthChangeDelay = options.HealthChangeDelay;
-        _submitted = options.OperationSubmittedDuration;
-        _pending = options.OperationPendingDuration;
+        var immediate = options.OperationsCompleteImmediately;
+        _submitted = immediate ? TimeSpan.Zero : options.OperationSubmittedDuration;
+        _pending = immediate ? TimeSpan.Zero : options.OperationPendingDuration;
         _propagation = options.PropagationDelay;
         Api = CreateApi();
     }

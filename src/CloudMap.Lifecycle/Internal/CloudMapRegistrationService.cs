@@ -65,6 +65,7 @@ internal sealed partial class CloudMapRegistrationService : IHostedLifecycleServ
     private readonly CancellationTokenSource _abort = new();
     private CloudMapRegistrationOptions? _options;
     private Task _execution = Task.CompletedTask;
+    private Task? _stop;
     private bool _started;
     private bool _stopRequested;
     private CancellationTokenRegistration _onStarted;
@@ -176,12 +177,42 @@ internal sealed partial class CloudMapRegistrationService : IHostedLifecycleServ
     /// </remarks>
     public async Task StoppingAsync(CancellationToken cancellationToken)
     {
+        // A host may be stopped twice (WebApplicationFactory stops it, then disposes it): the second stop joins the
+        // first instead of starting a second deregistration that would outlive the host.
         Task execution;
+        TaskCompletionSource? owner = null;
+        Task stop;
         lock (_lifecycleLock)
         {
             _stopRequested = true;
             execution = _execution;
+            if (_stop is null)
+            {
+                owner = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
+                _stop = owner.Task;
+            }
+
+            stop = _stop;
         }
+
+        if (owner is null)
+        {
+            await stop.ConfigureAwait(false);
+            return;
+        }
+
+        try
+        {
+            await StopOnceAsync(execution, cancellationToken).ConfigureAwait(false);
+        }
+        finally
+        {
+            owner.TrySetResult();
+        }
+    }
+
+    private async Task StopOnceAsync(Task execution, CancellationToken cancellationToken)
+    {
 
         // Options are read in StartingAsync; when they are missing or invalid the host never started us, nothing was
         // sent, and reading them here would throw at the host (the contract is: never throw).

@@ -26,7 +26,7 @@ internal sealed class SteadyStateCostScenario : IScenario
     public async Task RunAsync(ScenarioContext context, ScenarioResult result, CancellationToken cancellationToken)
     {
         result.Method = Format.Invariant($"""
-            Accelerated on a fake clock, in-process: {Hosts} real generic hosts per mode, each with its own in-process emulator on the same `FakeTimeProvider` as the host (operations complete at once); once the host is registered its emulator's counters are reset and the clock is advanced one hour, only ever while the host is idle: the library in {LibraryStep.TotalSeconds} s steps, each once its health loop has armed its next timer again; the baseline one heartbeat interval ({BaselineRegistrationService.HeartbeatInterval.TotalSeconds} s) at a time, each once the previous heartbeat was logged. No real time passes between steps, so the counts are exact. Every Cloud Map call a host makes in that hour is counted by its emulator (n = hosts; the fake clock makes repetitions identical, so there are none). Library defaults: health checks every 10 s, status pushed only on change and re-asserted every 15 min. Baseline: HEALTHY pushed every 10 s. The clients' per-attempt timeout is off for this scenario only: fake time never passes during a call, and an armed attempt timer would look like a waiting host.
+            Accelerated on a fake clock, in-process: {Hosts} real generic hosts per mode, each with its own in-process emulator on the same `TimerCountingFakeTimeProvider` as the host (operations complete at once); once the host is registered its emulator's counters are reset and the clock is advanced one hour, only ever while the host is idle: the library in {LibraryStep.TotalSeconds} s steps, each once its health loop has armed its next timer again; the baseline one heartbeat interval ({BaselineRegistrationService.HeartbeatInterval.TotalSeconds} s) at a time, each once the previous heartbeat was logged. No real time passes between steps, so the counts are exact. Every Cloud Map call a host makes in that hour is counted by its emulator (n = hosts; the fake clock makes repetitions identical, so there are none). Library defaults: health checks every 10 s, status pushed only on change and re-asserted every 15 min. Baseline: HEALTHY pushed every 10 s. The clients' per-attempt timeout is off for this scenario only: fake time never passes during a call, and an armed attempt timer would look like a waiting host.
             """);
         // Deterministic on a fake clock, so no repetitions: instead, each host has its own emulator and clock, so the
         // calls are counted per host (n = hosts).
@@ -39,7 +39,7 @@ internal sealed class SteadyStateCostScenario : IScenario
 
     private static async Task RunHostAsync(ScenarioResult result, RegistrationMode mode, int rep, CancellationToken cancellationToken)
     {
-        var time = new FakeTimeProvider();
+        var time = new TimerCountingFakeTimeProvider();
         var logs = new AwaitableFakeLogs();
         await using var lane = await EmulatorLane.StartAsync(TimeSpan.FromSeconds(30), seed: 400 + rep, cancellationToken, time, operationDuration: TimeSpan.Zero).ConfigureAwait(false);
         await using var host = ScenarioHost.Build(
@@ -90,7 +90,7 @@ internal sealed class SteadyStateCostScenario : IScenario
     }
 
     /// <summary>Starts the host and moves the clock through readiness and registration until the host is idle, registered.</summary>
-    private static async Task StartAsync(ScenarioHost host, FakeTimeProvider time, AwaitableFakeLogs logs, CancellationToken cancellationToken)
+    private static async Task StartAsync(ScenarioHost host, TimerCountingFakeTimeProvider time, AwaitableFakeLogs logs, CancellationToken cancellationToken)
     {
         if (host.Mode == RegistrationMode.Baseline)
         {
@@ -107,7 +107,7 @@ internal sealed class SteadyStateCostScenario : IScenario
     }
 
     /// <summary>Stops the host; the library deregisters (operations complete at once) and then drains on the fake clock.</summary>
-    private static async Task StopAsync(ScenarioHost host, FakeTimeProvider time, AwaitableFakeLogs logs)
+    private static async Task StopAsync(ScenarioHost host, TimerCountingFakeTimeProvider time, AwaitableFakeLogs logs)
     {
         var stopping = host.Host.StopAsync(CancellationToken.None);
         if (host.Mode == RegistrationMode.Library)

@@ -22,7 +22,7 @@ internal sealed class ClientHarness : IAsyncDisposable
 
     private readonly MetricCapture _metrics;
 
-    private ClientHarness(ScriptedCloudMapServer server, ServiceProvider provider, FakeTimeProvider clock)
+    private ClientHarness(ScriptedCloudMapServer server, ServiceProvider provider, TimerCountingFakeTimeProvider clock)
     {
         Server = server;
         Provider = provider;
@@ -35,7 +35,7 @@ internal sealed class ClientHarness : IAsyncDisposable
 
     public ServiceProvider Provider { get; }
 
-    public FakeTimeProvider Clock { get; }
+    public TimerCountingFakeTimeProvider Clock { get; }
 
     public HttpCloudMapClient Client { get; }
 
@@ -50,7 +50,7 @@ internal sealed class ClientHarness : IAsyncDisposable
         Action<IServiceCollection>? configureServices = null)
     {
         var server = await ScriptedCloudMapServer.StartAsync();
-        var clock = new FakeTimeProvider();
+        var clock = new TimerCountingFakeTimeProvider(new DateTimeOffset(2026, 1, 1, 0, 0, 0, TimeSpan.Zero));
         var services = new ServiceCollection();
         services.AddLogging(b => b.SetMinimumLevel(LogLevel.Trace));
         services.AddSingleton<IConfiguration>(new ConfigurationBuilder().Build());

@@ -21,7 +21,7 @@ public sealed class CloudMapCallPipelineTests : IDisposable
     private static readonly Uri Endpoint = new("https://servicediscovery.eu-west-1.amazonaws.com/");
 
     private readonly ServiceProvider _meters = new ServiceCollection().AddMetrics().BuildServiceProvider();
-    private readonly FakeTimeProvider _clock = new();
+    private readonly TimerCountingFakeTimeProvider _clock = new();
     private readonly MetricCapture _metrics;
 
     public CloudMapCallPipelineTests()

@@ -17,7 +17,7 @@ public sealed class CloudMapClientExtensionsTests
     [Trait(Guarantees.Trait, Guarantees.G5)]
     public async Task WaitForOperationAsync_PendingThenSuccess_PollsWithDoublingDelaysOnTheClock()
     {
-        var clock = new FakeTimeProvider();
+        var clock = new TimerCountingFakeTimeProvider();
         var client = Substitute.For<ICloudMapClient>();
         client.GetOperationAsync("op-1", Arg.Any<CancellationToken>())
             .Returns(Operation(CloudMapOperationStatus.Submitted), Operation(CloudMapOperationStatus.Pending), Operation(CloudMapOperationStatus.Success));
@@ -41,7 +41,7 @@ public sealed class CloudMapClientExtensionsTests
         var client = Substitute.For<ICloudMapClient>();
         client.GetOperationAsync("op-1", Arg.Any<CancellationToken>()).Returns(Operation(CloudMapOperationStatus.Fail));
 
-        var operation = await client.WaitForOperationAsync("op-1", new FakeTimeProvider(), TimeSpan.FromMinutes(1), Ct);
+        var operation = await client.WaitForOperationAsync("op-1", new TimerCountingFakeTimeProvider(), TimeSpan.FromMinutes(1), Ct);
 
         Assert.Equal(CloudMapOperationStatus.Fail, operation.Status);
     }
@@ -49,7 +49,7 @@ public sealed class CloudMapClientExtensionsTests
     [Fact]
     public async Task WaitForOperationAsync_NeverFinishes_ThrowsTimeoutAfterTimeoutOnTheClock()
     {
-        var clock = new FakeTimeProvider();
+        var clock = new TimerCountingFakeTimeProvider();
         var client = Substitute.For<ICloudMapClient>();
         client.GetOperationAsync("op-1", Arg.Any<CancellationToken>()).Returns(Operation(CloudMapOperationStatus.Pending));
 
@@ -70,7 +70,7 @@ public sealed class CloudMapClientExtensionsTests
     [Fact]
     public async Task WaitForOperationAsync_CancelledWhileWaiting_ThrowsOperationCanceled()
     {
-        var clock = new FakeTimeProvider();
+        var clock = new TimerCountingFakeTimeProvider();
         var client = Substitute.For<ICloudMapClient>();
         client.GetOperationAsync("op-1", Arg.Any<CancellationToken>()).Returns(Operation(CloudMapOperationStatus.Pending));
         using var cts = CancellationTokenSource.CreateLinkedTokenSource(Ct);

@@ -29,7 +29,7 @@ internal sealed class ServiceHarness : IDisposable
         Logs = new AwaitableFakeLogs(FakeLogCollector.Create(new FakeLogCollectorOptions { TimeProvider = Time }));
     }
 
-    public FakeTimeProvider Time { get; } = new();
+    public TimerCountingFakeTimeProvider Time { get; } = new();
 
     public IMeterFactory MeterFactory => _metrics.GetRequiredService<IMeterFactory>();
 

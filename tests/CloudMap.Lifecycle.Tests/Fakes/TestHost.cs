@@ -18,7 +18,7 @@ namespace CloudMap.Lifecycle.Tests.Fakes;
 /// <summary>A real generic host over in-memory configuration, with the client, clock and identity replaced by fakes.</summary>
 internal static class TestHost
 {
-    public static HostApplicationBuilder CreateBuilder(IDictionary<string, string?> configuration, FakeCloudMapClient client, FakeTimeProvider time, bool withServer = true, AwaitableFakeLogs? logs = null)
+    public static HostApplicationBuilder CreateBuilder(IDictionary<string, string?> configuration, FakeCloudMapClient client, TimerCountingFakeTimeProvider time, bool withServer = true, AwaitableFakeLogs? logs = null)
     {
         var builder = Host.CreateApplicationBuilder(new HostApplicationBuilderSettings { DisableDefaults = true, EnvironmentName = "Testing" });
         builder.Configuration.AddInMemoryCollection(configuration);
