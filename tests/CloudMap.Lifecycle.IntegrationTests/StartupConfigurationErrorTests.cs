@@ -82,7 +82,7 @@ public sealed class StartupConfigurationErrorTests
     [Fact]
     public async Task Start_CredentialsTheEmulatorDoesNotKnow_FailsNamingTheCredentials()
     {
-        var emulatorTime = new FakeTimeProvider();
+        var emulatorTime = new TimerCountingFakeTimeProvider();
         var options = new CloudMapEmulatorOptions { TimeProvider = emulatorTime, RandomSeed = 1 };
         options.SigV4Credentials["AKIDKNOWN"] = "known-secret";
         await using var emulator = await CloudMapEmulator.StartAsync(options, Token);
@@ -99,7 +99,7 @@ public sealed class StartupConfigurationErrorTests
         });
         builder.WebHost.UseUrls("http://127.0.0.1:0");
         builder.Logging.ClearProviders();
-        builder.Services.AddSingleton<TimeProvider>(new FakeTimeProvider());
+        builder.Services.AddSingleton<TimeProvider>(new TimerCountingFakeTimeProvider());
         builder.Services.AddSingleton<AWSCredentials>(new BasicAWSCredentials("AKIDUNKNOWN", "secret"));
         builder.Services.Configure<CloudMapClientOptions>(o => o.AttemptTimeout = Timeout.InfiniteTimeSpan);
         builder.AddCloudMapRegistration();

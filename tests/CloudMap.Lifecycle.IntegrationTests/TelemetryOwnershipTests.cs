@@ -43,9 +43,7 @@ public sealed class TelemetryOwnershipTests
         // Resolve, register, push UNHEALTHY at the threshold, deregister and drain.
         await host.StartRegisteredAsync();
         host.Readiness.IsReady = false;
-        await host.StepAsync(LifecycleTestHost.HealthInterval);
-        await host.StepAsync(LifecycleTestHost.HealthInterval);
-        await host.Logs.WaitForEventAsync("HealthPushed", cancellationToken: Token);
+        await host.AdvanceUntilAsync(host.Logs.WaitForEventAsync("HealthPushed", cancellationToken: Token), LifecycleTestHost.HealthInterval);
         await host.StopAndDrainAsync();
 
         var received = host.Emulator.GetRequestLog().GroupBy(r => r.Operation).ToDictionary(g => g.Key, g => g.Count());

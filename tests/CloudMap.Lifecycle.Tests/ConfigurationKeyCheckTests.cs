@@ -83,7 +83,7 @@ public sealed class ConfigurationKeyCheckTests
             ("cloudmap:readiness:timeoutbehavior", "stopapplication"),
             ("CloudMap:Attributes:any-key_1", "v"),
             ("CloudMap:Port", ""),
-            ("CloudMap:Shutdown:BudgetSeverity", "1")), client, new FakeTimeProvider());
+            ("CloudMap:Shutdown:BudgetSeverity", "1")), client, new TimerCountingFakeTimeProvider());
         builder.AddCloudMapRegistration();
         using var host = builder.Build();
 
@@ -100,7 +100,7 @@ public sealed class ConfigurationKeyCheckTests
         var builder = TestHost.CreateBuilder(TestHost.Config(
             ("CloudMap:grpc:ServiceId", FakeCloudMapClient.NoHealthServiceId),
             ("CloudMap:grpc:Port", "5001"),
-            ("CloudMap:grpc:Helth:Interval", "00:00:05")), client, new FakeTimeProvider());
+            ("CloudMap:grpc:Helth:Interval", "00:00:05")), client, new TimerCountingFakeTimeProvider());
         builder.AddCloudMapRegistration();
         builder.AddCloudMapRegistration("grpc");
         using var host = builder.Build();
@@ -157,7 +157,7 @@ public sealed class ConfigurationKeyCheckTests
     private static async Task<InvalidOperationException> StartFailureAsync(params (string Key, string? Value)[] pairs)
     {
         var client = new FakeCloudMapClient();
-        var builder = TestHost.CreateBuilder(TestHost.Config(pairs), client, new FakeTimeProvider());
+        var builder = TestHost.CreateBuilder(TestHost.Config(pairs), client, new TimerCountingFakeTimeProvider());
         builder.AddCloudMapRegistration();
         using var host = builder.Build();
 

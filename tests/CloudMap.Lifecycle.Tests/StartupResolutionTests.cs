@@ -123,7 +123,7 @@ public sealed class StartupResolutionTests
         var (host, client, logs, started) = Build();
         using var _host = host;
         client.FailNext("GetService", FakeCloudMapClient.Error(code));
-        var time = (FakeTimeProvider)host.Services.GetRequiredService<TimeProvider>();
+        var time = (TimerCountingFakeTimeProvider)host.Services.GetRequiredService<TimeProvider>();
 
         await host.StartAsync(Ct);
 
@@ -168,7 +168,7 @@ public sealed class StartupResolutionTests
     {
         var (host, client, logs, started) = Build();
         using var _host = host;
-        var time = (FakeTimeProvider)host.Services.GetRequiredService<TimeProvider>();
+        var time = (TimerCountingFakeTimeProvider)host.Services.GetRequiredService<TimeProvider>();
         client.Hang = true;
 
         var start = host.StartAsync(Ct);
@@ -202,7 +202,7 @@ public sealed class StartupResolutionTests
     {
         var (host, client, logs, _) = Build(("CloudMap:ServiceId", "srv-nope"));
         using var _host = host;
-        var time = (FakeTimeProvider)host.Services.GetRequiredService<TimeProvider>();
+        var time = (TimerCountingFakeTimeProvider)host.Services.GetRequiredService<TimeProvider>();
         client.FailNext("GetService", FakeCloudMapClient.Error(CloudMapErrorCodes.ServiceUnavailable));
 
         await host.StartAsync(Ct);
@@ -250,7 +250,7 @@ public sealed class StartupResolutionTests
     private static (IHost Host, FakeCloudMapClient Client, AwaitableFakeLogs Logs, CancellationToken Started) Build(Action<HostApplicationBuilder>? configure, params (string Key, string? Value)[] pairs)
     {
         var client = new FakeCloudMapClient();
-        var time = new FakeTimeProvider();
+        var time = new TimerCountingFakeTimeProvider();
         var logs = new AwaitableFakeLogs(FakeLogCollector.Create(new FakeLogCollectorOptions { TimeProvider = time }));
         var builder = TestHost.CreateBuilder(TestHost.Config(pairs), client, time, logs: logs);
         builder.Services.AddHealthChecks();

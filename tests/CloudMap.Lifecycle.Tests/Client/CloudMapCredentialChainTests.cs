@@ -245,7 +245,7 @@ public sealed class CloudMapCredentialChainTests
 
         public AWSCredentials InstanceProfile { get; } = new BasicAWSCredentials("AKIDINSTANCE", SecretKey);
 
-        public FakeTimeProvider Clock { get; } = new();
+        public TimerCountingFakeTimeProvider Clock { get; } = new();
 
         public FakeLogCollector Logs { get; } = new();
 
