@@ -85,10 +85,7 @@ public sealed class DeregistrationStepTests
     {
         using var h = new ServiceHarness();
         var service = h.Service;
-        Assert.NotNull(await service.ResolveTargetAsync(Ct));
-        h.Client.FailNext("GetOperation", new CloudMapException("InternalFailure", "injected", System.Net.HttpStatusCode.InternalServerError, "req-1"));
-        await Assert.ThrowsAsync<CloudMapException>(() => service.RegisterOnceAsync(CloudMapHealthStatus.Healthy));
-        var registered = h.Client.GetStoredInstance(Svc, "i-test")!;
+        var registered = await RegisterAcceptedButUnconfirmedAsync(h);
         h.Client.RemoveInstance(Svc, "i-test"); // accepted by Cloud Map, not visible yet
         var getInstancesBefore = h.Client.CallCount("GetInstance");
 
@@ -109,10 +106,7 @@ public sealed class DeregistrationStepTests
     {
         using var h = new ServiceHarness();
         var service = h.Service;
-        Assert.NotNull(await service.ResolveTargetAsync(Ct));
-        h.Client.FailNext("GetOperation", new CloudMapException("InternalFailure", "injected", System.Net.HttpStatusCode.InternalServerError, "req-1"));
-        await Assert.ThrowsAsync<CloudMapException>(() => service.RegisterOnceAsync(CloudMapHealthStatus.Healthy));
-        var registered = h.Client.GetStoredInstance(Svc, "i-test")!;
+        var registered = await RegisterAcceptedButUnconfirmedAsync(h);
         h.Client.FailNext("RegisterInstance", FakeCloudMapClient.Error(CloudMapErrorCodes.ThrottlingException));
         await Assert.ThrowsAsync<CloudMapException>(() => service.RegisterOnceAsync(CloudMapHealthStatus.Healthy));
         h.Client.RemoveInstance(Svc, "i-test"); // the first, accepted registration is not visible yet
@@ -369,5 +363,14 @@ public sealed class DeregistrationStepTests
     }
 
     /// <summary>When the one record named <paramref name="eventName"/> was logged, on the harness's fake clock.</summary>
+    /// <summary>Cloud Map accepts a RegisterInstance whose operation the service never sees finish (GetOperation fails); returns what was stored.</summary>
+    private static async Task<CloudMapInstance> RegisterAcceptedButUnconfirmedAsync(ServiceHarness h)
+    {
+        Assert.NotNull(await h.Service.ResolveTargetAsync(Ct));
+        h.Client.FailNext("GetOperation", new CloudMapException("InternalFailure", "injected", System.Net.HttpStatusCode.InternalServerError, "req-1"));
+        await Assert.ThrowsAsync<CloudMapException>(() => h.Service.RegisterOnceAsync(CloudMapHealthStatus.Healthy));
+        return h.Client.GetStoredInstance(Svc, "i-test")!;
+    }
+
     private static DateTimeOffset LoggedAt(ServiceHarness h, string eventName) => Assert.Single(h.Logs.Collector.GetEvents(eventName)).Timestamp;
 }

@@ -15,13 +15,7 @@ public sealed class StopTwiceTests
     public async Task StoppingAsync_CalledTwice_DeregistersOnce()
     {
         using var h = new ServiceHarness();
-        h.Options.Readiness.ConsecutiveSuccesses = 1;
-        h.Options.Shutdown.DrainDelay = TimeSpan.Zero;
-        await h.Service.StartingAsync(Ct);
-        await h.Service.StartAsync(Ct);
-        await h.Service.StartedAsync(Ct);
-        h.Lifetime.FireStarted();
-        await h.Logs.WaitForEventAsync("Registered", cancellationToken: Ct);
+        await StartRegisteredAsync(h);
 
         await h.Service.StoppingAsync(Ct).WaitAsync(TimeSpan.FromSeconds(30), Ct);
         await h.Service.StopAsync(Ct).WaitAsync(TimeSpan.FromSeconds(30), Ct);
@@ -37,13 +31,7 @@ public sealed class StopTwiceTests
     public async Task StoppingAsync_SecondStopAfterACutShortFirst_StartsNoDeregistration()
     {
         using var h = new ServiceHarness();
-        h.Options.Readiness.ConsecutiveSuccesses = 1;
-        h.Options.Shutdown.DrainDelay = TimeSpan.Zero;
-        await h.Service.StartingAsync(Ct);
-        await h.Service.StartAsync(Ct);
-        await h.Service.StartedAsync(Ct);
-        h.Lifetime.FireStarted();
-        await h.Logs.WaitForEventAsync("Registered", cancellationToken: Ct);
+        await StartRegisteredAsync(h);
 
         // The host's first stop is cut short (its token already spent): the instance may stay registered.
         await h.Service.StoppingAsync(new CancellationToken(canceled: true)).WaitAsync(TimeSpan.FromSeconds(30), Ct);
@@ -55,5 +43,17 @@ public sealed class StopTwiceTests
 
         Assert.Equal(afterFirstStop, h.Client.CallCount("DeregisterInstance"));
         Assert.Equal(afterFirstStop, h.Client.CallCount("GetInstance"));
+    }
+
+    /// <summary>Runs the host contract up to a confirmed registration (no drain, so a stop ends without the clock).</summary>
+    private static async Task StartRegisteredAsync(ServiceHarness h)
+    {
+        h.Options.Readiness.ConsecutiveSuccesses = 1;
+        h.Options.Shutdown.DrainDelay = TimeSpan.Zero;
+        await h.Service.StartingAsync(Ct);
+        await h.Service.StartAsync(Ct);
+        await h.Service.StartedAsync(Ct);
+        h.Lifetime.FireStarted();
+        await h.Logs.WaitForEventAsync("Registered", cancellationToken: Ct);
     }
 }

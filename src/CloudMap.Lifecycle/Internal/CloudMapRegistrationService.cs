@@ -213,7 +213,6 @@ internal sealed partial class CloudMapRegistrationService : IHostedLifecycleServ
 
     private async Task StopOnceAsync(Task execution, CancellationToken cancellationToken)
     {
-
         // Options are read in StartingAsync; when they are missing or invalid the host never started us, nothing was
         // sent, and reading them here would throw at the host (the contract is: never throw).
         if (_options is not { Enabled: true })
