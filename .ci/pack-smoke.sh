@@ -70,6 +70,9 @@ XML
 cp src/CloudMap.Lifecycle.Emulator/seed.example.json "$tool/seed.json"
 cd "$tool"
 export NUGET_PACKAGES="$tool/.nuget-packages"
+# The local-tool resolver caches a command's package path under DOTNET_CLI_HOME (~/.dotnet/toolResolverCache); an
+# earlier run's cache entry would point at that run's deleted package folder ("Run dotnet tool restore"). Keep it per run.
+export DOTNET_CLI_HOME="$tool/.dotnet-home"
 dotnet new tool-manifest
 dotnet tool install CloudMap.Lifecycle.Emulator --version "$tool_version" --add-source "$packages"
 
