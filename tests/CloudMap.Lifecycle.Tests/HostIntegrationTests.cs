@@ -100,7 +100,7 @@ public sealed class HostIntegrationTests
         var provider = host.Services.GetRequiredService<ICloudMapRegistrationStateProvider>();
 
         await host.StartAsync(Ct);
-        await WaitUntilAsync(() => provider.GetState("").Phase == CloudMapRegistrationPhase.Registered && provider.GetState("grpc").Phase == CloudMapRegistrationPhase.Registered, logs);
+        await WaitUntilAsync(() => provider.GetState("").Phase == CloudMapRegistrationPhase.Registered && provider.GetState("grpc").Phase == CloudMapRegistrationPhase.Registered, time);
 
         Assert.Equal(["", "grpc"], provider.Names);
         Assert.Equal(5001, provider.GetState("grpc").Port);
@@ -141,12 +141,20 @@ public sealed class HostIntegrationTests
     }
 
     /// <summary>Waits for a condition that the background work makes true; every log entry re-checks it (no polling on time).</summary>
-    private static async Task WaitUntilAsync(Func<bool> condition, AwaitableFakeLogs logs)
+    /// <summary>
+    /// Moves the fake clock a readiness poll at a time, each once the code under test is parked on a timer, until
+    /// <paramref name="condition"/> holds. Waiting for log records instead raced the first readiness poll: when it was
+    /// not due at once, nothing moved the clock and the wait hung.
+    /// </summary>
+    private static async Task WaitUntilAsync(Func<bool> condition, TimerCountingFakeTimeProvider time)
     {
         for (var i = 0; i < 200 && !condition(); i++)
         {
-            var count = logs.Collector.Count;
-            await logs.WaitForAsync(_ => true, count + 1, "the next record", cancellationToken: Ct);
+            await time.WaitForTimersAsync(1, Ct).WaitAsync(TimeSpan.FromSeconds(30), Ct);
+            if (!condition())
+            {
+                time.Advance(TimeSpan.FromSeconds(1));
+            }
         }
 
         Assert.True(condition());
