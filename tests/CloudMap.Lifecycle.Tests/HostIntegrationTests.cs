@@ -150,7 +150,8 @@ public sealed class HostIntegrationTests
     {
         for (var i = 0; i < 200 && !condition(); i++)
         {
-            await time.WaitForTimersAsync(1, Ct).WaitAsync(TimeSpan.FromSeconds(30), Ct);
+            // Both registrations parked on a timer (readiness poll, operation poll) before the clock moves.
+            await time.WaitForTimersAsync(2, Ct).WaitAsync(TimeSpan.FromSeconds(30), Ct);
             if (!condition())
             {
                 time.Advance(TimeSpan.FromSeconds(1));
