@@ -165,7 +165,10 @@ internal sealed partial class CloudMapRegistrationService
         await EnsureRegisteredAsync(cancellationToken).ConfigureAwait(false);
     }
 
-    /// <summary>Registers again when not registered; otherwise checks, every re-assert interval, that the registration still exists (G6).</summary>
+    /// <summary>
+    /// Registers again when not registered; otherwise checks, every re-assert interval, that the registration still exists
+    /// (G6) and is still ours (G4). A safety net under the revision watch, and the only check without it.
+    /// </summary>
     internal async Task EnsureRegisteredAsync(CancellationToken cancellationToken)
     {
         if (_ledger.IsSuperseded)
@@ -187,7 +190,13 @@ internal sealed partial class CloudMapRegistrationService
         var target = Target!;
         try
         {
-            await _client.GetInstanceAsync(target.Service.Id, target.InstanceId, cancellationToken).ConfigureAwait(false);
+            var instance = await _client.GetInstanceAsync(target.Service.Id, target.InstanceId, cancellationToken).ConfigureAwait(false);
+            if (!RegistrationAttributes.IsOwnedBy(instance, _ownerToken))
+            {
+                OnSuperseded(instance);
+                return;
+            }
+
             _ledger.Verified();
         }
         catch (CloudMapException ex) when (ex.ErrorCode == CloudMapErrorCodes.InstanceNotFound)

@@ -22,7 +22,7 @@ internal sealed partial class CloudMapRegistrationService
         public static partial void RegistrationVerified(ILogger logger, string registration, string serviceId, long revision, string instanceId);
 
         [LoggerMessage(EventId = 1070, EventName = "RevisionWatchUnavailable", Level = LogLevel.Warning,
-            Message = "Cloud Map registration '{Registration}': cannot read the revision of service '{ServiceId}' (DiscoverInstancesRevision): {Error}. A registration removed or taken over behind this process's back is noticed only every {Seconds:0.###} s (Health:ReassertInterval); allow servicediscovery:DiscoverInstancesRevision and servicediscovery:DiscoverInstances to notice it within two health intervals.")]
+            Message = "Cloud Map registration '{Registration}': cannot read the revision of service '{ServiceId}' (DiscoverInstancesRevision): {Error}. A registration removed or taken over behind this process's back is noticed late: at the next status change, or after up to {Seconds:0.###} s (Health:ReassertInterval; a takeover only without custom health). Allow servicediscovery:DiscoverInstancesRevision and servicediscovery:DiscoverInstances to notice both within two health intervals.")]
         public static partial void RevisionWatchUnavailable(ILogger logger, string registration, string serviceId, string error, double seconds);
 
         [LoggerMessage(EventId = 1071, EventName = "OwnershipCheckFailed", Level = LogLevel.Warning,

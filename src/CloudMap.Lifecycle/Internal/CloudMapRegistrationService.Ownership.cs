@@ -149,17 +149,25 @@ internal sealed partial class CloudMapRegistrationService
             return OwnershipVerdict.Ours;
         }
 
+        OnSuperseded(instance);
+        return OwnershipVerdict.Superseded;
+    }
+
+    /// <summary>
+    /// Cloud Map shows <paramref name="instance"/> under our instance id with another owner (or none): from now on this
+    /// process writes nothing to it (G4, G5). Said once per superseding registration, not once per cycle.
+    /// </summary>
+    private void OnSuperseded(CloudMapInstance instance)
+    {
+        var target = Target!;
         var owner = RegistrationAttributes.OwnerOf(instance);
         _ledger.LeftToAnotherOwner(owner);
         SetSuperseded(true);
         if (!string.Equals(_announcedSupersedingOwner, owner ?? string.Empty, StringComparison.Ordinal))
         {
-            // Once per superseding registration, not once per cycle.
             _announcedSupersedingOwner = owner ?? string.Empty;
             Log.Superseded(_logger, _displayName, target.InstanceId, target.Service.Id, owner ?? "(none)");
         }
-
-        return OwnershipVerdict.Superseded;
     }
 
     private ServiceRevisionWatch? GetRevisionWatch()

@@ -8,7 +8,7 @@ namespace CloudMap.Lifecycle.Internal;
 /// </summary>
 /// <remarks>
 /// <para>
-/// Three facts, each answering a question a step asks:
+/// Four facts, each answering a question a step asks:
 /// <list type="bullet">
 /// <item><see cref="MayHoldInstance"/>: a RegisterInstance of ours may have reached Cloud Map and not been undone, so a
 /// stop must look (GetInstance) before it may conclude there is nothing to remove.</item>
@@ -16,6 +16,8 @@ namespace CloudMap.Lifecycle.Internal;
 /// instance appears only once that operation succeeds, so a deregistration waits for it first.</item>
 /// <item><see cref="IsWithinVisibilityGrace"/>: Cloud Map is eventually consistent, so InstanceNotFound shortly after a
 /// registration may only mean "not visible yet"; believing it would leave a zombie once the instance appears.</item>
+/// <item><see cref="IsSuperseded"/>: another process registered the same instance id over ours, so the health step
+/// may neither push onto that entry nor register over it (G4, G5) until it disappears (G6).</item>
 /// </list>
 /// </para>
 /// <para>

@@ -281,6 +281,27 @@ public sealed class OwnershipWatchTests
     }
 
     [Fact]
+    [Trait(Guarantees.Trait, Guarantees.G4)]
+    public async Task WithoutDiscoveryClient_ReportOnly_TakeoverNoticedByTheReassertVerification_NothingRegisteredOverIt()
+    {
+        await using var h = await EmulatorRegistrationHarness.StartAsync(
+            EmulatedHealthCheck.Route53,
+            withDiscovery: false,
+            configure: o => o.Health.ReassertInterval = TimeSpan.FromMinutes(1));
+        await h.RegisteredAndSettledAsync();
+        h.ProcessBTakesOver();
+
+        for (var i = 0; i < 6; i++)
+        {
+            await h.CycleAsync();
+        }
+
+        Assert.True(h.Service.Ledger.IsSuperseded);
+        Assert.Single(h.Logs.Collector.GetSnapshot(), r => r.Id.Id == 1037);
+        Assert.Equal(EmulatorRegistrationHarness.OwnerB, h.CurrentOwner());
+    }
+
+    [Fact]
     public async Task WithoutDiscoveryClient_NoDataPlaneCall()
     {
         await using var h = await EmulatorRegistrationHarness.StartAsync(withDiscovery: false);
