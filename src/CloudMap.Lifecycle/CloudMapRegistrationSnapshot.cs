@@ -35,6 +35,14 @@ public sealed record CloudMapRegistrationSnapshot
     /// <summary>Gets the health the application was last judged to have after thresholds, or <see langword="null"/> before the first check.</summary>
     public CloudMapHealthStatus? ObservedStatus { get; init; }
 
+    /// <summary>
+    /// Gets a value indicating whether another process registered the same instance id over this one's registration: this
+    /// process then reports no health for it and will not deregister it, and registers again only if that
+    /// registration disappears.
+    /// </summary>
+    /// <value>The default value is <see langword="false"/>.</value>
+    public bool IsSuperseded { get; init; }
+
     /// <summary>Gets when the instance was last registered successfully (per the injected <see cref="TimeProvider"/>), or <see langword="null"/>.</summary>
     public DateTimeOffset? RegisteredAt { get; init; }
 }

@@ -7,7 +7,8 @@ namespace CloudMap.Lifecycle.Internal;
 
 /// <summary>
 /// Step 4, running health: checks on an interval, thresholds, and the result reflected in Cloud Map according to
-/// <see cref="Mode"/> (G5); a registration that vanished is registered again (G6).
+/// <see cref="Mode"/> (G5); a registration that vanished is registered again (G6), one that another process took over
+/// is left alone (G4; <c>.Ownership.cs</c>).
 /// </summary>
 internal sealed partial class CloudMapRegistrationService
 {
@@ -25,14 +26,22 @@ internal sealed partial class CloudMapRegistrationService
     }
 
     /// <summary>
-    /// One running-health cycle: run the checks, apply the thresholds, and reflect the result in Cloud Map according to
-    /// <see cref="Mode"/>. Cloud Map failures are logged and retried on the next cycle; they never end the loop.
+    /// One running-health cycle: run the checks, apply the thresholds, check the registration is still there and ours
+    /// (<see cref="CheckOwnershipAsync"/>), and reflect the result in Cloud Map according to <see cref="Mode"/>; a
+    /// superseded registration gets nothing. Cloud Map failures are logged and retried on the next cycle; they never end the loop.
     /// </summary>
     internal async Task RunHealthCycleAsync(CancellationToken cancellationToken)
     {
         ObserveHealth(await IsHealthyAsync(HealthPredicate, cancellationToken).ConfigureAwait(false));
         try
         {
+            // Before anything is written to Cloud Map: is the entry still there, and still ours (G4, G6)?
+            await CheckOwnershipAsync(cancellationToken).ConfigureAwait(false);
+            if (_ledger.IsSuperseded)
+            {
+                return;
+            }
+
             switch (Mode)
             {
                 case HealthReportingMode.Custom:
@@ -83,6 +92,12 @@ internal sealed partial class CloudMapRegistrationService
     /// </summary>
     internal async Task PushHealthAsync(CancellationToken cancellationToken)
     {
+        if (_ledger.IsSuperseded)
+        {
+            // Another process's entry: its status is its owner's to report (G4, G5).
+            return;
+        }
+
         if (!_ledger.IsConfirmed)
         {
             await RegisterOnceAsync(EffectiveStatus).ConfigureAwait(false);
@@ -129,6 +144,11 @@ internal sealed partial class CloudMapRegistrationService
     /// <summary>No custom health: deregister while unhealthy, register again once healthy (the only lever left).</summary>
     internal async Task ReflectHealthByRegistrationAsync(CancellationToken cancellationToken)
     {
+        if (_ledger.IsSuperseded)
+        {
+            return;
+        }
+
         if (EffectiveStatus == CloudMapHealthStatus.Unhealthy)
         {
             if (_ledger.IsConfirmed)
@@ -145,9 +165,17 @@ internal sealed partial class CloudMapRegistrationService
         await EnsureRegisteredAsync(cancellationToken).ConfigureAwait(false);
     }
 
-    /// <summary>Registers again when not registered; otherwise checks, every re-assert interval, that the registration still exists (G6).</summary>
+    /// <summary>
+    /// Registers again when not registered; otherwise checks, every re-assert interval, that the registration still exists
+    /// (G6) and is still ours (G4). A safety net under the revision watch, and the only check without it.
+    /// </summary>
     internal async Task EnsureRegisteredAsync(CancellationToken cancellationToken)
     {
+        if (_ledger.IsSuperseded)
+        {
+            return;
+        }
+
         if (!_ledger.IsConfirmed)
         {
             await RegisterOnceAsync(EffectiveStatus).ConfigureAwait(false);
@@ -162,7 +190,13 @@ internal sealed partial class CloudMapRegistrationService
         var target = Target!;
         try
         {
-            await _client.GetInstanceAsync(target.Service.Id, target.InstanceId, cancellationToken).ConfigureAwait(false);
+            var instance = await _client.GetInstanceAsync(target.Service.Id, target.InstanceId, cancellationToken).ConfigureAwait(false);
+            if (!RegistrationAttributes.IsOwnedBy(instance, _ownerToken))
+            {
+                OnSuperseded(instance);
+                return;
+            }
+
             _ledger.Verified();
         }
         catch (CloudMapException ex) when (ex.ErrorCode == CloudMapErrorCodes.InstanceNotFound)

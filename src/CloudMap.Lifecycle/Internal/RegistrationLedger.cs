@@ -8,7 +8,7 @@ namespace CloudMap.Lifecycle.Internal;
 /// </summary>
 /// <remarks>
 /// <para>
-/// Three facts, each answering a question a step asks:
+/// Four facts, each answering a question a step asks:
 /// <list type="bullet">
 /// <item><see cref="MayHoldInstance"/>: a RegisterInstance of ours may have reached Cloud Map and not been undone, so a
 /// stop must look (GetInstance) before it may conclude there is nothing to remove.</item>
@@ -16,6 +16,8 @@ namespace CloudMap.Lifecycle.Internal;
 /// instance appears only once that operation succeeds, so a deregistration waits for it first.</item>
 /// <item><see cref="IsWithinVisibilityGrace"/>: Cloud Map is eventually consistent, so InstanceNotFound shortly after a
 /// registration may only mean "not visible yet"; believing it would leave a zombie once the instance appears.</item>
+/// <item><see cref="IsSuperseded"/>: another process registered the same instance id over ours, so the health step
+/// may neither push onto that entry nor register over it (G4, G5) until it disappears (G6).</item>
 /// </list>
 /// </para>
 /// <para>
@@ -41,6 +43,15 @@ internal sealed class RegistrationLedger(TimeProvider timeProvider)
 
     /// <summary>Gets a value indicating whether the latest registration was seen to succeed and has not been lost since.</summary>
     public bool IsConfirmed { get; private set; }
+
+    /// <summary>
+    /// Gets a value indicating whether another process registered the same instance id over ours (G4): health is no
+    /// longer pushed for it and nothing is registered over it, until that registration disappears too.
+    /// </summary>
+    public bool IsSuperseded { get; private set; }
+
+    /// <summary>Gets the owner token of the registration that superseded ours, when it carries one.</summary>
+    public string? SupersedingOwner { get; private set; }
 
     /// <summary>Gets the operation of an accepted RegisterInstance that was never seen to finish, if any: wait for it before deregistering.</summary>
     public string? PendingOperationId { get; private set; }
@@ -88,29 +99,54 @@ internal sealed class RegistrationLedger(TimeProvider timeProvider)
     {
         var now = _time.GetTimestamp();
         IsConfirmed = true;
+        IsSuperseded = false;
+        SupersedingOwner = null;
         _visibilityGraceFrom = now;
         _lastVerifiedAt = now;
         _lastPushedAt = now;
     }
 
-    /// <summary>The confirmed registration disappeared (InstanceNotFound past the grace): it must be registered again.</summary>
-    public void Vanished() => IsConfirmed = false;
+    /// <summary>
+    /// The registration disappeared (InstanceNotFound past the grace): it must be registered again. When it was another
+    /// process's registration that superseded ours, the id is ours again.
+    /// </summary>
+    public void Vanished()
+    {
+        IsConfirmed = false;
+        IsSuperseded = false;
+        SupersedingOwner = null;
+    }
 
     /// <summary>Our registration was removed, or was already gone: Cloud Map holds nothing of ours.</summary>
     public void Removed()
     {
         IsConfirmed = false;
+        IsSuperseded = false;
+        SupersedingOwner = null;
         MayHoldInstance = false;
         _visibilityGraceFrom = null;
     }
 
     /// <summary>
-    /// The instance id now belongs to another process (G4): ours is no longer there. <see cref="MayHoldInstance"/> stays
-    /// set, so a later stop still checks ownership (one GetInstance) instead of assuming.
+    /// The instance id now belongs to another process (G4), owner unknown: ours is no longer there. See
+    /// <see cref="LeftToAnotherOwner(string?)"/>.
     /// </summary>
-    public void LeftToAnotherOwner() => IsConfirmed = false;
+    public void LeftToAnotherOwner() => LeftToAnotherOwner(owner: null);
 
-    /// <summary>GetInstance showed the registration is still there.</summary>
+    /// <summary>
+    /// The instance id now belongs to another process (G4) whose registration carries <paramref name="owner"/> (if any):
+    /// ours is no longer there, so nothing is pushed onto it and nothing registered over it (<see cref="IsSuperseded"/>).
+    /// <see cref="MayHoldInstance"/> stays set, so a later stop still checks ownership (one GetInstance) instead of
+    /// assuming. An owner already known is kept when the new one is unknown.
+    /// </summary>
+    public void LeftToAnotherOwner(string? owner)
+    {
+        IsConfirmed = false;
+        IsSuperseded = true;
+        SupersedingOwner = owner ?? SupersedingOwner;
+    }
+
+    /// <summary>GetInstance (or a revision check) showed the registration is still there.</summary>
     public void Verified() => _lastVerifiedAt = _time.GetTimestamp();
 
     /// <summary>UpdateInstanceCustomHealthStatus was accepted.</summary>
@@ -123,5 +159,6 @@ internal sealed class RegistrationLedger(TimeProvider timeProvider)
     public bool IsReassertDue(TimeSpan interval) => _time.GetElapsedTime(_lastPushedAt) >= interval;
 
     public override string ToString() =>
-        $"holds: {MayHoldInstance}, confirmed: {IsConfirmed}, pending: {PendingOperationId ?? "-"}, within grace: {IsWithinVisibilityGrace}";
+        $"holds: {MayHoldInstance}, confirmed: {IsConfirmed}, pending: {PendingOperationId ?? "-"}, within grace: {IsWithinVisibilityGrace}"
+        + (IsSuperseded ? $", superseded by: {SupersedingOwner ?? "(unknown)"}" : string.Empty);
 }
