@@ -48,6 +48,12 @@ internal sealed class CloudMapClientEnvironment : IDisposable
     /// </summary>
     public string? ProfilesLocation { get; init; }
 
+    /// <summary>
+    /// Gets the role to assume with the credentials the chain finds (<c>AWSOptions.SessionRoleArn</c>), or
+    /// <see langword="null"/>. Credentials given to the constructor are used as given.
+    /// </summary>
+    public CloudMapAssumeRole? AssumeRole { get; init; }
+
     /// <summary>Gets or sets the environment-variable reader.</summary>
     public Func<string, string?> GetEnvironmentVariable { get; init; } = Environment.GetEnvironmentVariable;
 
@@ -121,9 +127,11 @@ internal sealed class CloudMapClientEnvironment : IDisposable
             }
 
             var result = await CloudMapCredentialChain.CreateDefault(explicitProfile, this).ResolveAsync(cancellationToken).ConfigureAwait(false);
-            if (result.Credentials is { } credentials)
+            if (result.Credentials is { } found)
             {
-                CloudMapClientLog.CredentialsResolved(logger, result.SourceName!, result.Looked[^1].Outcome, _failedLooks);
+                var credentials = AssumeRole?.Wrap(found) ?? found;
+                var detail = AssumeRole is null ? result.Looked[^1].Outcome : $"{result.Looked[^1].Outcome}, assuming role '{AssumeRole.RoleArn}'";
+                CloudMapClientLog.CredentialsResolved(logger, result.SourceName!, detail, _failedLooks);
                 _failedLooks = 0;
                 _lastLooked = null;
                 Volatile.Write(ref _resolved, credentials);

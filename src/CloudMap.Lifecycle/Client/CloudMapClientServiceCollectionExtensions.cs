@@ -69,9 +69,21 @@ internal static class CloudMapClientServiceCollectionExtensions
         {
             // Read here, not through CloudMapClientOptions: the endpoint validator needs this environment while those
             // options are being built, so building them here would recurse.
+            // An AWSCredentials in DI is used as given; a registered AWSOptions' SessionRoleArn wraps the credentials it
+            // leads to (its Credentials, else the profile or the chain), as the SDK's client factory does.
             var aws = sp.GetRequiredService<CloudMapAwsOptionsSource>();
-            var credentials = sp.GetService<AWSCredentials>() ?? (aws.IsRegistered ? aws.Options?.Credentials : null);
-            return new CloudMapClientEnvironment(credentials) { ProfilesLocation = aws.ProfilesLocation };
+            var role = aws.IsRegistered ? CloudMapAssumeRole.From(aws.Options) : null;
+            if (sp.GetService<AWSCredentials>() is { } fromDi)
+            {
+                return new CloudMapClientEnvironment(fromDi) { ProfilesLocation = aws.ProfilesLocation };
+            }
+
+            var fromOptions = aws.IsRegistered ? aws.Options?.Credentials : null;
+            return new CloudMapClientEnvironment(fromOptions is null ? null : role?.Wrap(fromOptions) ?? fromOptions)
+            {
+                ProfilesLocation = aws.ProfilesLocation,
+                AssumeRole = role,
+            };
         });
         services.TryAddSingleton<CloudMapClientMetrics>();
         services.TryAddSingleton<CloudMapCallPipeline>();

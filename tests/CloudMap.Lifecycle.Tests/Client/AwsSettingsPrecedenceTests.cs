@@ -249,6 +249,55 @@ public sealed class AwsSettingsPrecedenceTests
     }
 
     [Fact]
+    public async Task Credentials_AwsOptionsSessionRoleArn_WrapsItsCredentialsInTheRole()
+    {
+        var fromOptions = new BasicAWSCredentials("AKIDFROMOPTIONS", "secret-options");
+        await using var provider = Build(services: s => s.AddDefaultAWSOptions(new AWSOptions
+        {
+            Credentials = fromOptions,
+            SessionRoleArn = "arn:aws:iam::123456789012:role/cloudmap",
+            SessionName = "orders",
+            ExternalId = "ext-1",
+        }));
+
+        var role = Assert.IsType<AssumeRoleAWSCredentials>(await GetCredentialsAsync(provider));
+
+        Assert.Same(fromOptions, role.SourceCredentials);
+        Assert.Equal("arn:aws:iam::123456789012:role/cloudmap", role.RoleArn);
+        Assert.Equal("orders", role.RoleSessionName);
+        Assert.Equal("ext-1", role.Options.ExternalId);
+    }
+
+    [Fact]
+    public async Task Credentials_AwsOptionsSessionRoleArnWithProfile_WrapsTheProfilesCredentials()
+    {
+        using var file = new TempCredentialsFile("""
+            [work]
+            aws_access_key_id = AKIDWORKPROFILE
+            aws_secret_access_key = secret-work
+            """);
+        await using var provider = Build(services: s => s.AddDefaultAWSOptions(new AWSOptions { Profile = "work", ProfilesLocation = file.Path, SessionRoleArn = "arn:aws:iam::123456789012:role/cloudmap" }));
+
+        var role = Assert.IsType<AssumeRoleAWSCredentials>(await GetCredentialsAsync(provider));
+
+        Assert.Equal("AKIDWORKPROFILE", (await role.SourceCredentials.GetCredentialsAsync()).AccessKey);
+        Assert.Equal("DefaultSessionName", role.RoleSessionName);
+    }
+
+    [Fact]
+    public async Task Credentials_InDiWithSessionRoleArn_UsedAsGiven()
+    {
+        var fromDi = new BasicAWSCredentials("AKIDFROMDI", "secret-di");
+        await using var provider = Build(services: s =>
+        {
+            s.AddSingleton<AWSCredentials>(fromDi);
+            s.AddDefaultAWSOptions(new AWSOptions { SessionRoleArn = "arn:aws:iam::123456789012:role/cloudmap" });
+        });
+
+        Assert.Same(fromDi, await GetCredentialsAsync(provider));
+    }
+
+    [Fact]
     public async Task Client_AwsOptionsRegistered_SignsWithItsCredentialsForItsRegionAtItsEndpoint()
     {
         await using var server = await ScriptedCloudMapServer.StartAsync();
