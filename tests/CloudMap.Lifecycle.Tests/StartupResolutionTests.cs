@@ -116,7 +116,6 @@ public sealed class StartupResolutionTests
     [InlineData(CloudMapErrorCodes.ThrottlingException)]
     [InlineData(CloudMapErrorCodes.InternalFailure)]
     [InlineData(CloudMapErrorCodes.RequestFailed)]
-    [InlineData(CloudMapErrorCodes.CredentialsUnavailable)]
     [InlineData("ExpiredTokenException")]
     public async Task StartAsync_TransientFailure_StartsAndRegistersOnRetryLoggingOneLine(string code)
     {

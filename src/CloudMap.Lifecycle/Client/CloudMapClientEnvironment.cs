@@ -29,24 +29,42 @@ internal sealed class CloudMapClientEnvironment : IDisposable
     private string? _lastLooked;
 
     /// <summary>Initializes a new instance of the <see cref="CloudMapClientEnvironment"/> class.</summary>
-    /// <param name="credentials">Credentials registered in DI, if any; otherwise the profile or the default chain is used.</param>
+    /// <param name="credentials">
+    /// Credentials given by the app, if any (an <see cref="AWSCredentials"/> registered in DI, else
+    /// <c>AWSOptions.Credentials</c>); otherwise the profile or the default chain is used.
+    /// </param>
     public CloudMapClientEnvironment(AWSCredentials? credentials = null)
     {
         _explicitCredentials = credentials;
+
+        // Not static: the profile files may be named by ProfilesLocation, which an init accessor sets after this.
+        GetProfileRegion = profile => CloudMapRegionResolver.ReadProfileRegion(profile, ProfilesLocation);
+        GetProfileCredentials = profile => ReadProfileCredentials(profile, ProfilesLocation);
     }
+
+    /// <summary>
+    /// Gets the shared credentials file to read profiles from (<c>AWSOptions.ProfilesLocation</c> or
+    /// <c>AWS:ProfilesLocation</c>), or <see langword="null"/> for the AWS SDK's default locations.
+    /// </summary>
+    public string? ProfilesLocation { get; init; }
+
+    /// <summary>
+    /// Gets the role to assume with the credentials the chain finds (<c>AWSOptions.SessionRoleArn</c>), or
+    /// <see langword="null"/>. Credentials given to the constructor are used as given.
+    /// </summary>
+    public CloudMapAssumeRole? AssumeRole { get; init; }
 
     /// <summary>Gets or sets the environment-variable reader.</summary>
     public Func<string, string?> GetEnvironmentVariable { get; init; } = Environment.GetEnvironmentVariable;
 
     /// <summary>Gets or sets the reader of a profile's region from the shared AWS files.</summary>
-    public Func<string, string?> GetProfileRegion { get; init; } = static profile => CloudMapRegionResolver.ReadProfileRegion(profile);
+    public Func<string, string?> GetProfileRegion { get; init; }
 
     /// <summary>Gets or sets the source of uniform random numbers in [0, 1) used for backoff jitter.</summary>
     public Func<double> NextRandom { get; init; } = Random.Shared.NextDouble;
 
     /// <summary>Gets the reader of a profile's credentials from the shared AWS files (<see langword="null"/>: no such profile).</summary>
-    public Func<string, AWSCredentials?> GetProfileCredentials { get; init; } = static profile
-        => new CredentialProfileStoreChain().TryGetAWSCredentials(profile, out var credentials) ? credentials : null;
+    public Func<string, AWSCredentials?> GetProfileCredentials { get; init; }
 
     /// <summary>Gets the reader of the small platform files that tell an EC2 host (see <see cref="Ec2HostEvidence"/>).</summary>
     public Func<string, string?> ReadPlatformFile { get; init; } = Ec2HostEvidence.ReadFile;
@@ -109,9 +127,11 @@ internal sealed class CloudMapClientEnvironment : IDisposable
             }
 
             var result = await CloudMapCredentialChain.CreateDefault(explicitProfile, this).ResolveAsync(cancellationToken).ConfigureAwait(false);
-            if (result.Credentials is { } credentials)
+            if (result.Credentials is { } found)
             {
-                CloudMapClientLog.CredentialsResolved(logger, result.SourceName!, result.Looked[^1].Outcome, _failedLooks);
+                var credentials = AssumeRole?.Wrap(found) ?? found;
+                var detail = AssumeRole is null ? result.Looked[^1].Outcome : $"{result.Looked[^1].Outcome}, assuming role '{AssumeRole.RoleArn}'";
+                CloudMapClientLog.CredentialsResolved(logger, result.SourceName!, detail, _failedLooks);
                 _failedLooks = 0;
                 _lastLooked = null;
                 Volatile.Write(ref _resolved, credentials);
@@ -146,6 +166,12 @@ internal sealed class CloudMapClientEnvironment : IDisposable
         string.Create(CultureInfo.InvariantCulture, $"No AWS credentials for Cloud Map; looked at: {looked}. Looking again in {nextLookIn:c}."),
         statusCode: null,
         requestId: null);
+
+    private static AWSCredentials? ReadProfileCredentials(string profile, string? profilesLocation)
+    {
+        var chain = profilesLocation is null ? new CredentialProfileStoreChain() : new CredentialProfileStoreChain(profilesLocation);
+        return chain.TryGetAWSCredentials(profile, out var credentials) ? credentials : null;
+    }
 
     private static async ValueTask<AWSCredentials> FetchInstanceProfileAsync(CancellationToken cancellationToken)
     {

@@ -6,9 +6,13 @@ namespace CloudMap.Lifecycle;
 /// How the library reaches AWS Cloud Map: region, profile, endpoint and retry behaviour.
 /// </summary>
 /// <remarks>
-/// Unset <see cref="Region"/>, <see cref="Profile"/> and <see cref="ServiceUrl"/> are filled from the
-/// <c>AWS</c> configuration section (keys <c>Region</c>, <c>Profile</c>, <c>ServiceURL</c>, the keys the AWS SDK
-/// for .NET reads) when an <c>IConfiguration</c> is registered; values set in code always win.
+/// Values set in code always win. Unset <see cref="Region"/>, <see cref="Profile"/> and <see cref="ServiceUrl"/> (and a
+/// <see cref="DisableHostPrefixInjection"/> left <see langword="false"/>) are filled from what the AWS SDK for .NET's own
+/// clients read: the <c>AWSOptions</c> registered with <c>services.AddDefaultAWSOptions(...)</c>
+/// (AWSSDK.Extensions.NETCore.Setup), or, when none is registered, the <c>AWS</c> configuration section read as
+/// <c>Configuration.GetAWSOptions()</c> reads it (keys <c>Region</c>, <c>Profile</c>, <c>ProfilesLocation</c>,
+/// <c>ServiceURL</c>, <c>AuthenticationRegion</c>, <c>DisableHostPrefixInjection</c>). A registered <c>AWSOptions</c>
+/// replaces the section; the two are not mixed. The options are only read: the client keeps its own signing and retries.
 /// </remarks>
 public sealed class CloudMapClientOptions
 {
@@ -29,14 +33,18 @@ public sealed class CloudMapClientOptions
 
     /// <summary>Gets or sets the AWS region, such as <c>eu-west-1</c>.</summary>
     /// <value>
-    /// The default value is <see langword="null"/>: the region comes from configuration <c>AWS:Region</c>, then the
-    /// environment variables <c>AWS_REGION</c> and <c>AWS_DEFAULT_REGION</c>, then the AWS profile. EC2 instance
-    /// metadata is never asked.
+    /// The default value is <see langword="null"/>: the region comes from the registered <c>AWSOptions.Region</c> (else
+    /// configuration <c>AWS:Region</c>), then the environment variables <c>AWS_REGION</c> and <c>AWS_DEFAULT_REGION</c>,
+    /// then the AWS profile. EC2 instance metadata is never asked.
     /// </value>
     public string? Region { get; set; }
 
     /// <summary>Gets or sets the name of the AWS shared-config profile to read credentials and region from.</summary>
-    /// <value>The default value is <see langword="null"/>: <c>AWS:Profile</c>, then <c>AWS_PROFILE</c>, then <c>default</c>.</value>
+    /// <value>
+    /// The default value is <see langword="null"/>: the registered <c>AWSOptions.Profile</c> (else <c>AWS:Profile</c>), then
+    /// <c>AWS_PROFILE</c>, then <c>default</c>. The profile files are read from <c>AWSOptions.ProfilesLocation</c> (else
+    /// <c>AWS:ProfilesLocation</c>) when set, else the SDK's default locations.
+    /// </value>
     public string? Profile { get; set; }
 
     /// <summary>
@@ -44,17 +52,28 @@ public sealed class CloudMapClientOptions
     /// Requests are still signed for <see cref="Region"/>.
     /// </summary>
     /// <value>
-    /// The default value is <see langword="null"/>: <c>https://servicediscovery.&lt;region&gt;.amazonaws.com</c>. When set, an
-    /// absolute <c>http</c> or <c>https</c> URL.
+    /// The default value is <see langword="null"/>: the registered <c>AWSOptions.DefaultClientConfig.ServiceURL</c> (else
+    /// <c>AWS:ServiceURL</c>), else <c>https://servicediscovery.&lt;region&gt;.amazonaws.com</c>. When set, an absolute
+    /// <c>http</c> or <c>https</c> URL.
     /// </value>
     public Uri? ServiceUrl { get; set; }
+
+    /// <summary>
+    /// Gets or sets the region requests are signed for when it differs from <see cref="Region"/> (the AWS SDK's
+    /// <c>AuthenticationRegion</c>). Filled only from <c>AWSOptions.DefaultClientConfig.AuthenticationRegion</c> or
+    /// <c>AWS:AuthenticationRegion</c>. With a <see cref="ServiceUrl"/> it also stands in for a missing region.
+    /// </summary>
+    internal string? AuthenticationRegion { get; set; }
 
     /// <summary>
     /// Gets or sets a value indicating whether the <c>data-</c> host prefix of DiscoverInstances and
     /// DiscoverInstancesRevision is left off. Set it when <see cref="ServiceUrl"/> points at a single host
     /// (an emulator) that serves both planes.
     /// </summary>
-    /// <value>The default value is <see langword="false"/>, as in the AWS SDKs.</value>
+    /// <value>
+    /// The default value is <see langword="false"/>, as in the AWS SDKs; <see langword="true"/> also when the registered
+    /// <c>AWSOptions.DefaultClientConfig.DisableHostPrefixInjection</c> (else <c>AWS:DisableHostPrefixInjection</c>) is.
+    /// </value>
     public bool DisableHostPrefixInjection { get; set; }
 
     /// <summary>The smallest <see cref="MaxAttempts"/>: 1 (no retries).</summary>

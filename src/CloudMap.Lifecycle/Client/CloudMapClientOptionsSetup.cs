@@ -1,47 +1,46 @@
 // Copyright (c) CloudMap.Lifecycle contributors. Licensed under the MIT License.
 
-using Microsoft.Extensions.Configuration;
 using Microsoft.Extensions.Options;
 
 namespace CloudMap.Lifecycle.Client;
 
 /// <summary>
-/// Fills the AWS settings left unset in code from the <c>AWS</c> configuration section. Runs as a
-/// post-configure step so values set through <c>Configure</c> win whatever the registration order.
+/// Fills the AWS settings left unset in code from what the app's AWS SDK clients read (<see cref="CloudMapAwsOptionsSource"/>:
+/// the <c>AWSOptions</c> registered in DI, else the <c>AWS</c> configuration section). Runs as a post-configure step so
+/// values set through <c>Configure</c> win whatever the registration order.
 /// </summary>
 internal sealed class CloudMapClientOptionsSetup : IPostConfigureOptions<CloudMapClientOptions>
 {
-    private readonly IConfiguration? _configuration;
+    private readonly CloudMapAwsOptionsSource _source;
 
     /// <summary>Initializes a new instance of the <see cref="CloudMapClientOptionsSetup"/> class.</summary>
-    public CloudMapClientOptionsSetup(IConfiguration? configuration = null)
+    public CloudMapClientOptionsSetup(CloudMapAwsOptionsSource source)
     {
-        _configuration = configuration;
+        _source = source ?? throw new ArgumentNullException(nameof(source));
     }
 
     /// <inheritdoc />
     public void PostConfigure(string? name, CloudMapClientOptions options)
     {
         ArgumentNullException.ThrowIfNull(options);
-        if (_configuration is null)
+        if (_source.Options is not { } aws)
         {
             return;
         }
 
-        // IConfiguration keys are case-insensitive, so "region", "REGION" and "Region" all bind.
-        var section = _configuration.GetSection(CloudMapClientOptions.AwsConfigurationSectionName);
-        options.Region ??= NullIfEmpty(section["Region"]);
-        options.Profile ??= NullIfEmpty(section["Profile"]);
-        if (options.ServiceUrl is null && NullIfEmpty(section["ServiceURL"]) is { } serviceUrl)
+        // IConfiguration keys are case-insensitive, so "region", "REGION" and "Region" all bind (GetAWSOptions reads them so).
+        options.Region ??= CloudMapAwsOptionsSource.Normalize(aws.Region?.SystemName);
+        options.Profile ??= CloudMapAwsOptionsSource.Normalize(aws.Profile);
+        options.AuthenticationRegion ??= CloudMapAwsOptionsSource.Normalize(aws.DefaultClientConfig.AuthenticationRegion);
+        options.DisableHostPrefixInjection |= aws.DefaultClientConfig.DisableHostPrefixInjection == true;
+        if (options.ServiceUrl is null && CloudMapAwsOptionsSource.Normalize(aws.DefaultClientConfig.ServiceURL) is { } serviceUrl)
         {
             options.ServiceUrl = CloudMapServiceUrl.TryParse(serviceUrl, out var uri)
                 ? uri
                 : throw new OptionsValidationException(
                     Options.DefaultName,
                     typeof(CloudMapClientOptions),
-                    [$"Configuration key '{CloudMapClientOptions.AwsConfigurationSectionName}:ServiceURL' has value '{serviceUrl}', which is not {CloudMapServiceUrl.Requirement}."]);
+                    [$"{_source.Describe("DefaultClientConfig.ServiceURL", "ServiceURL")} has value '{serviceUrl}', which is not {CloudMapServiceUrl.Requirement}."]);
         }
     }
-
-    private static string? NullIfEmpty(string? value) => string.IsNullOrWhiteSpace(value) ? null : value.Trim();
 }

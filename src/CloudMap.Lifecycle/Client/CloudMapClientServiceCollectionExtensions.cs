@@ -1,7 +1,9 @@
 // Copyright (c) CloudMap.Lifecycle contributors. Licensed under the MIT License.
 
 using System.Net;
+using Amazon.Extensions.NETCore.Setup;
 using Amazon.Runtime;
+using Microsoft.Extensions.Configuration;
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.DependencyInjection.Extensions;
 using Microsoft.Extensions.Options;
@@ -13,10 +15,12 @@ internal static class CloudMapClientServiceCollectionExtensions
 {
     /// <summary>
     /// Registers <see cref="ICloudMapClient"/> (<see cref="HttpCloudMapClient"/> through <see cref="CloudMapCallPipeline"/>),
-    /// its named HttpClient, options (filled from the <c>AWS</c> configuration section, validated on start, the
-    /// endpoint included when a registration is enabled), TimeProvider.System and metrics.
+    /// its named HttpClient, options (filled from a registered <see cref="AWSOptions"/>, else the <c>AWS</c> configuration
+    /// section; validated on start, the endpoint included when a registration is enabled), TimeProvider.System and metrics.
     /// Idempotent: a second call changes nothing, and an <see cref="ICloudMapClient"/> registered earlier is kept.
-    /// An <see cref="AWSCredentials"/> registered in DI is used for signing; otherwise AWSSDK.Core's default chain.
+    /// Signing credentials, first found wins: an <see cref="AWSCredentials"/> registered in DI, <c>AWSOptions.Credentials</c>,
+    /// the profile (<see cref="CloudMapClientOptions.Profile"/>, filled from <c>AWSOptions.Profile</c> / <c>AWS:Profile</c>)
+    /// in <c>AWSOptions.ProfilesLocation</c> / <c>AWS:ProfilesLocation</c>, then the default chain (<see cref="CloudMapCredentialChain"/>).
     /// </summary>
     internal static IServiceCollection TryAddCloudMapClient(this IServiceCollection services)
     {
@@ -60,7 +64,27 @@ internal static class CloudMapClientServiceCollectionExtensions
             // per request (at Information in the default template) would only be noise in the app's log.
             .RemoveAllLoggers();
 
-        services.TryAddSingleton(static sp => new CloudMapClientEnvironment(sp.GetService<AWSCredentials>()));
+        services.TryAddSingleton(static sp => new CloudMapAwsOptionsSource(sp.GetService<AWSOptions>(), sp.GetService<IConfiguration>()));
+        services.TryAddSingleton(static sp =>
+        {
+            // Read here, not through CloudMapClientOptions: the endpoint validator needs this environment while those
+            // options are being built, so building them here would recurse.
+            // An AWSCredentials in DI is used as given; a registered AWSOptions' SessionRoleArn wraps the credentials it
+            // leads to (its Credentials, else the profile or the chain), as the SDK's client factory does.
+            var aws = sp.GetRequiredService<CloudMapAwsOptionsSource>();
+            var role = aws.IsRegistered ? CloudMapAssumeRole.From(aws.Options) : null;
+            if (sp.GetService<AWSCredentials>() is { } fromDi)
+            {
+                return new CloudMapClientEnvironment(fromDi) { ProfilesLocation = aws.ProfilesLocation };
+            }
+
+            var fromOptions = aws.IsRegistered ? aws.Options?.Credentials : null;
+            return new CloudMapClientEnvironment(fromOptions is null ? null : role?.Wrap(fromOptions) ?? fromOptions)
+            {
+                ProfilesLocation = aws.ProfilesLocation,
+                AssumeRole = role,
+            };
+        });
         services.TryAddSingleton<CloudMapClientMetrics>();
         services.TryAddSingleton<CloudMapCallPipeline>();
         services.TryAddSingleton<HttpCloudMapClient>();

@@ -40,7 +40,7 @@ internal sealed class CloudMapCredentialChain
         var env = environment.GetEnvironmentVariable;
         if (!string.IsNullOrWhiteSpace(explicitProfile))
         {
-            return new CloudMapCredentialChain([ProfileSource(explicitProfile.Trim(), "AWS:Profile", environment)]);
+            return new CloudMapCredentialChain([ProfileSource(explicitProfile.Trim(), "AWS:Profile (or AWSOptions.Profile, CloudMapClientOptions.Profile)", environment)]);
         }
 
         var profileFromEnvironment = Normalize(env("AWS_PROFILE"));
@@ -129,15 +129,16 @@ internal sealed class CloudMapCredentialChain
     private static Source ProfileSource(string profile, string? namedBy, CloudMapClientEnvironment environment)
         => new($"profile '{profile}'", _ =>
         {
+            var files = environment.ProfilesLocation is { } location ? $"'{location}' (ProfilesLocation)" : "the shared AWS credentials or config file";
             if (environment.GetProfileCredentials(profile) is { } credentials)
             {
-                return ValueTask.FromResult(Lookup.Found(credentials, "the shared AWS files"));
+                return ValueTask.FromResult(Lookup.Found(credentials, environment.ProfilesLocation is null ? "the shared AWS files" : files));
             }
 
             // A profile someone named must exist; only the implicit "default" may be absent (the SDK's rule too).
             return ValueTask.FromResult(namedBy is null
-                ? Lookup.NotThere("not in the shared AWS credentials or config file")
-                : Lookup.NotThere($"named by {namedBy} but not in the shared AWS credentials or config file; nothing else was asked") with { EndsChain = true });
+                ? Lookup.NotThere($"not in {files}")
+                : Lookup.NotThere($"named by {namedBy} but not in {files}; nothing else was asked") with { EndsChain = true });
         });
 
     private static Source ContainerSource(Func<string, string?> env) => new("ECS container credentials", _ =>

@@ -33,16 +33,22 @@ internal sealed record CloudMapEndpoint(string Region, Uri ControlPlane, Uri Dat
 
     /// <summary>
     /// Resolves the endpoint of <paramref name="options"/> the way every call does: the profile, then the region (see
-    /// <see cref="CloudMapRegionResolver.Resolve"/>), then <see cref="Create"/>. Reads no network.
+    /// <see cref="CloudMapRegionResolver.Resolve"/>), then <see cref="Create"/>. Requests are signed for
+    /// <c>AuthenticationRegion</c> when it is set (the AWS SDK's rule), else for the region; with a custom
+    /// <see cref="CloudMapClientOptions.ServiceUrl"/> an <c>AuthenticationRegion</c> alone is enough. Reads no network.
     /// </summary>
     /// <exception cref="InvalidOperationException">No region is configured (the message names every place looked), or the ServiceUrl is not valid.</exception>
     public static CloudMapEndpoint Resolve(CloudMapClientOptions options, CloudMapClientEnvironment environment)
     {
         ArgumentNullException.ThrowIfNull(options);
         ArgumentNullException.ThrowIfNull(environment);
+        var signingRegion = CloudMapAwsOptionsSource.Normalize(options.AuthenticationRegion);
         var profile = CloudMapRegionResolver.ResolveProfileName(options.Profile, environment.GetEnvironmentVariable);
-        var region = CloudMapRegionResolver.Resolve(options.Region, profile, environment.GetEnvironmentVariable, environment.GetProfileRegion);
-        return Create(region, options.ServiceUrl, options.DisableHostPrefixInjection);
+        var region = signingRegion is not null && options.ServiceUrl is not null
+            ? signingRegion
+            : CloudMapRegionResolver.Resolve(options.Region, profile, environment.GetEnvironmentVariable, environment.GetProfileRegion);
+        var endpoint = Create(region, options.ServiceUrl, options.DisableHostPrefixInjection);
+        return signingRegion is null ? endpoint : endpoint with { Region = signingRegion };
     }
 
     private static string DnsSuffix(string region)

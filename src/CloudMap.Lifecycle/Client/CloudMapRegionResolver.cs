@@ -12,7 +12,7 @@ internal static class CloudMapRegionResolver
 
     /// <summary>
     /// Returns the first region found in: <paramref name="optionsRegion"/> (CloudMapClientOptions.Region, which
-    /// already holds configuration <c>AWS:Region</c> when code left it unset), <c>AWS_REGION</c>,
+    /// already holds the registered <c>AWSOptions.Region</c>, else configuration <c>AWS:Region</c>, when code left it unset), <c>AWS_REGION</c>,
     /// <c>AWS_DEFAULT_REGION</c>, then the region of the AWS profile.
     /// </summary>
     /// <exception cref="InvalidOperationException">No place holds a region; the message names every place looked.</exception>
@@ -36,7 +36,7 @@ internal static class CloudMapRegionResolver
 
         throw new InvalidOperationException(
             "No AWS region is configured for Cloud Map. Looked in, in order: CloudMapClientOptions.Region, " +
-            $"configuration key '{CloudMapClientOptions.AwsConfigurationSectionName}:Region', environment variable AWS_REGION, " +
+            $"AWSOptions.Region (an AWSOptions registered in DI) or else configuration key '{CloudMapClientOptions.AwsConfigurationSectionName}:Region', environment variable AWS_REGION, " +
             $"environment variable AWS_DEFAULT_REGION, and the 'region' of AWS profile '{profileName}' in the shared config " +
             "and credentials files. EC2 instance metadata is not consulted. Set one of them (for example AWS:Region in appsettings.json).");
     }

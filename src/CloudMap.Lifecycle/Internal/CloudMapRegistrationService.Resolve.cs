@@ -11,6 +11,11 @@ namespace CloudMap.Lifecycle.Internal;
 /// <summary>Step 1, resolve: who and where this instance is, and which Cloud Map service it joins.</summary>
 internal sealed partial class CloudMapRegistrationService
 {
+    // Consecutive credential failures of the service resolution, and when the next attempt may start: the resolve loop
+    // runs on one task at a time, so these need no lock.
+    private int _credentialFailures;
+    private DateTimeOffset _credentialRetryAt;
+
     /// <summary>Gets or sets the last-resort address lookup (the host's first non-loopback IPv4); a seam for tests.</summary>
     internal Func<IPAddress?> HostAddress { get; set; } = HostIdentity.FirstNonLoopbackIPv4;
 
@@ -61,11 +66,21 @@ internal sealed partial class CloudMapRegistrationService
         _state.Port = port;
 
         var service = await LifecycleRetry.RunAsync(
-            ct => Interlocked.Exchange(ref _startupResolution, null) ?? ResolveServiceOnceAsync(options, ct),
+            async ct =>
+            {
+                await WaitOutCredentialBackoffAsync(ct).ConfigureAwait(false);
+                return await (Interlocked.Exchange(ref _startupResolution, null) ?? ResolveServiceOnceAsync(options, ct)).ConfigureAwait(false);
+            },
             isRetryable: static ex => ex is not OperationCanceledException,
             onFailedAttempt: OnResolveFailed,
             _time,
             cancellationToken).ConfigureAwait(false);
+
+        if (_credentialFailures > 0)
+        {
+            Log.CredentialsRecovered(_logger, _displayName, _credentialFailures);
+            _credentialFailures = 0;
+        }
 
         Mode = HealthReportingModes.For(service.HealthCheckKind, options.Health.UnmanagedMode);
         _state.ServiceId = service.Id;
@@ -129,9 +144,67 @@ internal sealed partial class CloudMapRegistrationService
         }
     }
 
+    /// <summary>
+    /// Gets a value indicating whether <paramref name="error"/> is about the credentials: none could be found or
+    /// refreshed (<c>CredentialsUnavailable</c>), or Cloud Map rejected them (<see cref="DefinitiveErrors.CredentialCodes"/>).
+    /// Neither is fixed by asking again soon, so such failures put the phase in <c>Failed</c> and back off to minutes.
+    /// </summary>
+    internal static bool IsCredentialFailure(Exception error) => error switch
+    {
+        CloudMapException { ErrorCode: CloudMapErrorCodes.CredentialsUnavailable } => true,
+        CloudMapConfigurationException problem => DefinitiveErrors.CredentialCodes.Contains(problem.ErrorCode),
+        _ => false,
+    };
+
+    /// <summary>
+    /// Before an attempt, waits what is left of the credential backoff (<see cref="CloudMapClientEnvironment.CredentialsRetryDelay"/>:
+    /// 5 s doubling to 5 minutes) beyond the lifecycle's own shorter backoff, which has already passed. Same schedule as
+    /// the client's credential lookups, so each attempt meets a fresh look at the sources instead of a cached failure,
+    /// and the sources (and their metadata probes) are not asked more often than that.
+    /// </summary>
+    private async Task WaitOutCredentialBackoffAsync(CancellationToken cancellationToken)
+    {
+        if (_credentialFailures == 0)
+        {
+            return;
+        }
+
+        var left = _credentialRetryAt - _time.GetUtcNow();
+        if (left > TimeSpan.Zero)
+        {
+            await Task.Delay(left, _time, cancellationToken).ConfigureAwait(false);
+        }
+    }
+
     private void OnResolveFailed(int attempt, Exception error)
     {
         RecordError(error);
+        var credentialFailure = IsCredentialFailure(error);
+        var nextAttemptIn = TimeSpan.Zero;
+        if (credentialFailure)
+        {
+            _credentialFailures++;
+            nextAttemptIn = CloudMapClientEnvironment.CredentialsRetryDelay(_credentialFailures);
+            _credentialRetryAt = _time.GetUtcNow() + nextAttemptIn;
+            _state.Phase = CloudMapRegistrationPhase.Failed;
+        }
+        else
+        {
+            _credentialFailures = 0;
+        }
+
+        if (credentialFailure && error is CloudMapException missing)
+        {
+            // The client has logged where it looked (event 2011); this says what it means for the registration.
+            Log.CredentialsUnavailable(_logger, _displayName, attempt, missing.Message, nextAttemptIn);
+            if (_logger.IsEnabled(LogLevel.Debug))
+            {
+                Log.ErrorDetails(_logger, _displayName, missing.ErrorCode, missing);
+            }
+
+            return;
+        }
+
         if (error is CloudMapConfigurationException problem)
         {
             // Found after the start (the first answer came late, or the target was removed meanwhile): the host is
