@@ -155,8 +155,9 @@ public sealed class StopBudgetTests
         await h.Logs.WaitForEventAsync("Registering", cancellationToken: Ct);
         await h.Time.WaitUntilParkedAsync(cancellationToken: Ct); // polling the pending operation
 
+        // Parked = two timers: the wait for the registration in flight (then the budget) and the next GetOperation poll.
         var stopping = h.Host.StopAsync(Ct);
-        await h.Time.AdvanceUntilAsync(stopping, Step, maxSteps: 200, cancellationToken: Ct);
+        await h.Time.AdvanceUntilAsync(stopping, Step, timers: 2, maxSteps: 200, cancellationToken: Ct);
 
         var failed = Assert.Single(h.Logs.Collector.GetEvents("DeregistrationFailed"));
         Assert.Contains("RegisterInstance operation 'op-1' was last seen PENDING", failed.Message, StringComparison.Ordinal);
@@ -182,7 +183,9 @@ public sealed class StopBudgetTests
         var stopped = h.Time.GetUtcNow();
 
         var stopping = h.Host.StopAsync(Ct);
-        await h.Time.AdvanceUntilAsync(stopping, Step, maxSteps: 200, cancellationToken: Ct);
+        await h.Time.AdvanceUntilAsync(h.Logs.WaitForEventAsync("Draining", cancellationToken: Ct), Step, timers: 2, maxSteps: 200, cancellationToken: Ct);
+        await h.Time.StepAsync(CloudMapShutdownOptions.DefaultDrainDelay, cancellationToken: Ct);
+        await stopping.WaitAsync(FakeClockDriver.DefaultGuard, Ct);
 
         Assert.False(h.Logs.Collector.HasEvent("DeregistrationFailed"));
         Assert.InRange(h.LoggedAt("Deregistered") - stopped, TimeSpan.Zero, Budget);
