@@ -4,7 +4,7 @@ using Microsoft.Extensions.Options;
 
 namespace CloudMap.Lifecycle.Sample;
 
-/// <content>How <c>Program</c> runs the app: a startup failure is one line on stderr and exit code 1.</content>
+/// <content>How <c>Program</c> runs the app: a startup failure is one line on stderr and exit code 1; after a stop, the exit code the app set.</content>
 public static partial class SampleApp
 {
     /// <summary>The exit code of a startup failure (a bad option, a port already taken, ...).</summary>
@@ -20,7 +20,11 @@ public static partial class SampleApp
     /// </summary>
     /// <param name="args">The command-line arguments.</param>
     /// <param name="error">Where the startup-failure line goes; <see cref="Console.Error"/> when <see langword="null"/>.</param>
-    /// <returns>0 after a graceful stop, <see cref="StartupFailedExitCode"/> when the app did not start.</returns>
+    /// <returns>
+    /// <see cref="Environment.ExitCode"/> after a stop (0 unless something set it: CloudMap.Lifecycle sets 4 when the
+    /// deregistration failed and 3 when the app never became ready and was stopped), <see cref="StartupFailedExitCode"/>
+    /// when the app did not start.
+    /// </returns>
     public static async Task<int> RunAsync(string[] args, TextWriter? error = null)
     {
         error ??= Console.Error;
@@ -51,7 +55,10 @@ public static partial class SampleApp
             }
 
             await app.WaitForShutdownAsync().ConfigureAwait(false);
-            return 0;
+
+            // Returning a constant here would overwrite what the app's components reported while stopping (CloudMap.Lifecycle
+            // sets 4 when the instance may stay registered): Main's return value is the process's exit code.
+            return Environment.ExitCode;
         }
     }
 

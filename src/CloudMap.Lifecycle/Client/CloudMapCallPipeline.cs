@@ -13,7 +13,7 @@ namespace CloudMap.Lifecycle.Client;
 /// <summary>
 /// What every Cloud Map API call goes through, whatever the transport: one span, retries of the retryable failures
 /// (exponential backoff with full jitter, throttling backed off from <see cref="ThrottlingBaseDelay"/>), a timeout per
-/// attempt, one count and one duration when it ends, and the client's retry and failure logs.
+/// attempt (cut to half of what is left of a caller's budget, see <see cref="CloudMapCallContext.LimitAttempts"/>), one count and one duration when it ends, and the client's retry and failure logs.
 /// </summary>
 /// <remarks>
 /// A transport (<see cref="HttpCloudMapClient"/> today; an adapter over the official <c>IAmazonServiceDiscovery</c>
@@ -180,7 +180,7 @@ internal sealed class CloudMapCallPipeline
         }
         catch (Exception ex) when (CloudMapRetryClassifier.IsTransportFailure(ex, cancellationToken))
         {
-            var reason = ex is TimeoutRejectedException ? $"no answer within {pipeline.Options.AttemptTimeout}" : ex.Message;
+            var reason = ex is TimeoutRejectedException ? $"no answer within {call.AttemptTimeout}" : ex.Message;
             throw new CloudMapException(
                 CloudMapErrorCodes.RequestFailed,
                 $"Cloud Map {call.Operation} to {call.ServerHost ?? "its endpoint"} failed after {call.Attempt} attempt(s): {reason}",
@@ -249,10 +249,13 @@ internal sealed class CloudMapCallPipeline
             });
         }
 
-        if (options.AttemptTimeout != Timeout.InfiniteTimeSpan)
+        // Always present, even without a configured attempt timeout: a caller's budget (CloudMapCallContext.LimitAttempts,
+        // the deregistration at stop) cuts each attempt to half of what is left, so one hung answer cannot spend it all.
+        builder.AddTimeout(new TimeoutStrategyOptions
         {
-            builder.AddTimeout(options.AttemptTimeout);
-        }
+            TimeoutGenerator = args => ValueTask.FromResult(
+                args.Context.Properties.GetValue(CallKey, null!).StartAttemptTimeout(options.AttemptTimeout)),
+        });
 
         return builder.Build();
     }

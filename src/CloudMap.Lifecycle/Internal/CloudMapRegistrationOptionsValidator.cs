@@ -67,6 +67,17 @@ internal sealed partial class CloudMapRegistrationOptionsValidator(
     internal static string ShutdownBudgetMessage(string prefix, CloudMapShutdownOptions shutdown, TimeSpan hostShutdownTimeout) =>
         string.Create(CultureInfo.InvariantCulture, $"{prefix}:DeregistrationTimeout ({shutdown.DeregistrationTimeout}) plus {prefix}:DrainDelay ({shutdown.DrainDelay}) is {shutdown.DeregistrationTimeout + shutdown.DrainDelay}, which does not fit in HostOptions.ShutdownTimeout ({hostShutdownTimeout}); raise the host's ShutdownTimeout (and the orchestrator's stop timeout) or shorten the delays.");
 
+    /// <summary>
+    /// Whether one Cloud Map attempt fits in the deregistration budget. Checked when the host starts (the client's
+    /// options are another options type, validated on their own); at stop every attempt is also cut to half of the
+    /// budget left, so a hung answer always leaves room for a retry.
+    /// </summary>
+    internal static bool AttemptFitsDeregistrationBudget(TimeSpan attemptTimeout, CloudMapShutdownOptions shutdown) =>
+        attemptTimeout == Timeout.InfiniteTimeSpan || attemptTimeout <= shutdown.DeregistrationTimeout;
+
+    internal static string AttemptBudgetMessage(string prefix, TimeSpan attemptTimeout, CloudMapShutdownOptions shutdown) =>
+        string.Create(CultureInfo.InvariantCulture, $"CloudMapClientOptions.AttemptTimeout ({attemptTimeout}) is longer than {prefix}:DeregistrationTimeout ({shutdown.DeregistrationTimeout}), the budget every deregistration attempt must fit in; shorten the attempt timeout or raise the deregistration timeout.");
+
     [GeneratedRegex("^[a-zA-Z0-9!-~]+$", RegexOptions.CultureInvariant)]
     private static partial Regex AttributeKeyRegex();
 

@@ -1,53 +1,86 @@
 // Copyright (c) CloudMap.Lifecycle contributors. Licensed under the MIT License.
 
+using System.Globalization;
 using CloudMap.Lifecycle.Client;
 
 namespace CloudMap.Lifecycle.Internal;
 
 /// <summary>
-/// Step 5, deregister: only a registration that is still ours (G4), after whatever registration left pending, and
-/// never taking "not visible yet" for "gone" (G3).
+/// Step 5, deregister: only a registration that is still ours (G4), after whatever registration left pending, never
+/// taking "not visible yet" for "gone" (G3), and never spending the budget on one answer that does not come.
 /// </summary>
 internal sealed partial class CloudMapRegistrationService
 {
+    /// <summary>The first wait between two GetOperation polls at stop.</summary>
+    private static readonly TimeSpan FirstOperationPoll = TimeSpan.FromMilliseconds(250);
+
+    /// <summary>
+    /// The longest wait between two GetOperation polls here: the budget is seconds, so an operation that finishes is
+    /// seen within a second (<c>WaitForOperationAsync</c> backs off to 5 s, which suits registration, not a stop).
+    /// </summary>
+    private static readonly TimeSpan MaxOperationPoll = TimeSpan.FromSeconds(1);
+
+    /// <summary>A DeregisterInstance of ours may have been applied since the latest RegisterInstance (its answer may have been lost).</summary>
+    private bool _deregisterMayBeApplied;
+
+    /// <summary>The deregistration under way saw our instance in Cloud Map (so clients may have seen it too).</summary>
+    private bool _sawOwnInstance;
+
+    /// <summary>The last status seen of the pending RegisterInstance operation, if it was read.</summary>
+    private CloudMapOperationStatus? _pendingRegistrationStatus;
+
+    /// <summary>The accepted DeregisterInstance operation not seen to finish yet, and its last status.</summary>
+    private (string Id, CloudMapOperationStatus Status)? _deregisterOperation;
+
+    /// <summary>Deregisters within <paramref name="timeout"/> (see <see cref="DeregisterWithinAsync"/>); returns whether a registration was removed.</summary>
+    internal async Task<bool> DeregisterAsync(TimeSpan timeout, CancellationToken cancellationToken) =>
+        await DeregisterWithinAsync(timeout, cancellationToken).ConfigureAwait(false) == DeregisterOutcome.Deregistered;
+
     /// <summary>
     /// Deregisters within <paramref name="timeout"/>, retrying with backoff, only if the registration is still ours.
-    /// Returns whether a registration was removed. Never throws: a failure is logged as a warning.
+    /// Every Cloud Map attempt is cut to half of the time left (<see cref="CloudMapCallContext.LimitAttempts"/>), so a
+    /// hung answer leaves room for a retry. Never throws: a failure is logged as warning 1045 saying what is known.
     /// </summary>
-    internal async Task<bool> DeregisterAsync(TimeSpan timeout, CancellationToken cancellationToken)
+    internal async Task<DeregisterOutcome> DeregisterWithinAsync(TimeSpan timeout, CancellationToken cancellationToken)
     {
         var target = Target;
         if (target is null)
         {
-            return false;
+            return DeregisterOutcome.NotFound;
         }
 
         _state.Phase = CloudMapRegistrationPhase.Deregistering;
+        _sawOwnInstance = false;
+        _deregisterOperation = null;
         Log.Deregistering(_logger, _displayName, target.InstanceId, target.Service.Id);
+        string? lastError = null;
         if (timeout > TimeSpan.Zero)
         {
             using var timeoutSource = new CancellationTokenSource(timeout, _time);
             using var linked = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken, timeoutSource.Token);
             using var activity = StartActivity("Deregister", target);
+            using var attempts = CloudMapCallContext.LimitAttempts(_time, timeout);
             try
             {
+                // WaitAsync: whatever the transport does with the token, the budget ends the wait.
                 var outcome = await LifecycleRetry.RunAsync(
                     DeregisterOwnedOnceAsync,
                     isRetryable: ex => ex is not OperationCanceledException || !linked.IsCancellationRequested,
                     onFailedAttempt: (attempt, ex) =>
                     {
+                        lastError = ErrorText(ex);
                         RecordError(ex);
                         LogFailure(ex, (text, exception) => Log.DeregistrationAttemptFailed(_logger, _displayName, attempt, text, exception));
                     },
                     _time,
-                    linked.Token).ConfigureAwait(false);
+                    linked.Token).WaitAsync(linked.Token).ConfigureAwait(false);
                 RecordDeregisterOutcome(outcome);
                 if (outcome == DeregisterOutcome.Deregistered)
                 {
                     Log.Deregistered(_logger, _displayName, target.InstanceId, target.Service.Id);
                 }
 
-                return outcome == DeregisterOutcome.Deregistered;
+                return outcome;
             }
             catch (OperationCanceledException) when (linked.IsCancellationRequested)
             {
@@ -55,8 +88,21 @@ internal sealed partial class CloudMapRegistrationService
             }
         }
 
-        Log.DeregistrationFailed(_logger, _displayName, target.InstanceId, target.Service.Id, timeout.TotalSeconds, _state.LastError);
-        return false;
+        if (_deregisterOperation is { } accepted)
+        {
+            // DeregisterInstance was accepted: Cloud Map finishes it whether or not we keep polling.
+            Log.DeregistrationUnconfirmed(_logger, _displayName, target.InstanceId, accepted.Id, OperationStatusText(accepted.Status));
+            RecordDeregisterOutcome(DeregisterOutcome.Deregistered);
+            Log.Deregistered(_logger, _displayName, target.InstanceId, target.Service.Id);
+            return DeregisterOutcome.Deregistered;
+        }
+
+        var seconds = timeout.TotalSeconds;
+        lastError = _ledger.PendingOperationId is { } pending
+            ? string.Create(CultureInfo.InvariantCulture, $"RegisterInstance operation '{pending}' was last seen {(_pendingRegistrationStatus is { } status ? OperationStatusText(status) : "never (GetOperation did not answer)")}; Cloud Map refuses DeregisterInstance until it finishes, and the instance appears if it succeeds")
+            : lastError ?? string.Create(CultureInfo.InvariantCulture, $"no answer from Cloud Map within {seconds:0.###} s");
+        Log.DeregistrationFailed(_logger, _displayName, target.InstanceId, target.Service.Id, seconds, lastError);
+        return DeregisterOutcome.Failed;
     }
 
     /// <summary>One ownership-checked deregistration (G4), waited to SUCCESS.</summary>
@@ -72,15 +118,29 @@ internal sealed partial class CloudMapRegistrationService
             // A RegisterInstance was accepted but never seen to finish (e.g. GetOperation failed, then the stop came):
             // its instance appears only when the operation succeeds, so wait for it before looking for the instance.
             Log.WaitingForPendingRegistration(_logger, _displayName, pending);
-            var registration = await WaitForOperationAsync(pending, cancellationToken).ConfigureAwait(false);
-            _ledger.OperationFinished();
-            if (registration.Status == CloudMapOperationStatus.Success)
+            CloudMapOperation? registration = null;
+            try
             {
-                _ledger.MayNotBeVisibleYet();
+                registration = await PollOperationAsync(pending, status => _pendingRegistrationStatus = status, cancellationToken).ConfigureAwait(false);
             }
-            else
+            catch (CloudMapException ex)
             {
-                _ledger.Rejected();
+                // GetOperation keeps failing: the registration may have succeeded, so look for the instance anyway. While
+                // the operation still runs, DeregisterInstance answers DuplicateRequest naming it, and that is waited for.
+                Log.PendingRegistrationUnknown(_logger, _displayName, pending, ErrorText(ex));
+            }
+
+            if (registration is not null)
+            {
+                _ledger.OperationFinished();
+                if (registration.Status == CloudMapOperationStatus.Success)
+                {
+                    _ledger.MayNotBeVisibleYet();
+                }
+                else
+                {
+                    _ledger.Rejected();
+                }
             }
         }
 
@@ -95,21 +155,34 @@ internal sealed partial class CloudMapRegistrationService
                     return DeregisterOutcome.NotOwned;
                 }
 
+                _sawOwnInstance = true;
+                var earlier = _deregisterMayBeApplied;
+                _deregisterMayBeApplied = true; // from here on, unless Cloud Map answers that it applied nothing
                 string operationId;
                 try
                 {
                     operationId = await _client.DeregisterInstanceAsync(target.Service.Id, target.InstanceId, cancellationToken).ConfigureAwait(false);
                 }
-                catch (CloudMapException ex) when (ex.ErrorCode == CloudMapErrorCodes.DuplicateRequest && ex.DuplicateOperationId is { } duplicate && duplicateRounds < 3)
+                catch (CloudMapException ex) when (ex.StatusCode is { } status && (int)status is >= 400 and < 500 && ex.ErrorCode != CloudMapErrorCodes.InstanceNotFound)
                 {
+                    // Refused (throttled, duplicate, invalid): this request applied nothing.
+                    _deregisterMayBeApplied = earlier;
+                    if (ex.ErrorCode != CloudMapErrorCodes.DuplicateRequest || ex.DuplicateOperationId is not { } duplicate || duplicateRounds >= 3)
+                    {
+                        throw;
+                    }
+
                     Log.DuplicateRequest(_logger, _displayName, "DeregisterInstance", duplicate);
-                    await WaitForOperationAsync(duplicate, cancellationToken).ConfigureAwait(false);
+                    await PollOperationAsync(duplicate, _ => { }, cancellationToken).ConfigureAwait(false);
                     continue;
                 }
 
-                var operation = await WaitForOperationAsync(operationId, cancellationToken).ConfigureAwait(false);
+                _deregisterOperation = (operationId, CloudMapOperationStatus.Submitted);
+                var operation = await PollOperationAsync(operationId, status => _deregisterOperation = (operationId, status), cancellationToken).ConfigureAwait(false);
+                _deregisterOperation = null;
                 if (operation.Status != CloudMapOperationStatus.Success)
                 {
+                    _deregisterMayBeApplied = earlier;
                     throw new CloudMapException(CloudMapErrorCodes.OperationFailed, $"DeregisterInstance operation '{operationId}' failed: {operation.ErrorCode} {operation.ErrorMessage}", statusCode: null, requestId: null);
                 }
 
@@ -118,7 +191,15 @@ internal sealed partial class CloudMapRegistrationService
         }
         catch (CloudMapException ex) when (ex.ErrorCode == CloudMapErrorCodes.InstanceNotFound)
         {
-            // From GetInstance or DeregisterInstance: the instance is gone, or not visible yet.
+            if (_deregisterMayBeApplied)
+            {
+                // We saw our instance and sent DeregisterInstance; now it is gone: that request was applied (its answer,
+                // or the answer of the attempt the client retried, was lost). Not "not visible yet": it was visible.
+                Log.DeregisteredAnswerLost(_logger, _displayName, target.InstanceId);
+                return DeregisterOutcome.Deregistered;
+            }
+
+            // From GetInstance: the instance is gone, or not visible yet.
             ThrowIfNotVisibleYet(ex);
             Log.AlreadyGone(_logger, _displayName, target.InstanceId);
             return DeregisterOutcome.NotFound;
@@ -128,15 +209,49 @@ internal sealed partial class CloudMapRegistrationService
     /// <summary>Tells the ledger how an ownership-checked deregistration ended.</summary>
     private void RecordDeregisterOutcome(DeregisterOutcome outcome)
     {
-        if (outcome == DeregisterOutcome.NotOwned)
+        switch (outcome)
         {
-            _ledger.LeftToAnotherOwner();
-        }
-        else
-        {
-            _ledger.Removed();
+            case DeregisterOutcome.NotOwned:
+                _ledger.LeftToAnotherOwner();
+                break;
+            case DeregisterOutcome.Failed:
+                break; // Cloud Map may still hold it.
+            default:
+                _deregisterMayBeApplied = false;
+                _ledger.Removed();
+                break;
         }
     }
+
+    /// <summary>
+    /// GetOperation until SUCCESS or FAIL (at most <see cref="OperationTimeout"/>), reporting every status seen to
+    /// <paramref name="seen"/> so that a budget running out can say where the operation was.
+    /// </summary>
+    private async Task<CloudMapOperation> PollOperationAsync(string operationId, Action<CloudMapOperationStatus> seen, CancellationToken cancellationToken)
+    {
+        var started = _time.GetTimestamp();
+        var delay = FirstOperationPoll;
+        while (true)
+        {
+            var operation = await _client.GetOperationAsync(operationId, cancellationToken).ConfigureAwait(false);
+            seen(operation.Status);
+            if (operation.Status is CloudMapOperationStatus.Success or CloudMapOperationStatus.Fail)
+            {
+                return operation;
+            }
+
+            var remaining = OperationTimeout - _time.GetElapsedTime(started);
+            if (remaining <= TimeSpan.Zero)
+            {
+                throw new TimeoutException($"Cloud Map operation '{operationId}' was still {OperationStatusText(operation.Status)} after {OperationTimeout}.");
+            }
+
+            await Task.Delay(delay < remaining ? delay : remaining, _time, cancellationToken).ConfigureAwait(false);
+            delay = delay * 2 < MaxOperationPoll ? delay * 2 : MaxOperationPoll;
+        }
+    }
+
+    private static string OperationStatusText(CloudMapOperationStatus status) => status.ToString().ToUpperInvariant();
 
     /// <summary>
     /// InstanceNotFound for a registration sent (or seen to succeed) moments ago may only mean "not visible yet": taking

@@ -92,6 +92,10 @@ internal sealed partial class CloudMapRegistrationService
     private async Task<string> SendRegisterAsync(CloudMapInstanceRegistration request, CancellationToken cancellationToken)
     {
         _ledger.Sent();
+
+        // A new registration: what an earlier deregistration may have applied, or an earlier operation showed, no longer holds.
+        _deregisterMayBeApplied = false;
+        _pendingRegistrationStatus = null;
         try
         {
             var operationId = await _client.RegisterInstanceAsync(request, cancellationToken).ConfigureAwait(false);

@@ -44,6 +44,13 @@ internal sealed partial class CloudMapRegistrationService : IHostedLifecycleServ
     /// </summary>
     internal static readonly TimeSpan StartupResolveTimeout = TimeSpan.FromSeconds(5);
 
+    /// <summary>
+    /// The longest the stop waits for background work that is only waiting (readiness, health interval, backoff), and
+    /// again after aborting whatever it still does: it ends at once when it honours cancellation, and a check or call
+    /// that ignores it must not hold the deregistration back. A tenth of the budget when that is shorter.
+    /// </summary>
+    internal static readonly TimeSpan StopGrace = TimeSpan.FromSeconds(1);
+
     private readonly CloudMapRegistrationMarker _marker;
     private readonly IOptionsMonitor<CloudMapRegistrationOptions> _optionsMonitor;
     private readonly ICloudMapClient _client;
@@ -59,6 +66,7 @@ internal sealed partial class CloudMapRegistrationService : IHostedLifecycleServ
     private readonly string _displayName;
     private readonly string _ownerToken = RegistrationAttributes.NewOwnerToken();
     private readonly RegistrationLedger _ledger;
+    private readonly IOptions<CloudMapClientOptions>? _clientOptions;
 
     private readonly Lock _lifecycleLock = new();
     private readonly CancellationTokenSource _stopping = new();
@@ -83,7 +91,8 @@ internal sealed partial class CloudMapRegistrationService : IHostedLifecycleServ
         LifecycleTelemetry telemetry,
         TimeProvider timeProvider,
         IOptions<HostOptions> hostOptions,
-        ILogger<CloudMapRegistrationService> logger)
+        ILogger<CloudMapRegistrationService> logger,
+        IOptions<CloudMapClientOptions>? clientOptions = null)
     {
         ArgumentNullException.ThrowIfNull(marker);
         ArgumentNullException.ThrowIfNull(states);
@@ -101,7 +110,14 @@ internal sealed partial class CloudMapRegistrationService : IHostedLifecycleServ
         _logger = logger;
         _displayName = string.IsNullOrEmpty(marker.Name) ? "default" : marker.Name;
         _ledger = new RegistrationLedger(timeProvider);
+        _clientOptions = clientOptions;
     }
+
+    /// <summary>
+    /// Gets or sets how an exit code is reported (<see cref="LifecycleExitCodes.SetUnlessAlreadySet"/>: the process's
+    /// <see cref="Environment.ExitCode"/>, unless already non-zero); a seam, so tests never change their own process's code.
+    /// </summary>
+    internal Func<int, bool> SetExitCode { get; set; } = LifecycleExitCodes.SetUnlessAlreadySet;
 
     /// <summary>Gets the options, read once (at start) so one registration never sees two configurations.</summary>
     internal CloudMapRegistrationOptions Options => _options ??= _optionsMonitor.Get(_marker.Name);
@@ -150,6 +166,14 @@ internal sealed partial class CloudMapRegistrationService : IHostedLifecycleServ
             Log.ShutdownBudgetExceeded(_logger, CloudMapRegistrationOptionsValidator.ShutdownBudgetMessage(_marker.KeyPrefix + ":Shutdown", options.Shutdown, hostShutdownTimeout));
         }
 
+        // Checked here rather than by the options validator: the client's options are another options type, whose
+        // validation reads these options (reading them back from there would recurse). Both are validated by now.
+        if (_clientOptions?.Value.AttemptTimeout is { } attemptTimeout
+            && !CloudMapRegistrationOptionsValidator.AttemptFitsDeregistrationBudget(attemptTimeout, options.Shutdown))
+        {
+            throw new OptionsValidationException(_marker.Name, typeof(CloudMapRegistrationOptions), [CloudMapRegistrationOptionsValidator.AttemptBudgetMessage(_marker.KeyPrefix + ":Shutdown", attemptTimeout, options.Shutdown)]);
+        }
+
         return Task.CompletedTask;
     }
 
@@ -172,8 +196,11 @@ internal sealed partial class CloudMapRegistrationService : IHostedLifecycleServ
     /// the registration is still ours (G4), then keeps the server serving for the drain delay. Never throws.
     /// </summary>
     /// <remarks>
-    /// The budget is <see cref="CloudMapShutdownOptions.DeregistrationTimeout"/>: at most half of it goes to a
-    /// registration still in flight, the rest (whatever is left) to the deregistration. The drain delay follows.
+    /// The budget is <see cref="CloudMapShutdownOptions.DeregistrationTimeout"/>, and every wait in it is bounded by what
+    /// is left of it (and by the host's token): at most half of it goes to a registration still in flight; background
+    /// work that is only waiting gets <see cref="StopGrace"/>, and again after it is aborted, and is then left behind
+    /// (a check that ignores cancellation cannot hold the deregistration back); the rest goes to the deregistration,
+    /// whose every attempt is cut to half of the time left. The drain delay follows when clients may have seen the instance.
     /// </remarks>
     public async Task StoppingAsync(CancellationToken cancellationToken)
     {
@@ -222,31 +249,11 @@ internal sealed partial class CloudMapRegistrationService : IHostedLifecycleServ
 
         await _stopping.CancelAsync().ConfigureAwait(false);
         var shutdown = Options.Shutdown;
+        var budget = shutdown.DeregistrationTimeout;
         var started = _time.GetTimestamp();
         try
         {
-            if (!execution.IsCompleted)
-            {
-                if (_state.Phase == CloudMapRegistrationPhase.Registering)
-                {
-                    Log.WaitingForRegistrationInFlight(_logger, _displayName);
-                }
-
-                try
-                {
-                    // At most half of the budget goes to a registration still in flight (throttled, retried): the
-                    // rest is kept for the deregistration that must follow it.
-                    await execution.WaitAsync(shutdown.DeregistrationTimeout / 2, _time, cancellationToken).ConfigureAwait(false);
-                }
-                catch (Exception ex) when (ex is TimeoutException or OperationCanceledException)
-                {
-                    // Abandon it: the ledger remembers a RegisterInstance Cloud Map accepted (its operation id, or an
-                    // unknown outcome), and DeregisterAsync waits for it to become visible before removing it.
-                    await _abort.CancelAsync().ConfigureAwait(false);
-                    await Task.WhenAny(execution).ConfigureAwait(false);
-                }
-            }
-
+            await EndBackgroundWorkAsync(execution, budget, cancellationToken).ConfigureAwait(false);
             if (!_ledger.MayHoldInstance)
             {
                 Log.NothingToDeregister(_logger, _displayName);
@@ -254,9 +261,21 @@ internal sealed partial class CloudMapRegistrationService : IHostedLifecycleServ
                 return;
             }
 
-            await DeregisterAsync(shutdown.DeregistrationTimeout - _time.GetElapsedTime(started), cancellationToken).ConfigureAwait(false);
+            // Read before deregistering (which forgets it): whether clients may have seen the instance.
+            var wasConfirmed = _ledger.IsConfirmed;
+            var outcome = await DeregisterWithinAsync(budget - _time.GetElapsedTime(started), cancellationToken).ConfigureAwait(false);
             _telemetry.DeregistrationDuration.Record(_time.GetElapsedTime(started).TotalSeconds, RegistrationTag());
             _state.Phase = CloudMapRegistrationPhase.Stopped;
+            if (outcome == DeregisterOutcome.Failed && SetExitCode(LifecycleExitCodes.DeregistrationFailed))
+            {
+                Log.ExitCodeSet(_logger, _displayName, LifecycleExitCodes.DeregistrationFailed, "the instance may stay registered in Cloud Map");
+            }
+
+            if (WhyNoDrain(outcome, wasConfirmed) is { } reason)
+            {
+                Log.DrainSkipped(_logger, _displayName, reason);
+                return;
+            }
 
             if (shutdown.DrainDelay > TimeSpan.Zero)
             {
@@ -278,6 +297,76 @@ internal sealed partial class CloudMapRegistrationService : IHostedLifecycleServ
         }
     }
 
+    /// <summary>
+    /// Lets the background work end, never waiting unboundedly: a registration in flight gets up to half of the budget
+    /// (it is then deregistered); anything else was only waiting and ends at once on the stop token, so it gets
+    /// <see cref="StopGrace"/>. Then it is aborted (a sent RegisterInstance is abandoned; the ledger remembers it) and
+    /// gets the grace once more. Work that still has not ended (a check that ignores cancellation) is left behind:
+    /// after the abort it cannot send anything, and the ledger already holds what Cloud Map may have.
+    /// </summary>
+    private async Task EndBackgroundWorkAsync(Task execution, TimeSpan budget, CancellationToken cancellationToken)
+    {
+        if (execution.IsCompleted)
+        {
+            return;
+        }
+
+        var grace = budget / 10 < StopGrace ? budget / 10 : StopGrace;
+        var registering = _state.Phase == CloudMapRegistrationPhase.Registering;
+        if (registering)
+        {
+            Log.WaitingForRegistrationInFlight(_logger, _displayName);
+        }
+
+        if (await EndsWithinAsync(execution, registering ? budget / 2 : grace, cancellationToken).ConfigureAwait(false))
+        {
+            return;
+        }
+
+        await _abort.CancelAsync().ConfigureAwait(false);
+        if (!await EndsWithinAsync(execution, grace, cancellationToken).ConfigureAwait(false))
+        {
+            Log.BackgroundWorkAbandoned(_logger, _displayName, _state.Phase, (registering ? budget / 2 : grace).TotalSeconds + grace.TotalSeconds);
+        }
+    }
+
+    /// <summary>Whether <paramref name="work"/> ends within <paramref name="timeout"/> (on the injected clock); the host's token ends the wait.</summary>
+    private async Task<bool> EndsWithinAsync(Task work, TimeSpan timeout, CancellationToken cancellationToken)
+    {
+        try
+        {
+            await work.WaitAsync(timeout, _time, cancellationToken).ConfigureAwait(false);
+            return true;
+        }
+        catch (TimeoutException)
+        {
+            return false;
+        }
+    }
+
+    /// <summary>
+    /// Why the drain is skipped, or <see langword="null"/> to drain. The drain serves clients that may still route here,
+    /// so it runs when the instance was discoverable: it was confirmed (its operation succeeded), the stop saw it in
+    /// Cloud Map, or a failed deregistration cannot tell. It is skipped when nothing of ours was ever discoverable: an
+    /// unconfirmed registration that turned out absent, or one whose operation was last seen still running (Cloud Map
+    /// shows an instance only once its registration succeeded).
+    /// </summary>
+    private string? WhyNoDrain(DeregisterOutcome outcome, bool wasConfirmed)
+    {
+        if (wasConfirmed || _sawOwnInstance)
+        {
+            return null;
+        }
+
+        return outcome switch
+        {
+            DeregisterOutcome.NotFound => "the registration never completed and Cloud Map does not have it",
+            DeregisterOutcome.Failed when _ledger.PendingOperationId is { } pending && _pendingRegistrationStatus is CloudMapOperationStatus.Submitted or CloudMapOperationStatus.Pending
+                => $"RegisterInstance operation '{pending}' had not finished",
+            _ => null,
+        };
+    }
+
     public async Task StopAsync(CancellationToken cancellationToken)
     {
         // StoppingAsync has already deregistered; anything still running is abandoned.
@@ -286,7 +375,8 @@ internal sealed partial class CloudMapRegistrationService : IHostedLifecycleServ
         await _onStarted.DisposeAsync().ConfigureAwait(false);
         try
         {
-            await Execution.WaitAsync(cancellationToken).ConfigureAwait(false);
+            // Bounded: work that ignores cancellation was already left behind by StoppingAsync.
+            await EndsWithinAsync(Execution, StopGrace, cancellationToken).ConfigureAwait(false);
         }
         catch (OperationCanceledException)
         {
