@@ -15,6 +15,9 @@ internal sealed class EmulatorCommandLine
 
           --port <n>                    TCP port (default 4566; 0 picks a free one)
           --bind <address>              address to bind (default 127.0.0.1; anything else exposes the emulator)
+          --allowed-host <name>         a host name, besides localhost and IP addresses, under which the
+                                        dashboard and admin API answer (e.g. a container name; repeatable;
+                                        '*' for any); other names get 403, against DNS rebinding
           --seed <file>                 JSON seed file with namespaces, services and instances
                                         (a relative path is read from the current directory)
           --region <name>               region the emulator claims (default us-east-1)
@@ -32,6 +35,8 @@ internal sealed class EmulatorCommandLine
         """;
 
     public const int DefaultPort = 4566;
+
+    private const string EmulatorServerAnyHost = "*";
 
     public CloudMapEmulatorOptions Options { get; } = new() { Port = DefaultPort };
 
@@ -70,6 +75,12 @@ internal sealed class EmulatorCommandLine
                     result.Options.BindAddress = bind == "localhost" ? IPAddress.Loopback
                         : IPAddress.TryParse(bind, out var address) ? address
                         : throw new ArgumentException($"Invalid --bind '{bind}': expected an IP address.");
+                    break;
+                case "--allowed-host":
+                    var allowed = Value();
+                    result.Options.AllowedHosts.Add(allowed == EmulatorServerAnyHost || Uri.CheckHostName(allowed) is UriHostNameType.Dns or UriHostNameType.IPv4 or UriHostNameType.IPv6
+                        ? allowed
+                        : throw new ArgumentException($"Invalid --allowed-host '{allowed}': expected a host name without scheme or port (for example 'emulator'), or '*'."));
                     break;
                 case "--seed":
                     var seedFile = Value();

@@ -126,7 +126,7 @@ public sealed class CloudMapEmulator : IAsyncDisposable
         var verifier = options.SigV4Credentials.Count > 0
             ? new SigV4Verifier(new Dictionary<string, string>(options.SigV4Credentials, StringComparer.Ordinal), options.Region, time)
             : null;
-        var server = new EmulatorServer([state.Api], state, faults, recorder, verifier);
+        var server = new EmulatorServer([state.Api], state, faults, recorder, verifier, options.AllowedHosts);
 
         // An empty builder: no configuration sources, so nothing in the host app's appsettings or environment can add
         // endpoints or middleware (such as host filtering) to the emulator.

@@ -33,6 +33,17 @@ public sealed class CloudMapEmulatorOptions
     /// <value>The default value is <see cref="IPAddress.Loopback"/> (127.0.0.1).</value>
     public IPAddress BindAddress { get; set; } = IPAddress.Loopback;
 
+    /// <summary>
+    /// Gets the host names, besides <c>localhost</c> and IP addresses, under which browsers and the admin API may reach
+    /// the emulator (any port), for example a container name or <c>host.docker.internal</c> when it is bound elsewhere;
+    /// <c>*</c> accepts any name. Another name in the <c>Host</c> header of an admin or dashboard request (or of any
+    /// request from a browser) is refused with 403, against DNS rebinding; AWS API calls from SDKs and scripts are
+    /// answered under any name.
+    /// </summary>
+    /// <remarks>Entries are host names without scheme, port or path; anything else fails <see cref="CloudMapEmulator.StartAsync(CloudMapEmulatorOptions?, CancellationToken)"/>.</remarks>
+    /// <value>The default value is empty: <c>localhost</c> and IP addresses only.</value>
+    public IList<string> AllowedHosts { get; } = [];
+
     /// <summary>Gets or sets the region the emulator claims (ARNs and SigV4 scope).</summary>
     /// <value>The default value is <see cref="DefaultRegion"/>.</value>
     public string Region { get; set; } = DefaultRegion;

@@ -60,7 +60,7 @@ public sealed class AdminApiTests
         var log = requests!["requests"]!.AsArray();
         Assert.Equal(2, log.Count);
         Assert.Equal("ThrottlingException", log[0]!["errorCode"]!.GetValue<string>());
-        Assert.Equal(400, log[0]!["status"]!.GetValue<int>());
+        Assert.Equal(400, log[0]!["statusCode"]!.GetValue<int>());
         Assert.Equal("ListNamespaces", log[1]!["operation"]!.GetValue<string>());
     }
 

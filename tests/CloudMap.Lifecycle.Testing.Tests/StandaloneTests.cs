@@ -31,6 +31,14 @@ public sealed class StandaloneTests
     }
 
     [Fact]
+    public void Parse_AllowedHost_Repeatable()
+    {
+        var command = EmulatorCommandLine.Parse(["--allowed-host", "cloudmap-emulator", "--allowed-host", "host.docker.internal"]);
+
+        Assert.Equal(["cloudmap-emulator", "host.docker.internal"], command.Options.AllowedHosts);
+    }
+
+    [Fact]
     public void Parse_NoArguments_DefaultsToLoopback4566()
     {
         var command = EmulatorCommandLine.Parse([]);
@@ -48,6 +56,7 @@ public sealed class StandaloneTests
     [InlineData("--health-delay", "soon")]
     [InlineData("--credentials", "nocolon")]
     [InlineData("--whatever", "1")]
+    [InlineData("--allowed-host", "http://emulator:4566")]
     [InlineData("--port")]
     public void Parse_Invalid_ArgumentExceptionNamingTheOption(params string[] args)
     {

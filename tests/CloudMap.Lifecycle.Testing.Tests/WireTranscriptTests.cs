@@ -59,7 +59,7 @@ public sealed class WireTranscriptTests
         var seed = """
             {"namespaces":[{"name":"seeded.local","type":"private","id":"ns-seeded000000000a","services":[
               {"name":"db","healthCheck":"custom","id":"srv-seeded00000000a","instances":[
-                {"id":"db-1","attributes":{"AWS_INSTANCE_IPV4":"10.1.0.1","AWS_INSTANCE_PORT":"5432","tier":7}}]}]}]}
+                {"id":"db-1","attributes":{"AWS_INSTANCE_IPV4":"10.1.0.1","AWS_INSTANCE_PORT":"5432","tier":"7"}}]}]}]}
             """;
         await using var emulator = await CloudMapEmulator.StartAsync(
             new CloudMapEmulatorOptions { TimeProvider = clock, RandomSeed = 42, SeedJson = seed, RequestLogCapacity = 500, CompleteOperationsImmediately = false },

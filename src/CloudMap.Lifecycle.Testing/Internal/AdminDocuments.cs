@@ -52,7 +52,8 @@ internal sealed record CallCountsDocument(long Calls, long Throttled, long Error
 /// <summary><c>GET /_emulator/requests</c>.</summary>
 internal sealed record RequestLogDocument(IReadOnlyList<RequestDocument> Requests);
 
-internal sealed record RequestDocument(string Time, string Operation, int Status, string? ErrorCode, double LatencyMs, bool Injected);
+// StatusCode, as EmulatedRequest.StatusCode calls it: one name in the code API and the admin API.
+internal sealed record RequestDocument(string Time, string Operation, int StatusCode, string? ErrorCode, double LatencyMs, bool Injected);
 
 /// <summary><c>GET|POST|DELETE /_emulator/faults</c>.</summary>
 internal sealed record FaultsDocument(IReadOnlyList<FaultRuleDocument> Rules, IReadOnlyList<ScriptedFaultDocument> Scripted);

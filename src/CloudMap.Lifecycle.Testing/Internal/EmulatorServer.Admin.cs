@@ -10,6 +10,9 @@ namespace CloudMap.Lifecycle.Testing.Internal;
 /// <summary>The admin API under <c>/_emulator/</c>: state, counters, request log, faults, settings, reset.</summary>
 internal sealed partial class EmulatorServer
 {
+    /// <summary>The longest duration an admin document may set (latency, operation schedule, health delay).</summary>
+    private static readonly TimeSpan MaxAdminDuration = TimeSpan.FromDays(365);
+
     private async Task HandleAdminAsync(HttpContext context, string path)
     {
         var method = context.Request.Method;
@@ -26,7 +29,7 @@ internal sealed partial class EmulatorServer
                 ("POST", "/faults") => AddFault(await ReadAdminBodyAsync(context).ConfigureAwait(false)),
                 ("DELETE", "/faults") => ClearFaults(),
                 ("POST", "/settings") => ApplySettings(await ReadAdminBodyAsync(context).ConfigureAwait(false)),
-                ("POST", "/reset") => Reset(),
+                ("POST", "/reset") => Reset(context.Request),
                 ("GET", "/dashboard") => null,
                 _ => throw new AdminException(404, $"No admin route for {method} {path}."),
             };
@@ -52,6 +55,7 @@ internal sealed partial class EmulatorServer
 
     private static async Task<JsonObject> ReadAdminBodyAsync(HttpContext context)
     {
+        RequireJsonBody(context.Request);
         var body = await ReadBodyAsync(context).ConfigureAwait(false) ?? throw new AdminException(413, "The body is too large.");
         try
         {
@@ -69,8 +73,9 @@ internal sealed partial class EmulatorServer
         return faults.ToDocument();
     }
 
-    private ResetDocument Reset()
+    private ResetDocument Reset(HttpRequest request)
     {
+        RequireJsonBody(request);
         recorder.Reset();
         return new ResetDocument(true);
     }
@@ -84,13 +89,13 @@ internal sealed partial class EmulatorServer
             switch (type)
             {
                 case "throttle":
-                    faults.Throttle((int)Number(body, "burst", 0), Number(body, "ratePerSecond", 0), operation);
+                    faults.Throttle(Integer(body, "burst", 0), Number(body, "ratePerSecond", 0), operation);
                     break;
                 case "errorRate":
-                    faults.ErrorRate(Number(body, "rate", 1), (int)Number(body, "statusCode", 500), operation);
+                    faults.ErrorRate(Number(body, "rate", 1), Integer(body, "statusCode", 500), operation);
                     break;
                 case "latency":
-                    faults.Latency(TimeSpan.FromMilliseconds(Number(body, "milliseconds", 0)), operation);
+                    faults.Latency(Milliseconds(body, "milliseconds"), operation);
                     break;
                 case "dropConnections":
                     faults.DropConnections(Number(body, "rate", 1), operation);
@@ -105,15 +110,15 @@ internal sealed partial class EmulatorServer
                         "internalFailure" => ScriptedFault.InternalFailure(),
                         "serviceUnavailable" => ScriptedFault.ServiceUnavailable(),
                         "drop" => ScriptedFault.DropConnection(),
-                        "delay" => ScriptedFault.Delay(TimeSpan.FromMilliseconds(Number(body, "milliseconds", 0))),
+                        "delay" => ScriptedFault.Delay(Milliseconds(body, "milliseconds")),
                         "failOperation" => ScriptedFault.FailOperation(Text(body, "errorCode") ?? EmulatorFaults.DefaultOperationErrorCode),
                         "error" => ScriptedFault.Error(
                             Text(body, "errorCode") ?? throw new AdminException(400, "'errorCode' is required for an error fault."),
                             Text(body, "message"),
-                            (int)Number(body, "statusCode", 400)),
+                            Integer(body, "statusCode", 400)),
                         var other => throw new AdminException(400, $"Unknown scripted fault '{other}'."),
                     };
-                    faults.Script(operation ?? "*", fault, (int)Number(body, "count", 1));
+                    faults.Script(operation ?? "*", fault, Integer(body, "count", 1));
                     break;
                 default:
                     throw new AdminException(400, $"Unknown fault type '{type}'.");
@@ -162,9 +167,38 @@ internal sealed partial class EmulatorServer
     private static string? Text(JsonObject body, string name) =>
         body[name] is { } node ? node.GetValueKind() == JsonValueKind.String ? node.GetValue<string>() : throw new AdminException(400, $"'{name}' must be a string.") : null;
 
-    private static double Number(JsonObject body, string name, double fallback) =>
-        body[name] is { } node ? node.GetValueKind() == JsonValueKind.Number ? node.GetValue<double>() : throw new AdminException(400, $"'{name}' must be a number.") : fallback;
+    /// <summary>A finite JSON number. Every number of an admin document goes through here, so none can overflow a conversion (a 500).</summary>
+    private static double Number(JsonObject body, string name, double fallback)
+    {
+        if (body[name] is not { } node)
+        {
+            return fallback;
+        }
+
+        return node.GetValueKind() == JsonValueKind.Number && node.AsValue().TryGetValue<double>(out var value) && double.IsFinite(value)
+            ? value
+            : throw new AdminException(400, $"'{name}' must be a finite number, not {node.ToJsonString()}.");
+    }
+
+    private static int Integer(JsonObject body, string name, int fallback)
+    {
+        var value = Number(body, name, fallback);
+        return value == Math.Floor(value) && value is >= int.MinValue and <= int.MaxValue
+            ? (int)value
+            : throw new AdminException(400, string.Create(CultureInfo.InvariantCulture, $"'{name}' must be a whole number from {int.MinValue} to {int.MaxValue}, not {value:R}."));
+    }
+
+    private static TimeSpan Milliseconds(JsonObject body, string name) => Duration(name, Number(body, name, 0), 1);
 
     private static TimeSpan? Seconds(JsonObject body, string name) =>
-        body[name] is null ? null : TimeSpan.FromSeconds(Number(body, name, 0));
+        body[name] is null ? null : Duration(name, Number(body, name, 0), 1000);
+
+    /// <summary>A duration from 0 to <see cref="MaxAdminDuration"/> (a negative one is left to the setting's own check).</summary>
+    private static TimeSpan Duration(string name, double value, double millisecondsPerUnit)
+    {
+        var max = MaxAdminDuration.TotalMilliseconds / millisecondsPerUnit;
+        return value <= max
+            ? TimeSpan.FromMilliseconds(Math.Max(value, -max) * millisecondsPerUnit)
+            : throw new AdminException(400, string.Create(CultureInfo.InvariantCulture, $"'{name}' must be at most {max:R} ({MaxAdminDuration.TotalDays:R} days), not {value:R}."));
+    }
 }

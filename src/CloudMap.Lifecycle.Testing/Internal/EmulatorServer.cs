@@ -8,20 +8,23 @@ namespace CloudMap.Lifecycle.Testing.Internal;
 /// <summary>
 /// The HTTP front: <c>POST /</c> with <c>X-Amz-Target</c> goes to the AWS JSON 1.1 dispatcher (<c>.Aws</c>), <c>/_emulator/*</c>
 /// to the admin API (<c>.Admin</c>), <c>GET /</c> to the dashboard. The two APIs never reach each other: admin paths are
-/// not AWS operations, and the dispatcher only knows the operations in its tables.
+/// not AWS operations, and the dispatcher only knows the operations in its tables. Requests a web page could send are
+/// refused before routing (<c>.Guard</c>).
 /// </summary>
 internal sealed partial class EmulatorServer(
     IReadOnlyList<AwsJsonService> services,
     EmulatorState state,
     EmulatorFaults faults,
     RequestRecorder recorder,
-    SigV4Verifier? verifier)
+    SigV4Verifier? verifier,
+    IEnumerable<string>? allowedHosts = null)
 {
     public const string JsonContentType = "application/x-amz-json-1.1";
     private const string AdminContentType = "application/json";
     private const int MaxBodyBytes = 1 << 20;
 
     private readonly TimeProvider _time = state.Time;
+    private readonly HashSet<string> _allowedHosts = ReadAllowedHosts(allowedHosts);
 
     public async Task HandleAsync(HttpContext context)
     {
@@ -30,11 +33,18 @@ internal sealed partial class EmulatorServer(
         var path = request.Path.HasValue ? request.Path.Value! : "/";
         try
         {
+            var awsRoute = path == "/" && HttpMethods.IsPost(request.Method);
+            if (Refusal(request, awsRoute) is { } refusal)
+            {
+                await WriteAsync(context, refusal.Status, EmulatorJson.AdminBytes(new AdminErrorDocument(refusal.Message)), AdminContentType).ConfigureAwait(false);
+                return;
+            }
+
             if (path.StartsWith("/_emulator/", StringComparison.Ordinal) || path == "/_emulator")
             {
                 await HandleAdminAsync(context, path).ConfigureAwait(false);
             }
-            else if (path == "/" && HttpMethods.IsPost(request.Method))
+            else if (awsRoute)
             {
                 await HandleAwsAsync(context).ConfigureAwait(false);
             }

@@ -1,5 +1,6 @@
 // Copyright (c) CloudMap.Lifecycle contributors. Licensed under the MIT License.
 
+using System.Globalization;
 using System.Text.Json;
 using System.Text.Json.Nodes;
 
@@ -10,73 +11,148 @@ namespace CloudMap.Lifecycle.Testing.Internal;
 /// <c>{"namespaces":[{"name","type":"HTTP|DNS_PRIVATE|DNS_PUBLIC","id"?,"services":[{"name","healthCheck":"custom|route53|none","id"?,
 /// "instances":[{"id","attributes":{...}}]}]}]}</c>.
 /// </summary>
+/// <remarks>
+/// Every value goes through the checks of the API call that would create it (the same readers, patterns and rules:
+/// CreateHttpNamespace/CreatePrivateDnsNamespace/CreatePublicDnsNamespace for names, CreateService, RegisterInstance
+/// for ids and attributes), so a seed cannot hold what Cloud Map would refuse. Unknown members are refused too (a typo
+/// such as <c>healtCheck</c> would otherwise be ignored). Each error names the seed and the path of the bad value, for
+/// example <c>namespaces[0].services[1].name</c>.
+/// </remarks>
 internal static class SeedLoader
 {
+    private static readonly string[] RootMembers = ["namespaces"];
+    private static readonly string[] NamespaceMembers = ["name", "type", "id", "services"];
+    private static readonly string[] ServiceMembers = ["name", "healthCheck", "id", "instances"];
+    private static readonly string[] InstanceMembers = ["id", "attributes"];
+
     public static void Apply(EmulatorState state, string json, string source)
     {
-        JsonObject root;
+        JsonNode? parsed;
         try
         {
-            root = JsonNode.Parse(json, documentOptions: new JsonDocumentOptions { CommentHandling = JsonCommentHandling.Skip, AllowTrailingCommas = true }) as JsonObject
-                ?? throw new InvalidDataException($"The seed {source} must be a JSON object.");
+            parsed = JsonNode.Parse(json, documentOptions: new JsonDocumentOptions { CommentHandling = JsonCommentHandling.Skip, AllowTrailingCommas = true });
         }
         catch (JsonException e)
         {
             throw new InvalidDataException($"The seed {source} is not valid JSON: {e.Message}", e);
         }
 
-        try
+        var root = parsed as JsonObject ?? throw new InvalidDataException($"The seed {source} must be a JSON object.");
+        var seed = new Seed(source);
+        seed.Members(root, string.Empty, RootMembers);
+        var namespaces = seed.Array(root, string.Empty, "namespaces");
+        for (var n = 0; n < namespaces.Count; n++)
         {
-            foreach (var nsNode in Array(root, "namespaces"))
+            var nsPath = Index("namespaces", n);
+            var ns = seed.Object(namespaces[n], nsPath);
+            seed.Members(ns, nsPath, NamespaceMembers);
+            var typeText = seed.Text(ns, nsPath, "type") ?? NamespaceTypes.Http;
+            var type = typeText.ToUpperInvariant() switch
             {
-                var ns = (JsonObject)nsNode!;
-                var typeText = Text(ns, "type") ?? NamespaceTypes.Http;
-                var type = typeText.ToUpperInvariant() switch
-                {
-                    "HTTP" => NamespaceTypes.Http,
-                    "DNS_PRIVATE" or "PRIVATE" or "PRIVATE_DNS" => NamespaceTypes.DnsPrivate,
-                    "DNS_PUBLIC" or "PUBLIC" or "PUBLIC_DNS" => NamespaceTypes.DnsPublic,
-                    _ => throw new InvalidDataException($"Unknown namespace type '{typeText}' (use HTTP, DNS_PRIVATE or DNS_PUBLIC)."),
-                };
-                var nsId = state.AddNamespace(Required(ns, "name"), type, Text(ns, "id"));
-                foreach (var serviceNode in Array(ns, "services"))
-                {
-                    var service = (JsonObject)serviceNode!;
-                    var healthText = Text(service, "healthCheck") ?? "custom";
-                    var health = healthText.ToUpperInvariant() switch
-                    {
-                        "CUSTOM" => EmulatedHealthCheck.Custom,
-                        "ROUTE53" or "ROUTE_53" => EmulatedHealthCheck.Route53,
-                        "NONE" => EmulatedHealthCheck.None,
-                        _ => throw new InvalidDataException($"Unknown health check '{healthText}' (use custom, route53 or none)."),
-                    };
-                    var serviceId = state.AddService(nsId, Required(service, "name"), health, Text(service, "id"));
-                    foreach (var instanceNode in Array(service, "instances"))
-                    {
-                        var instance = (JsonObject)instanceNode!;
-                        var attributes = new Dictionary<string, string>(StringComparer.Ordinal);
-                        if (instance["attributes"] is JsonObject attrs)
-                        {
-                            foreach (var (key, value) in attrs)
-                            {
-                                attributes[key] = value?.GetValueKind() == JsonValueKind.String ? value.GetValue<string>() : value?.ToJsonString() ?? string.Empty;
-                            }
-                        }
+                "HTTP" => NamespaceTypes.Http,
+                "DNS_PRIVATE" or "PRIVATE" or "PRIVATE_DNS" => NamespaceTypes.DnsPrivate,
+                "DNS_PUBLIC" or "PUBLIC" or "PUBLIC_DNS" => NamespaceTypes.DnsPublic,
+                _ => throw seed.Error(Member(nsPath, "type"), $"Unknown namespace type '{typeText}' (use HTTP, DNS_PRIVATE or DNS_PUBLIC)."),
+            };
+            var name = seed.Required(ns, nsPath, "name");
 
-                        state.PutInstance(serviceId, Required(instance, "id"), attributes);
-                    }
+            // The API's own reader of the create call for this type (a private DNS namespace also needs a Vpc there).
+            seed.Check(Member(nsPath, "name"), () => CreateNamespaceInput.Reader(type)(new JsonObject { ["Name"] = name, ["Vpc"] = "vpc-seed" }));
+            var nsId = seed.Check(nsPath, () => state.AddNamespace(name, type, seed.Text(ns, nsPath, "id")));
+            var services = seed.Array(ns, nsPath, "services");
+            for (var s = 0; s < services.Count; s++)
+            {
+                var servicePath = Member(nsPath, Index("services", s));
+                var service = seed.Object(services[s], servicePath);
+                seed.Members(service, servicePath, ServiceMembers);
+                var healthText = seed.Text(service, servicePath, "healthCheck") ?? "custom";
+                var health = healthText.ToUpperInvariant() switch
+                {
+                    "CUSTOM" => EmulatedHealthCheck.Custom,
+                    "ROUTE53" or "ROUTE_53" => EmulatedHealthCheck.Route53,
+                    "NONE" => EmulatedHealthCheck.None,
+                    _ => throw seed.Error(Member(servicePath, "healthCheck"), $"Unknown health check '{healthText}' (use custom, route53 or none)."),
+                };
+                var serviceName = seed.Required(service, servicePath, "name");
+                seed.Check(Member(servicePath, "name"), () => AwsInput.String(new JsonObject { ["Name"] = serviceName }, "Name", required: true, pattern: CloudMapRules.ServiceNamePattern()));
+                var serviceId = seed.Check(servicePath, () => state.AddService(nsId, serviceName, health, seed.Text(service, servicePath, "id")));
+                var instances = seed.Array(service, servicePath, "instances");
+                for (var i = 0; i < instances.Count; i++)
+                {
+                    var instancePath = Member(servicePath, Index("instances", i));
+                    var instance = seed.Object(instances[i], instancePath);
+                    seed.Members(instance, instancePath, InstanceMembers);
+                    var instanceId = seed.Required(instance, instancePath, "id");
+                    seed.Check(Member(instancePath, "id"), () => AwsInput.String(new JsonObject { ["InstanceId"] = instanceId }, "InstanceId", required: true, max: CloudMapRules.MaxInstanceIdLength, min: 1, pattern: CloudMapRules.InstanceIdPattern()));
+                    var attributes = instance["attributes"] is null
+                        ? []
+                        : seed.Check(Member(instancePath, "attributes"), () => AwsInput.Map(new JsonObject { ["Attributes"] = instance["attributes"]!.DeepClone() }, "Attributes", required: true)!);
+                    seed.Check(instancePath, () => state.PutInstance(serviceId, instanceId, attributes));
                 }
             }
         }
-        catch (Exception e) when (e is ArgumentException or InvalidCastException or InvalidOperationException or InvalidDataException)
-        {
-            throw new InvalidDataException($"The seed {source} is invalid: {e.Message}", e);
-        }
     }
 
-    private static JsonArray Array(JsonObject obj, string name) => obj[name] as JsonArray ?? [];
+    private static string Index(string name, int index) => name + "[" + index.ToString(CultureInfo.InvariantCulture) + "]";
 
-    private static string? Text(JsonObject obj, string name) => obj[name]?.GetValue<string>();
+    private static string Member(string path, string name) => path.Length == 0 ? name : path + "." + name;
 
-    private static string Required(JsonObject obj, string name) => Text(obj, name) ?? throw new InvalidDataException($"'{name}' is required.");
+    /// <summary>One seed being read: every error names it and the path of the bad value.</summary>
+    private sealed class Seed(string source)
+    {
+        public InvalidDataException Error(string path, string message, Exception? inner = null)
+            => new($"The seed {source} is invalid at {(path.Length == 0 ? "its root" : path)}: {message}", inner);
+
+        public T Check<T>(string path, Func<T> check)
+        {
+            try
+            {
+                return check();
+            }
+            catch (Exception e) when (e is AwsErrorException or ArgumentException or InvalidOperationException)
+            {
+                var message = e is ArgumentException { ParamName: { } parameter } && e.Message.EndsWith($" (Parameter '{parameter}')", StringComparison.Ordinal)
+                    ? e.Message[..^$" (Parameter '{parameter}')".Length]
+                    : e.Message;
+                throw Error(path, message, e);
+            }
+        }
+
+        public void Check(string path, Action check) => Check(path, () =>
+        {
+            check();
+            return 0;
+        });
+
+        public void Members(JsonObject obj, string path, string[] known)
+        {
+            foreach (var (name, _) in obj)
+            {
+                if (!known.Contains(name, StringComparer.Ordinal))
+                {
+                    throw Error(Member(path, name), $"Unknown member '{name}' (known here: {string.Join(", ", known)}).");
+                }
+            }
+        }
+
+        public JsonObject Object(JsonNode? node, string path)
+            => node as JsonObject ?? throw Error(path, "Must be a JSON object.");
+
+        public JsonArray Array(JsonObject obj, string path, string name) => obj[name] switch
+        {
+            null => [],
+            JsonArray array => array,
+            _ => throw Error(Member(path, name), "Must be a JSON array."),
+        };
+
+        public string? Text(JsonObject obj, string path, string name) => obj[name] switch
+        {
+            null => null,
+            JsonValue value when value.GetValueKind() == JsonValueKind.String => value.GetValue<string>(),
+            _ => throw Error(Member(path, name), "Must be a string."),
+        };
+
+        public string Required(JsonObject obj, string path, string name)
+            => Text(obj, path, name) ?? throw Error(Member(path, name), "Missing; it is required.");
+    }
 }

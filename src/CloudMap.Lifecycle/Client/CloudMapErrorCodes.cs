@@ -26,6 +26,12 @@ internal static class CloudMapErrorCodes
     /// <summary>Our own code for a response body that is not the JSON Cloud Map promises.</summary>
     public const string MalformedResponse = "MalformedResponse";
 
+    /// <summary>
+    /// Our own code for an answer whose body is larger than the client reads (<see cref="CloudMapResponseBody"/>): 2 MiB
+    /// for control-plane answers, 16 MiB for data-plane answers, 64 KiB for error answers.
+    /// </summary>
+    public const string ResponseTooLarge = "ResponseTooLarge";
+
     /// <summary>Our own code for a request that never got an HTTP answer (timeout, refused, reset) after all retries.</summary>
     public const string RequestFailed = "RequestFailed";
 

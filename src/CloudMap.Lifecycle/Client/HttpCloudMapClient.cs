@@ -1,5 +1,6 @@
 // Copyright (c) CloudMap.Lifecycle contributors. Licensed under the MIT License.
 
+using System.Globalization;
 using System.Net;
 using System.Text;
 using System.Text.Json;
@@ -23,6 +24,8 @@ internal sealed class HttpCloudMapClient : ICloudMapClient, ICloudMapDiscoveryCl
 
     private const int MaxPages = 10_000;
     private const int MaxErrorSnippet = 200;
+    private const int MaxEchoedValue = 64;
+    private const int MaxRequestIdLength = 128;
 
     private static readonly byte[] EmptyObject = "{}"u8.ToArray();
 
@@ -189,14 +192,14 @@ internal sealed class HttpCloudMapClient : ICloudMapClient, ICloudMapDiscoveryCl
             "PENDING" => CloudMapOperationStatus.Pending,
             "SUCCESS" => CloudMapOperationStatus.Success,
             "FAIL" => CloudMapOperationStatus.Fail,
-            _ => throw Malformed(response, $"Operation.Status '{operation.Status}' is not SUBMITTED, PENDING, SUCCESS or FAIL."),
+            _ => throw Malformed(response, $"Operation.Status '{CloudMapMessageSanitizer.Sanitize(operation.Status, MaxEchoedValue)}' is not SUBMITTED, PENDING, SUCCESS or FAIL."),
         };
         return new CloudMapOperation(
             Required(operation.Id, "Operation.Id", response),
             operation.Type,
             status,
-            operation.ErrorCode,
-            operation.ErrorMessage,
+            CloudMapErrorParser.SanitizeErrorCode(operation.ErrorCode),
+            operation.ErrorMessage is null ? null : CloudMapMessageSanitizer.Sanitize(operation.ErrorMessage),
             FromEpochSeconds(operation.CreateDate),
             FromEpochSeconds(operation.UpdateDate),
             operation.Targets ?? []);
@@ -233,12 +236,9 @@ internal sealed class HttpCloudMapClient : ICloudMapClient, ICloudMapDiscoveryCl
     private static CloudMapException Malformed<T>(WireResponse<T> response, string detail)
         => new(CloudMapErrorCodes.MalformedResponse, $"Cloud Map {response.Operation} answered with an unexpected shape: {detail}", response.StatusCode, response.RequestId);
 
+    /// <summary>The start of a body that is not the expected JSON, sanitized: an HTML error page may echo request headers.</summary>
     private static string Snippet(byte[] body)
-    {
-        var text = Encoding.UTF8.GetString(body, 0, Math.Min(body.Length, MaxErrorSnippet * 4));
-        text = text.Length > MaxErrorSnippet ? text[..MaxErrorSnippet] + "…" : text;
-        return text.ReplaceLineEndings(" ");
-    }
+        => CloudMapMessageSanitizer.Sanitize(Encoding.UTF8.GetString(body, 0, Math.Min(body.Length, MaxErrorSnippet * 4)), MaxErrorSnippet);
 
     /// <summary>
     /// Follows NextToken until the last page; each page is its own API call (its own span, count and retries).
@@ -267,7 +267,7 @@ internal sealed class HttpCloudMapClient : ICloudMapClient, ICloudMapDiscoveryCl
 
             if (!seen.Add(next))
             {
-                throw new CloudMapException(CloudMapErrorCodes.MalformedResponse, $"Cloud Map {operation} answered with an unexpected shape: NextToken '{next}' was returned twice; paging would never end.", HttpStatusCode.OK, requestId: null);
+                throw new CloudMapException(CloudMapErrorCodes.MalformedResponse, $"Cloud Map {operation} answered with an unexpected shape: NextToken '{CloudMapMessageSanitizer.Sanitize(next, MaxEchoedValue)}' was returned twice; paging would never end.", HttpStatusCode.OK, requestId: null);
             }
 
             token = next;
@@ -321,10 +321,15 @@ internal sealed class HttpCloudMapClient : ICloudMapClient, ICloudMapDiscoveryCl
         }
 
         var client = _httpClientFactory.CreateClient(HttpClientName);
-        using var response = await client.SendAsync(request, HttpCompletionOption.ResponseContentRead, cancellationToken).ConfigureAwait(false);
-        var body = await response.Content.ReadAsByteArrayAsync(cancellationToken).ConfigureAwait(false);
-        var requestId = Header(response, "x-amzn-RequestId");
+
+        // Headers first, then a bounded read: an answer is never buffered past its cap (ResponseContentRead would buffer
+        // up to HttpClient's 2 GB limit).
+        using var response = await client.SendAsync(request, HttpCompletionOption.ResponseHeadersRead, cancellationToken).ConfigureAwait(false);
+        var requestId = CloudMapMessageSanitizer.Sanitize(Header(response, "x-amzn-RequestId"), MaxRequestIdLength) is { Length: > 0 } id ? id : null;
         call.SetAnswer(response.StatusCode, requestId);
+        var limit = CloudMapResponseBody.LimitFor(response.IsSuccessStatusCode, dataPlane);
+        var body = await CloudMapResponseBody.ReadAsync(response.Content, limit, cancellationToken).ConfigureAwait(false)
+            ?? throw TooLarge(call.Operation, response, limit, requestId);
         return response.IsSuccessStatusCode
             ? Parse(call.Operation, response.StatusCode, body, requestId, responseInfo)
             : throw ToException(call.Operation, response.StatusCode, body, requestId, Header(response, "X-Amzn-ErrorType"));
@@ -333,9 +338,31 @@ internal sealed class HttpCloudMapClient : ICloudMapClient, ICloudMapDiscoveryCl
             => response.Headers.TryGetValues(name, out var values) ? values.FirstOrDefault() : null;
     }
 
-    private static CloudMapException ToException(string operation, HttpStatusCode status, byte[] body, string? requestId, string? errorTypeHeader)
+    /// <summary>
+    /// An answer larger than its cap: code <see cref="CloudMapErrorCodes.ResponseTooLarge"/> with the answer's status.
+    /// Not retried by itself (no Cloud Map answer is that large: it is a proxy, a misrouted endpoint or a hostile
+    /// server, and a retry would download it again); retried like any 5xx when the status is one.
+    /// </summary>
+    private static CloudMapException TooLarge(string operation, HttpResponseMessage response, int limit, string? requestId)
+    {
+        var declared = response.Content.Headers.ContentLength is { } length
+            ? string.Create(CultureInfo.InvariantCulture, $" (Content-Length {length})")
+            : string.Empty;
+        return new CloudMapException(
+            CloudMapErrorCodes.ResponseTooLarge,
+            string.Create(CultureInfo.InvariantCulture, $"Cloud Map {operation} answered HTTP {(int)response.StatusCode} with a body larger than {limit} bytes{declared}; the answer was dropped unread."),
+            response.StatusCode,
+            requestId);
+    }
+
+    private CloudMapException ToException(string operation, HttpStatusCode status, byte[] body, string? requestId, string? errorTypeHeader)
     {
         var error = CloudMapErrorParser.Parse(body, errorTypeHeader);
+        if (error.Redactions > 0)
+        {
+            CloudMapClientLog.ErrorMessageRedacted(_logger, operation, (int)status, error.Redactions);
+        }
+
         if (!error.BodyWasJson && error.Code == CloudMapErrorCodes.Unknown)
         {
             return new CloudMapException(
