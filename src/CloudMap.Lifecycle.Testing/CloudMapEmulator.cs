@@ -294,6 +294,40 @@ public sealed class CloudMapEmulator : IAsyncDisposable
     /// <summary>Clears the call counters and the request log (state and faults are kept).</summary>
     public void ResetCounters() => _recorder.Reset();
 
+    /// <summary>The default of <see cref="WaitUntilAsync"/>'s timeout: 30 seconds of real time.</summary>
+    public static readonly TimeSpan DefaultWaitTimeout = TimeSpan.FromSeconds(30);
+
+    /// <summary>
+    /// Waits, on real time, until <paramref name="condition"/> holds: for example until the app under test has
+    /// registered (<c>emulator.FindInstance(serviceId, "orders-1") is not null</c>) or its state says so. The condition
+    /// is checked at once and then every 10 ms.
+    /// </summary>
+    /// <param name="condition">What to wait for; called on a thread-pool thread.</param>
+    /// <param name="timeout">How long to wait at most; <see cref="DefaultWaitTimeout"/> when <see langword="null"/>.</param>
+    /// <param name="cancellationToken">Cancels the wait.</param>
+    /// <returns>A task that completes once the condition holds.</returns>
+    /// <exception cref="ArgumentNullException"><paramref name="condition"/> is <see langword="null"/>.</exception>
+    /// <exception cref="TimeoutException">The condition did not hold within <paramref name="timeout"/>.</exception>
+    /// <remarks>
+    /// Under a fake clock nothing happens until the clock moves: use
+    /// <see cref="TimerCountingFakeTimeProvider.AdvanceUntilAsync(Func{bool}, TimeSpan, int, CancellationToken)"/> there.
+    /// </remarks>
+    public async Task WaitUntilAsync(Func<bool> condition, TimeSpan? timeout = null, CancellationToken cancellationToken = default)
+    {
+        ArgumentNullException.ThrowIfNull(condition);
+        var limit = timeout ?? DefaultWaitTimeout;
+        var started = TimeProvider.System.GetTimestamp();
+        while (!condition())
+        {
+            if (TimeProvider.System.GetElapsedTime(started) >= limit)
+            {
+                throw new TimeoutException($"The condition did not hold within {limit} (emulator at {Endpoint}, {TotalCallCount} calls received).");
+            }
+
+            await Task.Delay(TimeSpan.FromMilliseconds(10), TimeProvider.System, cancellationToken).ConfigureAwait(false);
+        }
+    }
+
     /// <summary>Stops the emulator.</summary>
     /// <returns>A task that completes when the server has stopped.</returns>
     public async ValueTask DisposeAsync()

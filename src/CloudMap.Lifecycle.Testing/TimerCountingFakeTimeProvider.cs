@@ -39,6 +39,14 @@ public class TimerCountingFakeTimeProvider : FakeTimeProvider
     {
     }
 
+    /// <summary>The most steps <see cref="AdvanceUntilAsync"/> takes: 10,000.</summary>
+    public const int MaxSteps = 10_000;
+
+    /// <summary>How long <see cref="AdvanceUntilAsync"/> waits, on real time, for the code under test to park: 30 seconds.</summary>
+    public static readonly TimeSpan ParkTimeout = TimeSpan.FromSeconds(30);
+
+    private static readonly TimeSpan ConditionPollInterval = TimeSpan.FromMilliseconds(10);
+
     /// <summary>Gets the number of timers that are armed (scheduled to fire) right now.</summary>
     public int ArmedTimerCount
     {
@@ -74,6 +82,65 @@ public class TimerCountingFakeTimeProvider : FakeTimeProvider
         }
 
         return cancellationToken.CanBeCanceled ? completion.Task.WaitAsync(cancellationToken) : completion.Task;
+    }
+
+    /// <summary>
+    /// Moves the clock by <paramref name="step"/> each time the code under test is parked on <paramref name="timers"/>
+    /// armed timers, until <paramref name="condition"/> holds: for example until the app has registered in an emulator
+    /// that runs on this clock, or until a stop that waits on the clock has finished.
+    /// </summary>
+    /// <param name="condition">What to wait for; checked before every step and, while the code is not parked, every 10 ms of real time.</param>
+    /// <param name="step">How far each step moves the clock; more than zero.</param>
+    /// <param name="timers">
+    /// How many armed timers mean "parked": the library arms one while it waits (a readiness poll, a health interval, a
+    /// retry's backoff), two while it stops (the deregistration budget and a backoff). Advancing while fewer are armed
+    /// would move the clock under work in progress.
+    /// </param>
+    /// <param name="cancellationToken">Cancels the wait.</param>
+    /// <returns>The number of steps taken.</returns>
+    /// <exception cref="ArgumentNullException"><paramref name="condition"/> is <see langword="null"/>.</exception>
+    /// <exception cref="TimeoutException">
+    /// The condition did not hold within <see cref="MaxSteps"/> steps, or it neither held nor did the code park within
+    /// <see cref="ParkTimeout"/> of real time.
+    /// </exception>
+    public async Task<int> AdvanceUntilAsync(Func<bool> condition, TimeSpan step, int timers = 1, CancellationToken cancellationToken = default)
+    {
+        ArgumentNullException.ThrowIfNull(condition);
+        ArgumentOutOfRangeException.ThrowIfLessThanOrEqual(step, TimeSpan.Zero);
+        ArgumentOutOfRangeException.ThrowIfLessThan(timers, 1);
+        for (var steps = 0; steps <= MaxSteps; steps++)
+        {
+            var parked = WaitForTimersAsync(timers, cancellationToken);
+            var waitStarted = System.GetTimestamp();
+            while (!parked.IsCompleted)
+            {
+                // A condition can come true without any timer (a stop that ends, a call answered): look again often.
+                if (condition())
+                {
+                    return steps;
+                }
+
+                if (System.GetElapsedTime(waitStarted) >= ParkTimeout)
+                {
+                    throw new TimeoutException($"The condition did not hold and the code under test did not arm {timers} timer(s) within {ParkTimeout} of real time (armed: {ArmedTimerCount}, clock at {GetUtcNow():O}, {steps} steps taken).");
+                }
+
+                await Task.WhenAny(parked, Task.Delay(ConditionPollInterval, System, cancellationToken)).ConfigureAwait(false);
+            }
+
+            await parked.ConfigureAwait(false);
+            if (condition())
+            {
+                return steps;
+            }
+
+            if (steps < MaxSteps)
+            {
+                Advance(step);
+            }
+        }
+
+        throw new TimeoutException($"The condition did not hold after {MaxSteps} steps of {step} (clock at {GetUtcNow():O}).");
     }
 
     /// <inheritdoc />
