@@ -2,6 +2,7 @@
 
 using CloudMap.Lifecycle.Scenarios.Infrastructure;
 using CloudMap.Lifecycle.Scenarios.Reporting;
+using CloudMap.Lifecycle.Scenarios.Scenarios;
 
 namespace CloudMap.Lifecycle.Scenarios.Tests;
 
@@ -110,4 +111,60 @@ public sealed class AdversarialTallyTests
         Assert.True(full.RunsAdversarialCases);
         Assert.True(full.RunsRandomTrials);
     }
+
+    [Fact]
+    public void TakeBackWatch_GoneThenBack_MeasuresFromTheRemoval()
+    {
+        var watch = new TakeBackWatch(started: 0, Cap(15), Cap(60));
+
+        Assert.False(watch.Observe(At(0.1), present: true, oldOwners: false, stopEnded: false));
+        Assert.False(watch.Observe(At(0.5), present: false, oldOwners: false, stopEnded: true));
+        Assert.False(watch.Observe(At(1.0), present: false, oldOwners: false, stopEnded: true));
+        Assert.True(watch.Observe(At(2.0), present: true, oldOwners: true, stopEnded: true));
+
+        Assert.Equal(At(0.5), watch.GoneAt);
+        Assert.Equal(At(2.0), watch.BackAt);
+    }
+
+    [Fact]
+    public void TakeBackWatch_NeverBack_GivesUpAfterTheHealCapWithoutABackTime()
+    {
+        var watch = new TakeBackWatch(started: 0, Cap(15), Cap(60));
+
+        Assert.False(watch.Observe(At(1), present: false, oldOwners: false, stopEnded: true));
+        Assert.False(watch.Observe(At(60.5), present: false, oldOwners: false, stopEnded: true));
+        Assert.True(watch.Observe(At(61.5), present: false, oldOwners: false, stopEnded: true));
+
+        Assert.Equal(At(1), watch.GoneAt);
+        Assert.Null(watch.BackAt);
+    }
+
+    [Fact]
+    public void TakeBackWatch_NewOwnerNeverRemovedIt_GivesUpAfterTheRemovalCap()
+    {
+        var watch = new TakeBackWatch(started: 0, Cap(15), Cap(60));
+
+        Assert.False(watch.Observe(At(14), present: true, oldOwners: false, stopEnded: true));
+        Assert.True(watch.Observe(At(16), present: true, oldOwners: false, stopEnded: true));
+
+        Assert.Null(watch.GoneAt);
+        Assert.Null(watch.BackAt);
+    }
+
+    [Fact]
+    public void TakeBackWatch_OldOwnerListedBeforeTheNewOwnersStopEnded_IsNotCountedAsBack()
+    {
+        var watch = new TakeBackWatch(started: 0, Cap(15), Cap(60));
+
+        // The old owner's entry can only be "back" once the new owner's entry went away or its stop returned.
+        Assert.False(watch.Observe(At(0.2), present: true, oldOwners: true, stopEnded: false));
+        Assert.True(watch.Observe(At(0.4), present: true, oldOwners: true, stopEnded: true));
+
+        Assert.Equal(At(0.4), watch.GoneAt);
+        Assert.Equal(At(0.4), watch.BackAt);
+    }
+
+    private static TimeSpan Cap(double seconds) => TimeSpan.FromSeconds(seconds);
+
+    private static long At(double seconds) => (long)(seconds * System.Diagnostics.Stopwatch.Frequency);
 }

@@ -14,7 +14,7 @@ public sealed class RunOptions
           --smoke        seconds: scenarios 2 and 6 reduced, both modes; exit code 1 if the library mode dropped a request or left a zombie
           --scenario N   run only scenario N (1-7); may be repeated
           --adversarial  scenario 6's adversarial cases only (hung checks, hung answers at stop, superseded owner,
-                         vanished registration; about 90 s); a full run includes them, a smoke run does not
+                         vanished registration; about 100 s); a full run includes them, a smoke run does not
           --repeat N     repetitions of each repeated scenario (default: 2 full, 1 smoke); scenarios 4-7 have their own sample counts
           --out DIR      where to write report.md and the charts (default: results/ for --full, a temp folder otherwise)
         """;

@@ -10,7 +10,7 @@ namespace CloudMap.Lifecycle.Scenarios.Scenarios;
 /// <summary>
 /// Scenario 6's adversarial cases (issue 9): hung checks, one hung answer at stop, a superseded owner, a vanished
 /// registration. Each case runs once per mode, all at the same time, each on its own in-process emulator, with every
-/// real-time wait capped so the whole set takes about 90 s.
+/// real-time wait capped so the whole set takes about 100 s.
 /// </summary>
 internal static class AdversarialCases
 {
@@ -32,6 +32,10 @@ internal static class AdversarialCases
     private static readonly TimeSpan ZombieGrace = TimeSpan.FromSeconds(2);
     private static readonly TimeSpan ReleaseCap = TimeSpan.FromSeconds(20);
     private static readonly TimeSpan Poll = TimeSpan.FromMilliseconds(50);
+
+    // Steady state for the self-healing cases: past the library's 30 s visibility grace after a registration
+    // (RegistrationLedger.VisibilityGracePeriod), in which InstanceNotFound may only mean "not visible yet".
+    private static readonly TimeSpan Steady = TimeSpan.FromSeconds(35);
 
     private static readonly IReadOnlyList<AdversarialCase> All =
     [
@@ -67,7 +71,7 @@ internal static class AdversarialCases
 
     /// <summary>How the figures are obtained, for the report.</summary>
     public static string Method => Format.Invariant($"""
-        *Adversarial cases* (issue 9), each once per mode, all at the same time, each with its own in-process emulator (no random faults, health-change delay 0, operations 250 + 750 ms) and its own loopback relay that logs which operations that one process sent (so two processes sharing an instance id are told apart). Real generic hosts as above; library settings: readiness polled every {ReadinessPoll.TotalMilliseconds} ms, 1 pass; health every {Verdicts.Seconds(HealthInterval)} s, thresholds 1/1; re-assertion, timeouts and retries at their defaults; drain 0; `HostOptions.ShutdownTimeout` {Verdicts.Seconds(ShutdownTimeout)} s. *SIGTERM* is `IHost.StopAsync`, what SIGTERM triggers; a stop is awaited at most {Verdicts.Seconds(StopCap)} s. *Zombie*: the instance still registered {Verdicts.Seconds(ZombieGrace)} s after its host stopped, or when the stop was given up (an orchestrator kills the process by then). A hung check awaits a signal and ignores its cancellation token; it is released only after the figures are taken. Cases: **hung readiness check** (hangs from the first run; SIGTERM 2 s after it hung); **hung running check** (passes until registered, then hangs; SIGTERM 1 s after the first hung run; *DeregisterInstance sent* is the relay's first DeregisterInstance from that process after SIGTERM); **one hung answer at stop** (registered and steady, then the emulator delays the next GetInstance, resp. DeregisterInstance, answer by {Verdicts.Seconds(HungAnswer)} s, longer than the {Verdicts.Seconds(CloudMapClientOptions.DefaultAttemptTimeout)} s attempt timeout, then SIGTERM; one answer, not every answer: with all of them hung no process could deregister); **superseded owner** (A registers id X, B registers X on another port; 3 s later A's check fails for 6 s, then passes for 5 s; *pushes onto the new owner's entry* counts A's UpdateInstanceCustomHealthStatus calls from B's takeover (B's entry listed) until B's SIGTERM; then B stops and the figure is the time from the entry's removal until X is listed again with A's port, awaited {Verdicts.Seconds(HealCap)} s); **vanished registration** (registered and steady for 2 s, then removed with the emulator's DeregisterInstance as by hand; time until it is listed again, awaited {Verdicts.Seconds(HealCap)} s; once in a service with custom health, once in a service without any health check). The goal of 2 health intervals is G6's. The baseline runs no health checks, pushes HEALTHY every 10 s and never registers again; its figures come from the same steps.
+        *Adversarial cases* (issue 9), each once per mode, all at the same time, each with its own in-process emulator (no random faults, health-change delay 0, operations 250 + 750 ms) and its own loopback relay that logs which operations that one process sent (so two processes sharing an instance id are told apart). Real generic hosts as above; library settings: readiness polled every {ReadinessPoll.TotalMilliseconds} ms, 1 pass; health every {Verdicts.Seconds(HealthInterval)} s, thresholds 1/1; re-assertion, timeouts and retries at their defaults; drain 0; `HostOptions.ShutdownTimeout` {Verdicts.Seconds(ShutdownTimeout)} s. *SIGTERM* is `IHost.StopAsync`, what SIGTERM triggers; a stop is awaited at most {Verdicts.Seconds(StopCap)} s. *Zombie*: the instance still registered {Verdicts.Seconds(ZombieGrace)} s after its host stopped, or when the stop was given up (an orchestrator kills the process by then). A hung check awaits a signal and ignores its cancellation token; it is released only after the figures are taken. Cases: **hung readiness check** (hangs from the first run; SIGTERM 2 s after it hung); **hung running check** (passes until registered, then hangs; SIGTERM 1 s after the first hung run; *DeregisterInstance sent* is the relay's first DeregisterInstance from that process after SIGTERM); **one hung answer at stop** (registered and steady, then the emulator delays the next GetInstance, resp. DeregisterInstance, answer by {Verdicts.Seconds(HungAnswer)} s, longer than the {Verdicts.Seconds(CloudMapClientOptions.DefaultAttemptTimeout)} s attempt timeout, then SIGTERM; one answer, not every answer: with all of them hung no process could deregister); **superseded owner** (A registers id X, B registers X on another port; 3 s later A's check fails for 6 s, then passes; B gets SIGTERM {Verdicts.Seconds(Steady)} s after A's registration was listed (past the library's 30 s visibility grace, in which InstanceNotFound may only mean "not visible yet"); *pushes onto the new owner's entry* counts A's UpdateInstanceCustomHealthStatus calls from B's takeover (B's entry listed) until B's SIGTERM; then the figure is the time from the entry's removal until X is listed again with A's port, awaited {Verdicts.Seconds(HealCap)} s); **vanished registration** (registered and steady for {Verdicts.Seconds(Steady)} s, past that grace, then removed with the emulator's DeregisterInstance as by hand; time until it is listed again, awaited {Verdicts.Seconds(HealCap)} s; once in a service with custom health, once in a service without any health check). The goal of 2 health intervals is G6's. The baseline runs no health checks, pushes HEALTHY every 10 s and never registers again; its figures come from the same steps.
         """);
 
     public static async Task RunAsync(ScenarioContext context, ScenarioResult result, CancellationToken cancellationToken)
@@ -226,8 +230,13 @@ internal static class AdversarialCases
         StopOutcome? stopB = null;
         try
         {
-            if (!await StartAsync(run, hostA).ConfigureAwait(false) || !await WaitListedAsync(run, lane, run.InstanceId, portA).ConfigureAwait(false)
-                || !await StartAsync(run, hostB).ConfigureAwait(false) || !await WaitListedAsync(run, lane, run.InstanceId, portB).ConfigureAwait(false))
+            if (!await StartAsync(run, hostA).ConfigureAwait(false) || !await WaitListedAsync(run, lane, run.InstanceId, portA).ConfigureAwait(false))
+            {
+                return;
+            }
+
+            var listedA = Clock.Now;
+            if (!await StartAsync(run, hostB).ConfigureAwait(false) || !await WaitListedAsync(run, lane, run.InstanceId, portB).ConfigureAwait(false))
             {
                 return;
             }
@@ -240,6 +249,7 @@ internal static class AdversarialCases
             var whileUnhealthy = lane.Emulator.FindInstance(lane.ServiceId, run.InstanceId);
             checkA.Healthy = true;
             await Task.Delay(TimeSpan.FromSeconds(5), run.Token).ConfigureAwait(false);
+            await DelayUntilAsync(listedA, Steady, run.Token).ConfigureAwait(false);
             var sigtermB = Clock.Now;
             run.Add("adv-superseded-pushes", proxyA.Calls.Count(UpdateHealth, takeover, sigtermB));
             run.Note(Format.Invariant($"while A was unhealthy, B's (healthy) entry was {whileUnhealthy?.HealthStatus ?? "missing"} (port {whileUnhealthy?.Attributes.GetValueOrDefault(PortAttribute) ?? "-"}; B's port {portB}); A's calls after the takeover: {Calls(proxyA.Calls, takeover)}"));
@@ -269,26 +279,13 @@ internal static class AdversarialCases
     /// <summary>After B's SIGTERM: when the entry disappeared, and when it was listed again with A's port.</summary>
     private static async Task<(long? GoneAt, long? BackAt)> WatchTakeBackAsync(CaseRun run, EmulatorLane lane, int portA, Task stoppingB)
     {
-        var watching = Clock.Now;
-        long? goneAt = null;
+        var watch = new TakeBackWatch(Clock.Now, RemovalCap, HealCap);
         while (true)
         {
             var entry = lane.Emulator.FindInstance(lane.ServiceId, run.InstanceId);
-            var now = Clock.Now;
-            if (entry is null)
+            if (watch.Observe(Clock.Now, entry is not null, entry is not null && HasPort(entry, portA), stoppingB.IsCompleted))
             {
-                goneAt ??= now;
-            }
-            else if (HasPort(entry, portA) && (goneAt is not null || stoppingB.IsCompleted))
-            {
-                // Listed with A's port again; if no gap was seen between two polls, it came back at once.
-                return (goneAt ?? now, now);
-            }
-
-            if ((goneAt is null && Clock.MillisecondsBetween(watching, now) > RemovalCap.TotalMilliseconds)
-                || (goneAt is { } gone && Clock.MillisecondsBetween(gone, now) > HealCap.TotalMilliseconds))
-            {
-                return (goneAt, null);
+                return (watch.GoneAt, watch.BackAt);
             }
 
             await Task.Delay(Poll, run.Token).ConfigureAwait(false);
@@ -310,7 +307,7 @@ internal static class AdversarialCases
                 return;
             }
 
-            await Task.Delay(TimeSpan.FromSeconds(2), run.Token).ConfigureAwait(false);
+            await Task.Delay(Steady, run.Token).ConfigureAwait(false);
             var removedUtc = TimeProvider.System.GetUtcNow();
             var removed = Clock.Now;
             if (!lane.Emulator.DeregisterInstance(lane.ServiceId, run.InstanceId))
@@ -326,6 +323,15 @@ internal static class AdversarialCases
         finally
         {
             await CleanUpAsync(run, host, null, check).ConfigureAwait(false);
+        }
+    }
+
+    private static async Task DelayUntilAsync(long since, TimeSpan elapsed, CancellationToken cancellationToken)
+    {
+        var left = elapsed - TimeSpan.FromMilliseconds(Clock.MillisecondsSince(since));
+        if (left > TimeSpan.Zero)
+        {
+            await Task.Delay(left, cancellationToken).ConfigureAwait(false);
         }
     }
 

@@ -44,7 +44,7 @@ internal sealed class FaultsScenario : IScenario
         {
             methods.Add(AdversarialCases.Method);
             result.Method = string.Join("\n\n", methods);
-            context.Log("  adversarial cases (both modes at once, about 90 s)");
+            context.Log("  adversarial cases (both modes at once, about 100 s)");
             await AdversarialCases.RunAsync(context, result, cancellationToken).ConfigureAwait(false);
         }
     }
