@@ -5,14 +5,16 @@ using System.Reflection;
 
 namespace CloudMap.Lifecycle.Scenarios;
 
-/// <summary>Command line: --smoke | --full (default) | --scenario N (repeatable), --out DIR, --repeat N.</summary>
+/// <summary>Command line: --smoke | --full (default) | --scenario N (repeatable) | --adversarial, --out DIR, --repeat N.</summary>
 public sealed class RunOptions
 {
     public const string Usage = """
-        Usage: dotnet run -c Release --project tests/CloudMap.Lifecycle.Scenarios -- [--full | --smoke] [--scenario N]... [--repeat N] [--out DIR]
+        Usage: dotnet run -c Release --project tests/CloudMap.Lifecycle.Scenarios -- [--full | --smoke] [--scenario N]... [--adversarial] [--repeat N] [--out DIR]
           --full         every scenario at full size (default); writes results/report.md and results/*.svg
           --smoke        seconds: scenarios 2 and 6 reduced, both modes; exit code 1 if the library mode dropped a request or left a zombie
           --scenario N   run only scenario N (1-7); may be repeated
+          --adversarial  scenario 6's adversarial cases only (hung checks, hung answers at stop, superseded owner,
+                         vanished registration; about 100 s); a full run includes them, a smoke run does not
           --repeat N     repetitions of each repeated scenario (default: 2 full, 1 smoke); scenarios 4-7 have their own sample counts
           --out DIR      where to write report.md and the charts (default: results/ for --full, a temp folder otherwise)
         """;
@@ -22,6 +24,15 @@ public sealed class RunOptions
     public IReadOnlyList<int> Scenarios { get; set; } = [1, 2, 3, 4, 5, 6, 7];
 
     public int? Repeat { get; set; }
+
+    /// <summary>Gets or sets a value indicating whether scenario 6 runs only its adversarial cases (--adversarial).</summary>
+    public bool AdversarialOnly { get; set; }
+
+    /// <summary>Gets a value indicating whether scenario 6 runs its randomized start/stop trials.</summary>
+    public bool RunsRandomTrials => !AdversarialOnly;
+
+    /// <summary>Gets a value indicating whether scenario 6 runs its adversarial cases: in a full run, or when asked for.</summary>
+    public bool RunsAdversarialCases => AdversarialOnly || !Smoke;
 
     public string? OutputDirectory { get; set; }
 
@@ -39,7 +50,7 @@ public sealed class RunOptions
         typeof(RunOptions).Assembly.GetCustomAttributes<AssemblyMetadataAttribute>().First(a => a.Key == "Configuration").Value!;
 
     public string EffectiveOutputDirectory => OutputDirectory
-        ?? (Smoke || Scenarios.Count < 7
+        ?? (Smoke || AdversarialOnly || Scenarios.Count < 7
             ? Path.Combine(Path.GetTempPath(), "cloudmap-scenarios-" + (Smoke ? "smoke" : "partial"))
             : Path.Combine(RepoRoot, "tests", "CloudMap.Lifecycle.Scenarios", "results"));
 
@@ -58,6 +69,10 @@ public sealed class RunOptions
                     break;
                 case "--full":
                     options.Smoke = false;
+                    break;
+                case "--adversarial":
+                    options.AdversarialOnly = true;
+                    selected.Add(6);
                     break;
                 case "--scenario" when i + 1 < args.Count && int.TryParse(args[i + 1], NumberStyles.None, CultureInfo.InvariantCulture, out var n) && n is >= 1 and <= 7:
                     selected.Add(n);

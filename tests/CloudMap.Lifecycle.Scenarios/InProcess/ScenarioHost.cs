@@ -42,13 +42,20 @@ internal sealed class ScenarioHost : IAsyncDisposable
         RegistrationMode mode,
         Uri emulator,
         HostSettings settings,
-        Func<bool> ready,
+        Func<bool>? ready,
         Action<CloudMapRegistrationOptions>? configure = null,
         TimeProvider? timeProvider = null,
         AwaitableFakeLogs? logs = null,
         Action<CloudMapClientOptions>? client = null,
-        LogLevel minimumLogLevel = LogLevel.Information)
+        LogLevel minimumLogLevel = LogLevel.Information,
+        Func<CancellationToken, Task<bool>>? readyAsync = null,
+        TimeSpan? shutdownTimeout = null)
     {
+        if ((ready is null) == (readyAsync is null))
+        {
+            throw new ArgumentException("Give exactly one of ready and readyAsync.", nameof(ready));
+        }
+
         var builder = Microsoft.Extensions.Hosting.Host.CreateApplicationBuilder(new HostApplicationBuilderSettings { DisableDefaults = true, EnvironmentName = "Production" });
         builder.Configuration.AddInMemoryCollection(new Dictionary<string, string?>
         {
@@ -68,7 +75,19 @@ internal sealed class ScenarioHost : IAsyncDisposable
             builder.Services.AddSingleton(timeProvider);
         }
 
-        builder.Services.AddHealthChecks().AddCheck("ready", () => ready() ? HealthCheckResult.Healthy() : HealthCheckResult.Unhealthy(), tags: ["ready"]);
+        if (shutdownTimeout is { } shutdown)
+        {
+            builder.Services.Configure<HostOptions>(o => o.ShutdownTimeout = shutdown);
+        }
+
+        if (ready is not null)
+        {
+            builder.Services.AddHealthChecks().AddCheck("ready", () => ready() ? HealthCheckResult.Healthy() : HealthCheckResult.Unhealthy(), tags: ["ready"]);
+        }
+        else
+        {
+            builder.Services.AddHealthChecks().AddAsyncCheck("ready", async ct => await readyAsync!(ct).ConfigureAwait(false) ? HealthCheckResult.Healthy() : HealthCheckResult.Unhealthy(), tags: ["ready"]);
+        }
         if (client is not null)
         {
             builder.Services.Configure(client);
@@ -76,6 +95,9 @@ internal sealed class ScenarioHost : IAsyncDisposable
 
         if (mode == RegistrationMode.Library)
         {
+            // The emulator serves both planes on one host: a data-plane read (DiscoverInstancesRevision) must not go to
+            // data-127.0.0.1.
+            builder.Services.Configure<CloudMapClientOptions>(o => o.DisableHostPrefixInjection = true);
             builder.Services.AddCloudMapRegistration(o =>
             {
                 o.ServiceId = settings.ServiceId;

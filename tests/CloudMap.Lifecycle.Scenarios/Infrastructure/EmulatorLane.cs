@@ -35,7 +35,8 @@ internal sealed class EmulatorLane : IAsyncDisposable
     public IInstanceDiscovery Discovery { get; }
 
     /// <param name="operationDuration">How long an operation stays SUBMITTED and then PENDING (each); the emulator's defaults (250 + 750 ms) when <see langword="null"/>.</param>
-    public static async Task<EmulatorLane> StartAsync(TimeSpan healthChangeDelay, int seed, CancellationToken cancellationToken, TimeProvider? timeProvider = null, TimeSpan? operationDuration = null)
+    /// <param name="healthCheck">The service's kind of health check (custom unless stated).</param>
+    public static async Task<EmulatorLane> StartAsync(TimeSpan healthChangeDelay, int seed, CancellationToken cancellationToken, TimeProvider? timeProvider = null, TimeSpan? operationDuration = null, EmulatedHealthCheck healthCheck = EmulatedHealthCheck.Custom)
     {
         var options = new CloudMapEmulatorOptions
         {
@@ -52,7 +53,7 @@ internal sealed class EmulatorLane : IAsyncDisposable
 
         var emulator = await CloudMapEmulator.StartAsync(options, cancellationToken).ConfigureAwait(false);
         var namespaceId = emulator.CreateHttpNamespace(NamespaceName);
-        var serviceId = emulator.CreateService(namespaceId, ServiceName, EmulatedHealthCheck.Custom);
+        var serviceId = emulator.CreateService(namespaceId, ServiceName, healthCheck);
         return new EmulatorLane(emulator, serviceId, ClientFactory.Create(emulator.Endpoint));
     }
 

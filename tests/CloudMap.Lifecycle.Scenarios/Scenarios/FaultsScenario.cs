@@ -6,7 +6,10 @@ using Microsoft.Extensions.Logging.Testing;
 
 namespace CloudMap.Lifecycle.Scenarios.Scenarios;
 
-/// <summary>Scenario 6: randomized start/stop trials against a faulty, throttling, slow Cloud Map; count zombies and unexpected exceptions.</summary>
+/// <summary>
+/// Scenario 6: randomized start/stop trials against a faulty, throttling, slow Cloud Map (zombies, unexpected exceptions),
+/// then the adversarial cases of <see cref="AdversarialCases"/> (not in a smoke run unless asked for with --adversarial).
+/// </summary>
 internal sealed class FaultsScenario : IScenario
 {
     private const double ErrorRate = 0.2;
@@ -23,14 +26,27 @@ internal sealed class FaultsScenario : IScenario
 
     public async Task RunAsync(ScenarioContext context, ScenarioResult result, CancellationToken cancellationToken)
     {
-        var trials = context.Smoke ? 30 : 200;
-        result.Method = Format.Invariant($"""
-            {trials} trials per mode ({Lanes} at a time, seeded), each a real generic host (library, or the hand-rolled baseline on the same client) against one in-process emulator that answers {ErrorRate:P0} of requests with HTTP 500, throttles the whole API (token bucket: burst {ThrottleBurst}, {ThrottleRate}/s), and adds {Latency.TotalMilliseconds} ms to every answer (operations 250 + 750 ms). The app's readiness check passes {ReadyAfter.TotalMilliseconds} ms after start (library: readiness polled every 100 ms, 1 pass; health every 1 s (the minimum the options allow)). Trials cycle through three stop targets: during the readiness wait (uniform 0–350 ms after start), while RegisterInstance is in flight (0–150 ms after the registration began: the library's phase Registering, the baseline's StartAsync), and during the health loop (0–1 s after registration). A stop that lands during the baseline's StartAsync cancels the start, as SIGTERM during start-up does. *Zombie*: the trial's instance still registered 2 s after its host stopped. *Unexpected exception*: an exception other than cancellation escaping StartAsync/StopAsync, or an error-level log of the library's "UnexpectedError" event. The phase each stop actually landed in is counted.
-            """);
         // The trials are the repetitions: one batch per mode.
         result.Repetitions = 1;
-        await RunModeAsync(context, result, RegistrationMode.Library, 0, trials, cancellationToken).ConfigureAwait(false);
-        await RunModeAsync(context, result, RegistrationMode.Baseline, 0, trials, cancellationToken).ConfigureAwait(false);
+        var methods = new List<string>();
+        if (context.RunsRandomTrials)
+        {
+            var trials = context.Smoke ? 30 : 200;
+            methods.Add(Format.Invariant($"""
+                {trials} trials per mode ({Lanes} at a time, seeded), each a real generic host (library, or the hand-rolled baseline on the same client) against one in-process emulator that answers {ErrorRate:P0} of requests with HTTP 500, throttles the whole API (token bucket: burst {ThrottleBurst}, {ThrottleRate}/s), and adds {Latency.TotalMilliseconds} ms to every answer (operations 250 + 750 ms). The app's readiness check passes {ReadyAfter.TotalMilliseconds} ms after start (library: readiness polled every 100 ms, 1 pass; health every 1 s (the minimum the options allow)). Trials cycle through three stop targets: during the readiness wait (uniform 0–350 ms after start), while RegisterInstance is in flight (0–150 ms after the registration began: the library's phase Registering, the baseline's StartAsync), and during the health loop (0–1 s after registration). A stop that lands during the baseline's StartAsync cancels the start, as SIGTERM during start-up does. *Zombie*: the trial's instance still registered 2 s after its host stopped. *Unexpected exception*: an exception other than cancellation escaping StartAsync/StopAsync, or an error-level log of the library's "UnexpectedError" event. The phase each stop actually landed in is counted.
+                """));
+            result.Method = string.Join("\n\n", methods);
+            await RunModeAsync(context, result, RegistrationMode.Library, 0, trials, cancellationToken).ConfigureAwait(false);
+            await RunModeAsync(context, result, RegistrationMode.Baseline, 0, trials, cancellationToken).ConfigureAwait(false);
+        }
+
+        if (context.RunsAdversarialCases)
+        {
+            methods.Add(AdversarialCases.Method);
+            result.Method = string.Join("\n\n", methods);
+            context.Log("  adversarial cases (both modes at once, about 100 s)");
+            await AdversarialCases.RunAsync(context, result, cancellationToken).ConfigureAwait(false);
+        }
     }
 
     private static async Task RunModeAsync(ScenarioContext context, ScenarioResult result, RegistrationMode mode, int rep, int trials, CancellationToken cancellationToken)

@@ -9,6 +9,10 @@ internal sealed class ScenarioContext(RunOptions options)
 
     public int Repeat => options.EffectiveRepeat;
 
+    public bool RunsRandomTrials => options.RunsRandomTrials;
+
+    public bool RunsAdversarialCases => options.RunsAdversarialCases;
+
     public string OutputDirectory => options.EffectiveOutputDirectory;
 
     public void Log(string message)
