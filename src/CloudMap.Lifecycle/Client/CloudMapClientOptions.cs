@@ -23,7 +23,7 @@ public sealed class CloudMapClientOptions
     public const int DefaultMaxAttempts = 4;
 
     /// <summary>The default for <see cref="AttemptTimeout"/>: 10 seconds.</summary>
-    public static readonly TimeSpan DefaultAttemptTimeout = TimeSpan.FromSeconds(10);
+    public static readonly TimeSpan DefaultAttemptTimeout = TimeSpan.FromSeconds(5);
 
     /// <summary>The default for <see cref="BaseDelay"/>: 200 milliseconds.</summary>
     public static readonly TimeSpan DefaultBaseDelay = TimeSpan.FromMilliseconds(200);
@@ -97,7 +97,7 @@ public sealed class CloudMapClientOptions
 
     /// <summary>Gets or sets how long one attempt (sending and reading the answer) may take before it is abandoned and retried.</summary>
     /// <value>
-    /// The default value is <see cref="DefaultAttemptTimeout"/> (10 s). Between <see cref="MinimumAttemptTimeout"/> (10 ms)
+    /// The default value is <see cref="DefaultAttemptTimeout"/> (5 s: half of the default deregistration budget, so a retry after one hung answer still fits). Between <see cref="MinimumAttemptTimeout"/> (10 ms)
     /// and <see cref="MaximumAttemptTimeout"/> (1 day), or <see cref="Timeout.InfiniteTimeSpan"/>, which turns the limit off.
     /// </value>
     public TimeSpan AttemptTimeout { get; set; } = DefaultAttemptTimeout;

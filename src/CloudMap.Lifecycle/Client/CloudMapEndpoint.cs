@@ -14,7 +14,9 @@ internal sealed record CloudMapEndpoint(string Region, Uri ControlPlane, Uri Dat
     /// <summary>
     /// Builds the endpoint: <paramref name="serviceUrl"/> or <c>https://servicediscovery.&lt;region&gt;.&lt;dns suffix&gt;/</c>;
     /// the data plane prepends <c>data-</c> to the host (even to a custom endpoint, as the AWS SDKs do) unless
-    /// <paramref name="disableHostPrefixInjection"/>.
+    /// <paramref name="disableHostPrefixInjection"/>, or the host is an IP address or <c>localhost</c>: a prefixed IP
+    /// literal is a DNS name (<c>data-127.0.0.1</c>) that would be sent to the resolver, off this machine, and can
+    /// never name the emulator or proxy the user pointed at.
     /// </summary>
     public static CloudMapEndpoint Create(string region, Uri? serviceUrl, bool disableHostPrefixInjection)
     {
@@ -25,11 +27,17 @@ internal sealed record CloudMapEndpoint(string Region, Uri ControlPlane, Uri Dat
         }
 
         var control = serviceUrl ?? new Uri($"https://servicediscovery.{region}.{DnsSuffix(region)}/");
-        var data = disableHostPrefixInjection
+        var data = disableHostPrefixInjection || !TakesHostPrefix(control)
             ? control
             : new UriBuilder(control) { Host = DataHostPrefix + control.Host }.Uri;
         return new CloudMapEndpoint(region, control, data);
     }
+
+    /// <summary>Whether <paramref name="uri"/>'s host is a DNS name a prefix can be put in front of.</summary>
+    internal static bool TakesHostPrefix(Uri uri) =>
+        uri.HostNameType == UriHostNameType.Dns
+        && !string.Equals(uri.Host, "localhost", StringComparison.OrdinalIgnoreCase)
+        && !uri.Host.EndsWith(".localhost", StringComparison.OrdinalIgnoreCase);
 
     /// <summary>
     /// Resolves the endpoint of <paramref name="options"/> the way every call does: the profile, then the region (see

@@ -47,7 +47,7 @@ internal sealed partial class CloudMapRegistrationService
 
         if (port is not > 0)
         {
-            return FailConfiguration($"{_marker.KeyPrefix}:Port is not set and the server reports no bound address to take the port from; set {_marker.KeyPrefix}:Port.");
+            return FailConfiguration($"{_marker.KeyPrefix}:Port is not set and the server reports no bound address to take the port from (an in-memory server such as TestServer has none); set {_marker.KeyPrefix}:Port (and {_marker.KeyPrefix}:Address), or in a test point the app at an emulator with UseCloudMapEmulator (CloudMap.Lifecycle.Testing).");
         }
 
         var address = options.Address is { } configured

@@ -111,6 +111,9 @@ internal sealed partial class CloudMapRegistrationService : IHostedLifecycleServ
         _displayName = string.IsNullOrEmpty(marker.Name) ? "default" : marker.Name;
         _ledger = new RegistrationLedger(timeProvider);
         _clientOptions = clientOptions;
+
+        // The transport serves the data plane too; a control-plane-only client (a test fake) leaves the ownership watch off.
+        DiscoveryClient = client as ICloudMapDiscoveryClient;
     }
 
     /// <summary>

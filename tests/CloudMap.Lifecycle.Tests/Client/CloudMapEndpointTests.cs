@@ -21,11 +21,24 @@ public sealed class CloudMapEndpointTests
     [Fact]
     public void Create_CustomUrl_PrefixesDataHostKeepingPort()
     {
-        var endpoint = CloudMapEndpoint.Create("us-east-1", new Uri("http://127.0.0.1:5000"), disableHostPrefixInjection: false);
+        var endpoint = CloudMapEndpoint.Create("us-east-1", new Uri("http://cloudmap.internal:5000"), disableHostPrefixInjection: false);
 
-        Assert.Equal(new Uri("http://127.0.0.1:5000/"), endpoint.ControlPlane);
-        Assert.Equal("data-127.0.0.1", endpoint.DataPlane.Host);
+        Assert.Equal(new Uri("http://cloudmap.internal:5000/"), endpoint.ControlPlane);
+        Assert.Equal("data-cloudmap.internal", endpoint.DataPlane.Host);
         Assert.Equal(5000, endpoint.DataPlane.Port);
+    }
+
+    [Theory]
+    [InlineData("http://127.0.0.1:5000/")]
+    [InlineData("http://[::1]:5000/")]
+    [InlineData("http://localhost:5000/")]
+    [InlineData("http://emulator.localhost:5000/")]
+    public void Create_IpLiteralOrLocalhost_NeverPrefixed(string url)
+    {
+        // data-127.0.0.1 is a DNS name: resolving it would send a query off this machine and could never succeed.
+        var endpoint = CloudMapEndpoint.Create("us-east-1", new Uri(url), disableHostPrefixInjection: false);
+
+        Assert.Equal(endpoint.ControlPlane, endpoint.DataPlane);
     }
 
     [Fact]

@@ -177,7 +177,7 @@ public sealed class HttpCloudMapClientRequestTests
             o =>
             {
                 o.DisableHostPrefixInjection = false;
-                o.ServiceUrl = new Uri("http://localhost:1/");
+                o.ServiceUrl = new Uri("http://cloudmap.test:1/");
             },
             routeEveryHostToServer: true);
         h.Server.Reply("""{"Instances":[],"InstancesRevision":1}""").Reply("""{"InstancesRevision":1}""").Reply("""{"Namespaces":[]}""");
@@ -186,7 +186,7 @@ public sealed class HttpCloudMapClientRequestTests
         await h.Client.DiscoverInstancesRevisionAsync("example.com", "orders", Ct);
         await h.Client.ListNamespacesAsync(Ct);
 
-        Assert.Equal(["data-localhost:1", "data-localhost:1", "localhost:1"], h.Server.Requests.Select(r => r.Host));
+        Assert.Equal(["data-cloudmap.test:1", "data-cloudmap.test:1", "cloudmap.test:1"], h.Server.Requests.Select(r => r.Host));
         Assert.All(h.Server.Requests, r => Assert.True(SigV4Verifier.IsValid(r, ClientHarness.Credentials.GetCredentials().SecretKey), "the data- host is the one signed"));
     }
 

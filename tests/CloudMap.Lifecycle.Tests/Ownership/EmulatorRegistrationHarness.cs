@@ -87,10 +87,8 @@ internal sealed class EmulatorRegistrationHarness : IAsyncDisposable
             Time,
             Microsoft.Extensions.Options.Options.Create(new HostOptions()),
             Logs.CreateLogger<CloudMapRegistrationService>());
-        if (withDiscovery)
-        {
-            Service.DiscoveryClient = _clientServices.GetRequiredService<ICloudMapDiscoveryClient>();
-        }
+        // The service takes the data plane from its client (the HTTP transport serves both); the harness says which.
+        Service.DiscoveryClient = withDiscovery ? _clientServices.GetRequiredService<ICloudMapDiscoveryClient>() : null;
     }
 
     public CloudMapEmulator Emulator { get; }
