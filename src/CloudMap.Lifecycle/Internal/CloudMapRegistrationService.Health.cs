@@ -30,7 +30,7 @@ internal sealed partial class CloudMapRegistrationService
     /// </summary>
     internal async Task RunHealthCycleAsync(CancellationToken cancellationToken)
     {
-        ObserveHealth(await IsHealthyAsync(HealthPredicate, cancellationToken).ConfigureAwait(false));
+        ObserveHealth(await IsHealthyAsync(HealthChecks, HealthPredicate, Options.Health.CheckTimeout, cancellationToken).ConfigureAwait(false));
         try
         {
             switch (Mode)
