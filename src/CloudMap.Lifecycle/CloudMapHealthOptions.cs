@@ -43,6 +43,15 @@ public sealed class CloudMapHealthOptions
     /// <summary>The largest allowed <see cref="HealthyThreshold"/> and <see cref="UnhealthyThreshold"/>: 100.</summary>
     public const int MaxThreshold = 100;
 
+    /// <summary>The default value of <see cref="CheckTimeout"/>: 5 seconds.</summary>
+    public static readonly TimeSpan DefaultCheckTimeout = TimeSpan.FromSeconds(5);
+
+    /// <summary>The smallest allowed <see cref="CheckTimeout"/>: 100 milliseconds.</summary>
+    public static readonly TimeSpan MinCheckTimeout = TimeSpan.FromMilliseconds(100);
+
+    /// <summary>The largest allowed <see cref="CheckTimeout"/>: 10 minutes.</summary>
+    public static readonly TimeSpan MaxCheckTimeout = TimeSpan.FromMinutes(10);
+
     /// <summary>
     /// Gets or sets the health-check tag that selects the checks deciding the running health. When not set, the
     /// readiness selection (<see cref="CloudMapReadinessOptions.Tag"/> or its predicate) is used. Ignored when
@@ -61,6 +70,18 @@ public sealed class CloudMapHealthOptions
     /// to 1 hour (<see cref="MaxInterval"/>).
     /// </value>
     public TimeSpan Interval { get; set; } = DefaultInterval;
+
+    /// <summary>
+    /// Gets or sets how long one run of the health checks may take. A check still running then counts as failing (so
+    /// a hung check turns the instance unhealthy after <see cref="UnhealthyThreshold"/> runs) and is abandoned: it is
+    /// cancelled but never awaited, and not started again until it has completed. A check's own
+    /// <see cref="HealthCheckRegistration.Timeout"/> applies when it is shorter.
+    /// </summary>
+    /// <value>
+    /// The default value is 5 seconds (<see cref="DefaultCheckTimeout"/>); allowed from 100 milliseconds
+    /// (<see cref="MinCheckTimeout"/>) to 10 minutes (<see cref="MaxCheckTimeout"/>).
+    /// </value>
+    public TimeSpan CheckTimeout { get; set; } = DefaultCheckTimeout;
 
     /// <summary>Gets or sets how many passing runs in a row turn an unhealthy instance healthy again.</summary>
     /// <value>

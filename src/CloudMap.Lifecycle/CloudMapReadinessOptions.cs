@@ -34,6 +34,15 @@ public sealed class CloudMapReadinessOptions
     /// <summary>The largest allowed <see cref="ConsecutiveSuccesses"/>: 100.</summary>
     public const int MaxConsecutiveSuccesses = 100;
 
+    /// <summary>The default value of <see cref="CheckTimeout"/>: 5 seconds.</summary>
+    public static readonly TimeSpan DefaultCheckTimeout = TimeSpan.FromSeconds(5);
+
+    /// <summary>The smallest allowed <see cref="CheckTimeout"/>: 100 milliseconds.</summary>
+    public static readonly TimeSpan MinCheckTimeout = TimeSpan.FromMilliseconds(100);
+
+    /// <summary>The largest allowed <see cref="CheckTimeout"/>: 10 minutes.</summary>
+    public static readonly TimeSpan MaxCheckTimeout = TimeSpan.FromMinutes(10);
+
     /// <summary>
     /// Gets or sets the health-check tag that selects the readiness checks. The readiness checks pass when every
     /// registered check with this tag reports Healthy or Degraded (no checks with the tag means ready).
@@ -62,6 +71,18 @@ public sealed class CloudMapReadinessOptions
     /// to 100 (<see cref="MaxConsecutiveSuccesses"/>).
     /// </value>
     public int ConsecutiveSuccesses { get; set; } = DefaultConsecutiveSuccesses;
+
+    /// <summary>
+    /// Gets or sets how long one readiness poll may take. A check still running then counts as failing and is
+    /// abandoned: it is cancelled but never awaited (a check that ignores cancellation cannot hold the readiness wait,
+    /// its <see cref="Timeout"/> or the host's stop), and it is not started again until it has completed. A check's
+    /// own <see cref="HealthCheckRegistration.Timeout"/> applies when it is shorter.
+    /// </summary>
+    /// <value>
+    /// The default value is 5 seconds (<see cref="DefaultCheckTimeout"/>); allowed from 100 milliseconds
+    /// (<see cref="MinCheckTimeout"/>) to 10 minutes (<see cref="MaxCheckTimeout"/>).
+    /// </value>
+    public TimeSpan CheckTimeout { get; set; } = DefaultCheckTimeout;
 
     /// <summary>
     /// Gets or sets how long to wait for readiness before <see cref="TimeoutBehavior"/> applies.

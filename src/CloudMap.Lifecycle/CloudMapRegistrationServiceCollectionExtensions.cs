@@ -149,7 +149,10 @@ public static class CloudMapRegistrationServiceCollectionExtensions
             failureStatus: null,
             tags: [CloudMapRegistrationHealthCheck.Tag]));
 
-        services.AddSingleton(sp => ActivatorUtilities.CreateInstance<CloudMapRegistrationService>(sp, marker));
+        // The lifecycle runs the app's checks through its own bounded, silent runner; the app's HealthCheckService (its
+        // /health endpoints) stays the framework's.
+        services.TryAddSingleton<HealthCheckRunner>();
+        services.AddSingleton(sp => ActivatorUtilities.CreateInstance<CloudMapRegistrationService>(sp, marker, sp.GetRequiredService<HealthCheckRunner>()));
         services.TryAddEnumerable(ServiceDescriptor.Singleton<IHostedService, CloudMapStartupCheck>());
         services.TryAddEnumerable(ServiceDescriptor.Singleton<IHostedService, CloudMapRegistrationCoordinator>());
         return services;

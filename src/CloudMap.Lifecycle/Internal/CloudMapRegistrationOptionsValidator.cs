@@ -196,6 +196,7 @@ internal sealed partial class CloudMapRegistrationOptionsValidator(
 
         Range(errors, $"{p}:PollInterval", o.PollInterval, CloudMapReadinessOptions.MinPollInterval, CloudMapReadinessOptions.MaxPollInterval);
         Range(errors, $"{p}:ConsecutiveSuccesses", o.ConsecutiveSuccesses, CloudMapReadinessOptions.MinConsecutiveSuccesses, CloudMapReadinessOptions.MaxConsecutiveSuccesses);
+        Range(errors, $"{p}:CheckTimeout", o.CheckTimeout, CloudMapReadinessOptions.MinCheckTimeout, CloudMapReadinessOptions.MaxCheckTimeout);
         if (o.Timeout <= TimeSpan.Zero && o.Timeout != Timeout.InfiniteTimeSpan)
         {
             errors.AddError(string.Create(CultureInfo.InvariantCulture, $"{p}:Timeout is {o.Timeout}; it must be positive, or {Timeout.InfiniteTimeSpan} for no timeout."));
@@ -212,6 +213,7 @@ internal sealed partial class CloudMapRegistrationOptionsValidator(
         }
 
         Range(errors, $"{p}:Interval", o.Interval, CloudMapHealthOptions.MinInterval, CloudMapHealthOptions.MaxInterval);
+        Range(errors, $"{p}:CheckTimeout", o.CheckTimeout, CloudMapHealthOptions.MinCheckTimeout, CloudMapHealthOptions.MaxCheckTimeout);
         Range(errors, $"{p}:HealthyThreshold", o.HealthyThreshold, CloudMapHealthOptions.MinThreshold, CloudMapHealthOptions.MaxThreshold);
         Range(errors, $"{p}:UnhealthyThreshold", o.UnhealthyThreshold, CloudMapHealthOptions.MinThreshold, CloudMapHealthOptions.MaxThreshold);
         if (o.ReassertInterval < o.Interval || o.ReassertInterval > CloudMapHealthOptions.MaxReassertInterval)

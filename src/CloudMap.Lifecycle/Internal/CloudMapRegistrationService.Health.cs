@@ -32,7 +32,7 @@ internal sealed partial class CloudMapRegistrationService
     /// </summary>
     internal async Task RunHealthCycleAsync(CancellationToken cancellationToken)
     {
-        ObserveHealth(await IsHealthyAsync(HealthPredicate, cancellationToken).ConfigureAwait(false));
+        ObserveHealth(await IsHealthyAsync(HealthChecks, HealthPredicate, Options.Health.CheckTimeout, cancellationToken).ConfigureAwait(false));
         try
         {
             // Before anything is written to Cloud Map: is the entry still there, and still ours (G4, G6)?

@@ -5,8 +5,13 @@ namespace CloudMap.Lifecycle.Internal;
 /// <summary>
 /// The process exit codes the library sets (through <see cref="Environment.ExitCode"/>, only when it is still 0) so an
 /// orchestrator can tell what happened: 0 is a clean run, 1 is left to the application (a failed start), and these
-/// mean the library ended the run in a state someone must look at.
+/// mean the library ended the run in a state someone must look at. The README lists each case.
 /// </summary>
+/// <remarks>
+/// A host that returns its own code from <c>Main</c> (<c>return 1;</c>) overrides <see cref="Environment.ExitCode"/>;
+/// <c>app.Run()</c> and <c>await host.RunAsync()</c> in a <c>void</c>/<c>Task</c> <c>Main</c> or top-level
+/// statements do not.
+/// </remarks>
 internal static class LifecycleExitCodes
 {
     /// <summary>The library stopped the application because it never became ready (<c>Readiness:TimeoutBehavior = StopApplication</c>).</summary>
