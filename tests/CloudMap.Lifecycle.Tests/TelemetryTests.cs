@@ -193,6 +193,8 @@ public sealed class TelemetryTests
         private readonly List<Instrument> _published = [];
         private readonly List<(string Instrument, double Value, Dictionary<string, object?> Tags)> _measurements = [];
 
+        // A MeterListener, not MetricCollector<T>: these tests hold the inventory of published instruments (names, units,
+        // observable gauges), which a collector of one named instrument cannot enumerate.
         public MeasurementRecorder(IMeterFactory factory, bool includeClient = false)
         {
             Listener.InstrumentPublished = (instrument, l) =>
