@@ -62,6 +62,23 @@ public sealed class SmokeTests
         Assert.Contains("Failed requests", failure, StringComparison.Ordinal);
     }
 
+    [Theory]
+    [InlineData("adv-zombies", "Zombies, adversarial cases (sum)")]
+    [InlineData("adv-superseded-pushes", "Superseded owner: status pushes onto the new owner's entry")]
+    public void Gate_AdversarialCaseBrokeAGuarantee_FailsTheRun(string key, string name)
+    {
+        var report = new RunReport { Command = "test", Smoke = false, Repeat = 1 };
+        var scenario = new ScenarioResult(6, "Faults");
+        scenario.Metric(key, name, string.Empty, goal: "0").Add(RegistrationMode.Library, 1);
+        scenario.Metric("zombies", "Zombies after stop", string.Empty, goal: "0").Add(RegistrationMode.Library, 0);
+        report.Scenarios.Add(scenario);
+
+        ScenarioRunner.Gate(report);
+
+        var failure = Assert.Single(report.GateFailures);
+        Assert.Contains(name, failure, StringComparison.Ordinal);
+    }
+
     [Fact]
     public void Gate_LibraryModeDidNotRun_FailsTheRun()
     {
