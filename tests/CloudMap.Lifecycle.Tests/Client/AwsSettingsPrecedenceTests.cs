@@ -322,6 +322,48 @@ public sealed class AwsSettingsPrecedenceTests
         await host.StopAsync(Ct);
     }
 
+    [Theory]
+    [InlineData("http://127.0.0.1:4566", "http://127.0.0.1:9999", null, "http://127.0.0.1:4566/")]
+    [InlineData(null, "http://127.0.0.1:9999", null, "http://127.0.0.1:9999/")]
+    [InlineData("http://127.0.0.1:4566", "http://127.0.0.1:9999", "true", "https://servicediscovery.eu-west-1.amazonaws.com/")]
+    [InlineData("http://127.0.0.1:4566", null, "TRUE", "https://servicediscovery.eu-west-1.amazonaws.com/")]
+    [InlineData(null, null, null, "https://servicediscovery.eu-west-1.amazonaws.com/")]
+    public void Endpoint_NoServiceUrl_ServiceVariableThenGlobalVariableUnlessIgnored(string? serviceVariable, string? globalVariable, string? ignore, string expected)
+    {
+        var environment = Environment(env: name => name switch
+        {
+            "AWS_ENDPOINT_URL_SERVICEDISCOVERY" => serviceVariable,
+            "AWS_ENDPOINT_URL" => globalVariable,
+            "AWS_IGNORE_CONFIGURED_ENDPOINT_URLS" => ignore,
+            _ => null,
+        });
+
+        var endpoint = CloudMapEndpoint.Resolve(Resolve(config: new() { ["AWS:Region"] = "eu-west-1" }), environment);
+
+        Assert.Equal(new Uri(expected), endpoint.ControlPlane);
+        Assert.Equal("eu-west-1", endpoint.Region);
+    }
+
+    [Fact]
+    public void Endpoint_ServiceUrlConfigured_WinsOverTheEndpointVariables()
+    {
+        var environment = Environment(env: name => name.StartsWith("AWS_ENDPOINT_URL", StringComparison.Ordinal) ? "http://127.0.0.1:9999" : null);
+
+        var endpoint = CloudMapEndpoint.Resolve(Resolve(config: new() { ["AWS:Region"] = "eu-west-1", ["AWS:ServiceURL"] = "http://127.0.0.1:4566" }), environment);
+
+        Assert.Equal(new Uri("http://127.0.0.1:4566"), endpoint.ControlPlane);
+    }
+
+    [Fact]
+    public void Endpoint_VariableNotAUrl_IsAnErrorNamingTheVariableAndValue()
+    {
+        var environment = Environment(env: name => name == "AWS_ENDPOINT_URL_SERVICEDISCOVERY" ? "localhost:4566" : null);
+
+        var ex = Assert.Throws<InvalidOperationException>(() => CloudMapEndpoint.Resolve(Resolve(config: new() { ["AWS:Region"] = "eu-west-1" }), environment));
+
+        Assert.Equal("Environment variable AWS_ENDPOINT_URL_SERVICEDISCOVERY has value 'localhost:4566', which is not an absolute http or https URL.", ex.Message);
+    }
+
     private static AWSOptions WithServiceUrl(AWSOptions options, string url, string? authenticationRegion = null)
     {
         options.DefaultClientConfig.ServiceURL = url;

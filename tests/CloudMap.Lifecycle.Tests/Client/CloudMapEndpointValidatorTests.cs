@@ -35,6 +35,24 @@ public sealed class CloudMapEndpointValidatorTests
     }
 
     [Fact]
+    public async Task HostStart_EndpointVariableNotAUrl_FailsValidationNamingTheVariable()
+    {
+        using var host = BuildHost(
+            new() { ["CloudMap:ServiceId"] = FakeCloudMapClient.CustomServiceId, ["CloudMap:InstanceId"] = "i-host", ["AWS:Region"] = "eu-west-1" },
+            builder => builder.Services.AddSingleton(new CloudMapClientEnvironment
+            {
+                GetEnvironmentVariable = name => name == CloudMapEndpoint.GlobalEndpointVariable ? "127.0.0.1:4566" : null,
+                GetProfileRegion = _ => null,
+            }));
+
+        var error = await Assert.ThrowsAsync<OptionsValidationException>(() => host.StartAsync(Ct));
+
+        Assert.Contains("Environment variable AWS_ENDPOINT_URL has value '127.0.0.1:4566'", Assert.Single(error.Failures), StringComparison.Ordinal);
+        Assert.Equal(CloudMapRegistrationPhase.NotStarted, host.Services.GetRequiredService<ICloudMapRegistrationState>().Phase);
+        await host.StopAsync(Ct);
+    }
+
+    [Fact]
     public async Task HostStart_RegistrationDisabledAndNoRegion_Starts()
     {
         using var host = BuildHost(new() { ["CloudMap:Enabled"] = "false" });
