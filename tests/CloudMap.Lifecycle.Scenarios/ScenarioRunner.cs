@@ -23,6 +23,7 @@ public static class ScenarioRunner
             Command = "dotnet run -c Release --project tests/CloudMap.Lifecycle.Scenarios --" + (options.Arguments.Count == 0 ? " --full" : " " + string.Join(' ', options.Arguments)),
             Smoke = options.Smoke,
             Repeat = options.EffectiveRepeat,
+            Scope = ScopeOf(options),
         };
         var total = Stopwatch.StartNew();
         foreach (var number in options.Scenarios)
@@ -99,6 +100,12 @@ public static class ScenarioRunner
         7 => new OverheadScenario(),
         _ => new NotYetAvailableScenario(number),
     };
+
+    private static string ScopeOf(RunOptions options) =>
+        options.Smoke ? "smoke: reduced sizes"
+        : options.AdversarialOnly ? "scenario 6's adversarial cases only"
+        : options.Arguments.Contains("--scenario") ? "scenarios " + string.Join(", ", options.Scenarios)
+        : "full run";
 
     private static string FirstLine(string text)
     {

@@ -28,7 +28,7 @@ internal static class ReportWriter
         var md = new StringBuilder();
         md.AppendLine("# CloudMap.Lifecycle — scenarios and benchmarks");
         md.AppendLine();
-        md.AppendLine(Format.Invariant($"Generated {report.StartedAt:yyyy-MM-dd HH:mm} UTC by `{report.Command}` in {report.Elapsed.TotalSeconds:F0} s ({(report.Smoke ? "smoke: reduced sizes" : "full run")}, repeat {report.Repeat})."));
+        md.AppendLine(Format.Invariant($"Generated {report.StartedAt:yyyy-MM-dd HH:mm} UTC by `{report.Command}` in {report.Elapsed.TotalSeconds:F0} s ({report.Scope}, repeat {report.Repeat})."));
         md.AppendLine();
         md.AppendLine(Format.Invariant($"Machine: {Environment.ProcessorCount} logical cores, {RuntimeInformation.OSDescription.Trim()} {RuntimeInformation.OSArchitecture}, {RuntimeInformation.FrameworkDescription}. Cores are shared with other work: absolute timings are indicative, the comparison between modes is the point."));
         md.AppendLine();

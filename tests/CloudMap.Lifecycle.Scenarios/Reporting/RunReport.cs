@@ -11,6 +11,9 @@ public sealed class RunReport
 
     public required int Repeat { get; init; }
 
+    /// <summary>Gets what the run covered, as the report's first line says it: "full run", "smoke: reduced sizes", ….</summary>
+    public string Scope { get; init; } = "full run";
+
     public DateTimeOffset StartedAt { get; init; } = DateTimeOffset.UtcNow;
 
     public TimeSpan Elapsed { get; set; }

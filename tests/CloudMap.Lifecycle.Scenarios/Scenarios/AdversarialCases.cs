@@ -141,7 +141,50 @@ internal static class AdversarialCases
         }
     }
 
-    private static async Task HungHealthAsync(CaseRun run)
+    private static Task HungHealthAsync(CaseRun run) => WithListedHostAsync(run, async listed =>
+    {
+        var (_, proxy, check, logs, host, lane) = listed;
+        check.Hang();
+        await Clock.WaitUntilAsync(_ => Task.FromResult(check.HungRuns > 0), TimeSpan.FromSeconds(5), Poll, run.Token).ConfigureAwait(false);
+        await Task.Delay(TimeSpan.FromSeconds(1), run.Token).ConfigureAwait(false);
+        var stop = await SigtermAsync(run, host).ConfigureAwait(false);
+        run.Stop("adv-hung-health-stop", stop);
+        run.Zombie("adv-hung-health-zombie", await IsZombieAsync(lane, run.InstanceId, stop, run.Token).ConfigureAwait(false));
+        Verdicts.RecordElapsed(
+            run.Metric("adv-hung-health-deregister"),
+            run.Mode,
+            stop.SigtermAt,
+            proxy.Calls.FirstAt("DeregisterInstance", stop.SigtermAt),
+            Format.Invariant($"never sent (watched {Clock.MillisecondsSince(stop.SigtermAt) / 1000:F0} s)"));
+        run.Evidence(stop, proxy, logs, check);
+        return stop;
+    });
+
+    private static Task HungAnswerAtStopAsync(CaseRun run, string operation) => WithListedHostAsync(run, async listed =>
+    {
+        var (_, proxy, check, logs, host, lane) = listed;
+
+        // Installed right before the stop, so no steady-state call can consume it.
+        lane.Emulator.Faults.Script(operation, ScriptedFault.Delay(HungAnswer));
+        var stop = await SigtermAsync(run, host).ConfigureAwait(false);
+        var key = operation == "GetInstance" ? "adv-hung-get" : "adv-hung-deregister";
+        run.Stop(key + "-stop", stop);
+        run.Zombie(key + "-zombie", await IsZombieAsync(lane, run.InstanceId, stop, run.Token).ConfigureAwait(false));
+        if (proxy.Calls.FirstAt(operation, stop.SigtermAt) is null)
+        {
+            run.Note(Format.Invariant($"sent no {operation} after SIGTERM, so the hung answer was never hit"));
+        }
+
+        run.Evidence(stop, proxy, logs, check);
+        return stop;
+    });
+
+    /// <summary>
+    /// The set-up the stop cases share: a lane with custom health of its own, a counting proxy, one healthy host started,
+    /// listed in DiscoverInstances and left to settle for a second; then <paramref name="steps"/> (which return the stop
+    /// they made, if any); the host is always cleaned up.
+    /// </summary>
+    private static async Task WithListedHostAsync(CaseRun run, Func<ListedHost, Task<StopOutcome?>> steps)
     {
         await using var lane = await run.LaneAsync(EmulatedHealthCheck.Custom).ConfigureAwait(false);
         await using var proxy = await CountingProxy.StartAsync(lane.Emulator.Endpoint, run.Token).ConfigureAwait(false);
@@ -158,56 +201,7 @@ internal static class AdversarialCases
             }
 
             await Task.Delay(TimeSpan.FromSeconds(1), run.Token).ConfigureAwait(false);
-            check.Hang();
-            await Clock.WaitUntilAsync(_ => Task.FromResult(check.HungRuns > 0), TimeSpan.FromSeconds(5), Poll, run.Token).ConfigureAwait(false);
-            await Task.Delay(TimeSpan.FromSeconds(1), run.Token).ConfigureAwait(false);
-            stop = await SigtermAsync(run, host).ConfigureAwait(false);
-            run.Stop("adv-hung-health-stop", stop);
-            run.Zombie("adv-hung-health-zombie", await IsZombieAsync(lane, run.InstanceId, stop, run.Token).ConfigureAwait(false));
-            Verdicts.RecordElapsed(
-                run.Metric("adv-hung-health-deregister"),
-                run.Mode,
-                stop.SigtermAt,
-                proxy.Calls.FirstAt("DeregisterInstance", stop.SigtermAt),
-                Format.Invariant($"never sent (watched {Clock.MillisecondsSince(stop.SigtermAt) / 1000:F0} s)"));
-            run.Evidence(stop, proxy, logs, check);
-        }
-        finally
-        {
-            await CleanUpAsync(run, host, stop, check).ConfigureAwait(false);
-        }
-    }
-
-    private static async Task HungAnswerAtStopAsync(CaseRun run, string operation)
-    {
-        await using var lane = await run.LaneAsync(EmulatedHealthCheck.Custom).ConfigureAwait(false);
-        await using var proxy = await CountingProxy.StartAsync(lane.Emulator.Endpoint, run.Token).ConfigureAwait(false);
-        var check = new ScenarioCheck(healthy: true);
-        var logs = new AwaitableFakeLogs();
-        var port = run.Port(0);
-        var host = Build(run, lane, proxy, run.InstanceId, port, check, logs);
-        StopOutcome? stop = null;
-        try
-        {
-            if (!await StartAsync(run, host).ConfigureAwait(false) || !await WaitListedAsync(run, lane, run.InstanceId, port).ConfigureAwait(false))
-            {
-                return;
-            }
-
-            await Task.Delay(TimeSpan.FromSeconds(1), run.Token).ConfigureAwait(false);
-
-            // Installed right before the stop, so no steady-state call can consume it.
-            lane.Emulator.Faults.Script(operation, ScriptedFault.Delay(HungAnswer));
-            stop = await SigtermAsync(run, host).ConfigureAwait(false);
-            var key = operation == "GetInstance" ? "adv-hung-get" : "adv-hung-deregister";
-            run.Stop(key + "-stop", stop);
-            run.Zombie(key + "-zombie", await IsZombieAsync(lane, run.InstanceId, stop, run.Token).ConfigureAwait(false));
-            if (proxy.Calls.FirstAt(operation, stop.SigtermAt) is null)
-            {
-                run.Note(Format.Invariant($"sent no {operation} after SIGTERM, so the hung answer was never hit"));
-            }
-
-            run.Evidence(stop, proxy, logs, check);
+            stop = await steps(new ListedHost(port, proxy, check, logs, host, lane)).ConfigureAwait(false);
         }
         finally
         {
@@ -542,4 +536,7 @@ internal static class AdversarialCases
             context.Log(Format.Invariant($"  {mode} {@case.Name}: {outcome}"));
         }
     }
+
+    /// <summary>What <see cref="WithListedHostAsync"/> hands to a case's steps.</summary>
+    private sealed record ListedHost(int Port, CountingProxy Proxy, ScenarioCheck Check, AwaitableFakeLogs Logs, ScenarioHost Host, EmulatorLane Lane);
 }
