@@ -103,4 +103,7 @@ public sealed class CloudMapRegistrationOptions
 
     /// <summary>Gets the options of deregistration at shutdown.</summary>
     public CloudMapShutdownOptions Shutdown { get; } = new();
+
+    /// <summary>Gets the crash-cleanup settings (section <c>Cleanup</c>).</summary>
+    public CloudMapCleanupOptions Cleanup { get; } = new();
 }

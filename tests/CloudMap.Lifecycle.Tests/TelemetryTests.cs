@@ -22,6 +22,9 @@ public sealed class TelemetryTests
         LifecycleTelemetry.DeregistrationDurationInstrument,
         LifecycleTelemetry.PhaseInstrument,
         LifecycleTelemetry.HealthPushesInstrument,
+        LifecycleTelemetry.CleanupRemovalsInstrument,
+        LifecycleTelemetry.CleanupProbesInstrument,
+        LifecycleTelemetry.CleanupHeldInstrument,
     ];
 
     private static CancellationToken Ct => TestContext.Current.CancellationToken;

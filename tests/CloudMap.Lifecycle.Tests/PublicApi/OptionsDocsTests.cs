@@ -16,7 +16,7 @@ namespace CloudMap.Lifecycle.Tests.PublicApi;
 public sealed partial class OptionsDocsTests
 {
     private static readonly Type[] OptionsTypes =
-        [typeof(CloudMapRegistrationOptions), typeof(CloudMapReadinessOptions), typeof(CloudMapHealthOptions), typeof(CloudMapShutdownOptions)];
+        [typeof(CloudMapRegistrationOptions), typeof(CloudMapReadinessOptions), typeof(CloudMapHealthOptions), typeof(CloudMapShutdownOptions), typeof(CloudMapCleanupOptions)];
 
     private static readonly Lazy<XDocument> Docs = new(() =>
         XDocument.Load(Path.Combine(AppContext.BaseDirectory, typeof(CloudMapRegistrationOptions).Assembly.GetName().Name + ".xml")));
@@ -99,6 +99,11 @@ public sealed partial class OptionsDocsTests
             case string s:
                 Assert.True(text.TrimEnd().EndsWith("<c>" + s + "</c>", StringComparison.Ordinal), $"{where}: '{text}' does not end with <c>{s}</c>.");
                 break;
+            case double share:
+                var statedShare = LastDecimal().Match(text);
+                Assert.True(statedShare.Success, $"{where}: no number in '{text}'.");
+                Assert.True(share == double.Parse(statedShare.Groups["number"].Value, CultureInfo.InvariantCulture), $"{where}: '{text}' states {statedShare.Value}, but {field.Name} is {share}.");
+                break;
             case int or TimeSpan:
                 var quantity = LastQuantity().Match(text);
                 Assert.True(quantity.Success, $"{where}: no quantity in '{text}'.");
@@ -129,6 +134,10 @@ public sealed partial class OptionsDocsTests
     /// <summary>"... allowed from 1 second (&lt;see cref="F:...MinInterval"/&gt;)" → before = "... allowed from 1 second".</summary>
     [GeneratedRegex(@"(?<before>[^()]*?) ?\(<see cref=""(?<cref>F:[^""]+)"" ?/>\)")]
     private static partial Regex Citation();
+
+    /// <summary>The last number in a text, decimals included ("0.1").</summary>
+    [GeneratedRegex(@"(?<number>\d+(?:\.\d+)?)(?!.*\d)")]
+    private static partial Regex LastDecimal();
 
     /// <summary>The last number in a text, with the time unit right after it if there is one.</summary>
     [GeneratedRegex(@"(?<number>\d+)(?: (?<unit>milliseconds?|seconds?|minutes?|hours?)\b)?(?!.*\d)")]
