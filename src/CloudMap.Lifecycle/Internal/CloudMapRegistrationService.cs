@@ -2,6 +2,7 @@
 
 using CloudMap.Lifecycle.Client;
 using CloudMap.Lifecycle.Identity;
+using CloudMap.Lifecycle.Internal.Cleanup;
 using Microsoft.Extensions.Diagnostics.HealthChecks;
 using Microsoft.Extensions.Hosting;
 using Microsoft.Extensions.Logging;
@@ -67,6 +68,7 @@ internal sealed partial class CloudMapRegistrationService : IHostedLifecycleServ
     private readonly string _ownerToken = RegistrationAttributes.NewOwnerToken();
     private readonly RegistrationLedger _ledger;
     private readonly IOptions<CloudMapClientOptions>? _clientOptions;
+    private readonly ProofOfLifeResponder? _proofOfLife;
 
     private readonly Lock _lifecycleLock = new();
     private readonly CancellationTokenSource _stopping = new();
@@ -92,7 +94,8 @@ internal sealed partial class CloudMapRegistrationService : IHostedLifecycleServ
         TimeProvider timeProvider,
         IOptions<HostOptions> hostOptions,
         ILogger<CloudMapRegistrationService> logger,
-        IOptions<CloudMapClientOptions>? clientOptions = null)
+        IOptions<CloudMapClientOptions>? clientOptions = null,
+        ProofOfLifeResponder? proofOfLife = null)
     {
         ArgumentNullException.ThrowIfNull(marker);
         ArgumentNullException.ThrowIfNull(states);
@@ -111,6 +114,7 @@ internal sealed partial class CloudMapRegistrationService : IHostedLifecycleServ
         _displayName = string.IsNullOrEmpty(marker.Name) ? "default" : marker.Name;
         _ledger = new RegistrationLedger(timeProvider);
         _clientOptions = clientOptions;
+        _proofOfLife = proofOfLife;
 
         // The transport serves the data plane too; a control-plane-only client (a test fake) leaves the ownership watch off.
         DiscoveryClient = client as ICloudMapDiscoveryClient;
