@@ -27,10 +27,10 @@ namespace CloudMap.Lifecycle.Internal.Cleanup;
 /// internal ones, and a certificate says nothing about which process answers), and the request carries nothing secret.
 /// </para>
 /// <para>
-/// A cleartext endpoint that speaks only HTTP/2 (prior knowledge) cannot answer an HTTP/1.1 request: when an
-/// <c>http</c> probe gets an answer that is not HTTP/1.x or a connection closed before any answer, it is asked once
-/// more over HTTP/2 with a new challenge, within the same timeout, so such a live instance is not taken for a foreign
-/// server.
+/// A cleartext endpoint that speaks only HTTP/2 (prior knowledge) cannot answer an HTTP/1.1 request (Kestrel answers
+/// it with 400): when an <c>http</c> probe gets a 400 or 505, an answer that is not HTTP/1.x, or a connection closed
+/// before any answer, it is asked once more over HTTP/2 with a new challenge, within the same timeout, so such a live
+/// instance is not taken for a foreign server. Only a valid proof from that second attempt changes the outcome.
 /// </para>
 /// </remarks>
 internal sealed class HttpPeerProber : IPeerProber, IDisposable
@@ -197,7 +197,9 @@ internal sealed class HttpPeerProber : IPeerProber, IDisposable
             using var response = await _http.SendAsync(request, token).ConfigureAwait(false);
             if (response.StatusCode != HttpStatusCode.OK)
             {
-                return (new(PeerProbeOutcome.Foreign, string.Create(CultureInfo.InvariantCulture, $"answered HTTP {(int)response.StatusCode} without the proof")), false);
+                // Kestrel answers an HTTP/1.1 request on a cleartext HTTP/2-only endpoint with 400 (another server may say 505).
+                var maybeHttp2Only = version == HttpVersion.Version11 && response.StatusCode is HttpStatusCode.BadRequest or HttpStatusCode.HttpVersionNotSupported;
+                return (new(PeerProbeOutcome.Foreign, string.Create(CultureInfo.InvariantCulture, $"answered HTTP {(int)response.StatusCode} without the proof")), maybeHttp2Only);
             }
 
             var answer = await ReadCappedAsync(response.Content, token).ConfigureAwait(false);
