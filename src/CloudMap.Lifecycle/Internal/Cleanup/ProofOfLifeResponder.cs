@@ -1,6 +1,8 @@
 // Copyright (c) CloudMap.Lifecycle contributors. Licensed under the MIT License.
 
 using System.Collections.Concurrent;
+using Microsoft.AspNetCore.Hosting.Server;
+using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Logging;
 using Microsoft.Extensions.Logging.Abstractions;
 
@@ -13,8 +15,9 @@ namespace CloudMap.Lifecycle.Internal.Cleanup;
 /// <remarks>
 /// An identity is advertised only when a probe can actually reach the answer: the startup filter put the middleware
 /// into the application's pipeline (<see cref="MarkPipelineBuilt"/>), and the server reports real listening addresses
-/// (Kestrel; an in-memory TestServer and a generic host without a web server report none). Otherwise peers would find
-/// a live instance "foreign" or "refused"; without an advert they never judge it.
+/// (Kestrel; never the in-memory TestServer, which reports the configured URLs although nothing listens on them, nor a
+/// generic host without a web server). Otherwise peers would find a live instance "foreign" or "refused"; without an
+/// advert they never judge it.
 /// </remarks>
 internal sealed class ProofOfLifeResponder : IDisposable
 {
@@ -22,13 +25,15 @@ internal sealed class ProofOfLifeResponder : IDisposable
     private readonly ConcurrentDictionary<(string ServiceId, string InstanceId), string> _identities = new();
     private readonly IServerAddressSource _serverAddresses;
     private readonly ILogger _logger;
+    private readonly IServiceProvider? _services;
     private volatile bool _pipelineBuilt;
 
-    public ProofOfLifeResponder(IServerAddressSource serverAddresses, ILogger<ProofOfLifeResponder>? logger = null)
+    public ProofOfLifeResponder(IServerAddressSource serverAddresses, ILogger<ProofOfLifeResponder>? logger = null, IServiceProvider? services = null)
     {
         ArgumentNullException.ThrowIfNull(serverAddresses);
         _serverAddresses = serverAddresses;
         _logger = (ILogger?)logger ?? NullLogger.Instance;
+        _services = services;
     }
 
     /// <summary>Gets the public key this process start advertises (base64 SubjectPublicKeyInfo).</summary>
@@ -62,9 +67,9 @@ internal sealed class ProofOfLifeResponder : IDisposable
         {
             reason = "the application has no web pipeline the answer could be served from (a generic host without a web server)";
         }
-        else if (_serverAddresses.GetAddresses().Count == 0)
+        else if (_serverAddresses.GetAddresses().Count == 0 || IsInMemory(_services?.GetService<IServer>()))
         {
-            reason = "the server reports no listening address (an in-memory server such as TestServer)";
+            reason = "the server has no real listening address (an in-memory server such as TestServer)";
         }
         else if (scheme is not ("http" or "https"))
         {
@@ -94,4 +99,11 @@ internal sealed class ProofOfLifeResponder : IDisposable
         _identities.TryGetValue((serviceId, instanceId), out var ownerToken) ? _key.Sign(serviceId, instanceId, ownerToken, nonce) : null;
 
     public void Dispose() => _key.Dispose();
+
+    /// <summary>
+    /// Whether the server is ASP.NET Core's in-memory TestServer (by name: the library does not reference the test
+    /// host). It reports the addresses the app was configured with (<c>UseUrls</c>) although nothing listens on them.
+    /// </summary>
+    internal static bool IsInMemory(IServer? server) =>
+        server?.GetType().FullName?.StartsWith("Microsoft.AspNetCore.TestHost.", StringComparison.Ordinal) == true;
 }
