@@ -68,6 +68,7 @@ internal sealed partial class CloudMapRegistrationService : IHostedLifecycleServ
     private readonly string _ownerToken = RegistrationAttributes.NewOwnerToken();
     private readonly RegistrationLedger _ledger;
     private readonly IOptions<CloudMapClientOptions>? _clientOptions;
+    private readonly ProofOfLifeResponder? _proofOfLife;
 
     private readonly Lock _lifecycleLock = new();
     private readonly CancellationTokenSource _stopping = new();
@@ -94,6 +95,7 @@ internal sealed partial class CloudMapRegistrationService : IHostedLifecycleServ
         IOptions<HostOptions> hostOptions,
         ILogger<CloudMapRegistrationService> logger,
         IOptions<CloudMapClientOptions>? clientOptions = null,
+        ProofOfLifeResponder? proofOfLife = null,
         IPeerProber? peerProber = null)
     {
         ArgumentNullException.ThrowIfNull(marker);
@@ -113,6 +115,7 @@ internal sealed partial class CloudMapRegistrationService : IHostedLifecycleServ
         _displayName = string.IsNullOrEmpty(marker.Name) ? "default" : marker.Name;
         _ledger = new RegistrationLedger(timeProvider);
         _clientOptions = clientOptions;
+        _proofOfLife = proofOfLife;
 
         // The transport serves the data plane too; a control-plane-only client (a test fake) leaves the ownership watch off.
         DiscoveryClient = client as ICloudMapDiscoveryClient;
