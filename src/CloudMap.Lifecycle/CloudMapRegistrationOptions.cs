@@ -26,16 +26,20 @@ public sealed class CloudMapRegistrationOptions
     public const int MaxAttributeValueLength = 1024;
 
     /// <summary>
-    /// The most characters the keys and values of <see cref="Attributes"/> may have in all: 4800 (Cloud Map allows 5000
-    /// for every attribute of an instance; the library keeps 200 for the attributes it adds itself).
+    /// The most characters the keys and values of <see cref="Attributes"/> may have in all: 4600 (Cloud Map allows 5000
+    /// for every attribute of an instance; the library keeps 400 for the attributes it adds itself).
     /// </summary>
     public const int MaxAttributesLength = CloudMapMaxAttributesLength - ReservedAttributesLength;
 
     /// <summary>Characters Cloud Map allows for all the keys and values of one instance's attributes.</summary>
     internal const int CloudMapMaxAttributesLength = 5000;
 
-    /// <summary>Characters of <see cref="CloudMapMaxAttributesLength"/> kept for the attributes the library adds itself (address, port, init status, owner).</summary>
-    internal const int ReservedAttributesLength = 200;
+    /// <summary>
+    /// Characters of <see cref="CloudMapMaxAttributesLength"/> kept for the attributes the library adds itself: address
+    /// (an IPv6 with its scope fits in 62), port (22), init status (31), owner (56) and the proof-of-life advert (157):
+    /// 328 at most.
+    /// </summary>
+    internal const int ReservedAttributesLength = 400;
 
     /// <summary>
     /// Gets or sets a value indicating whether the registration is active. Set it to <see langword="false"/> to run the
@@ -91,7 +95,7 @@ public sealed class CloudMapRegistrationOptions
     /// <value>
     /// The default value is an empty dictionary; allowed: at most 30 entries (<see cref="MaxAttributeCount"/>), keys of at
     /// most 255 characters (<see cref="MaxAttributeKeyLength"/>), values of at most 1024 characters
-    /// (<see cref="MaxAttributeValueLength"/>), and 4800 characters in all (<see cref="MaxAttributesLength"/>).
+    /// (<see cref="MaxAttributeValueLength"/>), and 4600 characters in all (<see cref="MaxAttributesLength"/>).
     /// </value>
     public IDictionary<string, string> Attributes { get; } = new Dictionary<string, string>(StringComparer.Ordinal);
 
@@ -103,4 +107,7 @@ public sealed class CloudMapRegistrationOptions
 
     /// <summary>Gets the options of deregistration at shutdown.</summary>
     public CloudMapShutdownOptions Shutdown { get; } = new();
+
+    /// <summary>Gets the crash-cleanup settings (section <c>Cleanup</c>).</summary>
+    public CloudMapCleanupOptions Cleanup { get; } = new();
 }

@@ -4,6 +4,8 @@ using CloudMap.Lifecycle;
 using CloudMap.Lifecycle.Client;
 using CloudMap.Lifecycle.Identity;
 using CloudMap.Lifecycle.Internal;
+using CloudMap.Lifecycle.Internal.Cleanup;
+using Microsoft.AspNetCore.Hosting;
 using Microsoft.Extensions.Configuration;
 using Microsoft.Extensions.DependencyInjection.Extensions;
 using Microsoft.Extensions.Diagnostics.HealthChecks;
@@ -142,6 +144,18 @@ public static class CloudMapRegistrationServiceCollectionExtensions
         services.TryAddSingleton(_ => InstanceIdentityResolverOptions.FromEnvironment());
         services.TryAddSingleton<IInstanceIdentityResolver, InstanceIdentityResolver>();
         services.TryAddCloudMapClient();
+
+        // --- Crash cleanup, proof of life (issue 11): the answering side and the prober. ---
+        // The startup filter goes first in the collection so that it is the outermost one: host filtering, HTTPS
+        // redirection, authentication and routing (all added by filters or the app inside it) never see a probe.
+        services.TryAddSingleton<ProofOfLifeResponder>();
+        if (!services.Any(d => d.ServiceType == typeof(IStartupFilter) && d.ImplementationType == typeof(ProofOfLifeStartupFilter)))
+        {
+            services.Insert(0, ServiceDescriptor.Transient<IStartupFilter, ProofOfLifeStartupFilter>());
+        }
+
+        services.TryAddSingleton<IPeerProber, HttpPeerProber>();
+        // --- End of proof of life. ---
 
         services.AddHealthChecks().Add(new HealthCheckRegistration(
             CloudMapRegistrationHealthCheck.CheckName(name),

@@ -43,6 +43,13 @@ public sealed record CloudMapRegistrationSnapshot
     /// <value>The default value is <see langword="false"/>.</value>
     public bool IsSuperseded { get; init; }
 
+    /// <summary>
+    /// Gets a value indicating whether crash cleanup is holding back (self-preservation): more than half of the peers this
+    /// instance watches look dead at once, so it assumes it may be the one cut off and removes nothing until fewer do.
+    /// </summary>
+    /// <value>The default value is <see langword="false"/>.</value>
+    public bool IsCleanupHeld { get; init; }
+
     /// <summary>Gets when the instance was last registered successfully (per the injected <see cref="TimeProvider"/>), or <see langword="null"/>.</summary>
     public DateTimeOffset? RegisteredAt { get; init; }
 }

@@ -114,7 +114,7 @@ public sealed class OptionsValidationTests
 
         var error = await Assert.ThrowsAsync<OptionsValidationException>(() => host.StartAsync(Ct));
 
-        Assert.Contains("CloudMap:Attributes keys and values total 5010 characters; at most 4800 are available", error.Message, StringComparison.Ordinal);
+        Assert.Contains("CloudMap:Attributes keys and values total 5010 characters; at most 4600 are available", error.Message, StringComparison.Ordinal);
     }
 
     [Fact]

@@ -57,6 +57,7 @@ internal sealed partial class CloudMapRegistrationOptionsValidator(
         ValidateReadiness(p + ":Readiness", options.Readiness, errors);
         ValidateHealth(p + ":Health", options.Health, errors);
         ValidateShutdown(p + ":Shutdown", options.Shutdown, hostOptions.Value.ShutdownTimeout, errors);
+        ValidateCleanup(p + ":Cleanup", options.Cleanup, errors);
         return errors.Build();
     }
 
@@ -232,6 +233,24 @@ internal sealed partial class CloudMapRegistrationOptionsValidator(
         if (timeoutOk && drainOk && o.BudgetSeverity == ShutdownBudgetSeverity.Error && !FitsShutdownBudget(o, hostShutdownTimeout))
         {
             errors.AddError(ShutdownBudgetMessage(p, o, hostShutdownTimeout));
+        }
+    }
+
+    private static void ValidateCleanup(string p, CloudMapCleanupOptions o, ValidateOptionsResultBuilder errors)
+    {
+        var intervalOk = Range(errors, $"{p}:ProbeInterval", o.ProbeInterval, CloudMapCleanupOptions.MinProbeInterval, CloudMapCleanupOptions.MaxProbeInterval);
+        if (o.ProbeTimeout < CloudMapCleanupOptions.MinProbeTimeout || (intervalOk && o.ProbeTimeout > o.ProbeInterval))
+        {
+            errors.AddError(string.Create(CultureInfo.InvariantCulture, $"{p}:ProbeTimeout is {o.ProbeTimeout}; it must be at least {CloudMapCleanupOptions.MinProbeTimeout} and at most {p}:ProbeInterval ({o.ProbeInterval})."));
+        }
+
+        Range(errors, $"{p}:WatchedPeers", o.WatchedPeers, CloudMapCleanupOptions.MinWatchedPeers, CloudMapCleanupOptions.MaxWatchedPeers);
+        Range(errors, $"{p}:FailuresBeforeRemoval", o.FailuresBeforeRemoval, CloudMapCleanupOptions.MinFailuresBeforeRemoval, CloudMapCleanupOptions.MaxFailuresBeforeRemoval);
+        Range(errors, $"{p}:MinimumEvidenceSpan", o.MinimumEvidenceSpan, TimeSpan.Zero, CloudMapCleanupOptions.MaxMinimumEvidenceSpan);
+        Range(errors, $"{p}:StartupGrace", o.StartupGrace, TimeSpan.Zero, CloudMapCleanupOptions.MaxStartupGrace);
+        if (!(o.MaxRemovalShare > 0 && o.MaxRemovalShare <= 1))
+        {
+            errors.AddError(string.Create(CultureInfo.InvariantCulture, $"{p}:MaxRemovalShare is {o.MaxRemovalShare}; it must be more than 0 and at most 1 (a share of the service's instances, such as 0.1)."));
         }
     }
 

@@ -21,6 +21,7 @@ internal sealed partial class CloudMapRegistrationService
         while (true)
         {
             await Task.Delay(Options.Health.Interval, _time, cancellationToken).ConfigureAwait(false);
+            StartCleanupSweepIfDue(); // beside the cycle, never awaited by it (.Cleanup.cs)
             await RunHealthCycleAsync(cancellationToken).ConfigureAwait(false);
         }
     }

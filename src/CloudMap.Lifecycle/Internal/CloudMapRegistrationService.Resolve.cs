@@ -87,7 +87,10 @@ internal sealed partial class CloudMapRegistrationService
         _state.LastError = null;
         _state.Phase = CloudMapRegistrationPhase.Resolving;
         Log.TargetResolved(_logger, _displayName, instanceId, address, port.Value, service.Id, service.HealthCheckKind, identity.Source);
-        return Target = new RegistrationTarget(service, instanceId, address, port.Value);
+        return Target = new RegistrationTarget(service, instanceId, address, port.Value)
+        {
+            ProofScheme = ServerBinding.SchemeReaching(bound, options.Port, port.Value, address, identity.HostPorts),
+        };
     }
 
     /// <summary>

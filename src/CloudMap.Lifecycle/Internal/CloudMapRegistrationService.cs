@@ -2,6 +2,7 @@
 
 using CloudMap.Lifecycle.Client;
 using CloudMap.Lifecycle.Identity;
+using CloudMap.Lifecycle.Internal.Cleanup;
 using Microsoft.Extensions.Diagnostics.HealthChecks;
 using Microsoft.Extensions.Hosting;
 using Microsoft.Extensions.Logging;
@@ -67,6 +68,7 @@ internal sealed partial class CloudMapRegistrationService : IHostedLifecycleServ
     private readonly string _ownerToken = RegistrationAttributes.NewOwnerToken();
     private readonly RegistrationLedger _ledger;
     private readonly IOptions<CloudMapClientOptions>? _clientOptions;
+    private readonly ProofOfLifeResponder? _proofOfLife;
 
     private readonly Lock _lifecycleLock = new();
     private readonly CancellationTokenSource _stopping = new();
@@ -92,7 +94,9 @@ internal sealed partial class CloudMapRegistrationService : IHostedLifecycleServ
         TimeProvider timeProvider,
         IOptions<HostOptions> hostOptions,
         ILogger<CloudMapRegistrationService> logger,
-        IOptions<CloudMapClientOptions>? clientOptions = null)
+        IOptions<CloudMapClientOptions>? clientOptions = null,
+        ProofOfLifeResponder? proofOfLife = null,
+        IPeerProber? peerProber = null)
     {
         ArgumentNullException.ThrowIfNull(marker);
         ArgumentNullException.ThrowIfNull(states);
@@ -111,9 +115,13 @@ internal sealed partial class CloudMapRegistrationService : IHostedLifecycleServ
         _displayName = string.IsNullOrEmpty(marker.Name) ? "default" : marker.Name;
         _ledger = new RegistrationLedger(timeProvider);
         _clientOptions = clientOptions;
+        _proofOfLife = proofOfLife;
 
         // The transport serves the data plane too; a control-plane-only client (a test fake) leaves the ownership watch off.
         DiscoveryClient = client as ICloudMapDiscoveryClient;
+
+        // Crash cleanup runs only with a prober (registered by the proof-of-life services); none, no cleanup.
+        PeerProber = peerProber;
     }
 
     /// <summary>
@@ -243,6 +251,9 @@ internal sealed partial class CloudMapRegistrationService : IHostedLifecycleServ
 
     private async Task StopOnceAsync(Task execution, CancellationToken cancellationToken)
     {
+        // Crash cleanup first, and never waited for here: a sweep or probe in flight cannot delay the deregistration.
+        await CancelCleanupAsync().ConfigureAwait(false);
+
         // Options are read in StartingAsync; when they are missing or invalid the host never started us, nothing was
         // sent, and reading them here would throw at the host (the contract is: never throw).
         if (_options is not { Enabled: true })
@@ -373,13 +384,15 @@ internal sealed partial class CloudMapRegistrationService : IHostedLifecycleServ
     public async Task StopAsync(CancellationToken cancellationToken)
     {
         // StoppingAsync has already deregistered; anything still running is abandoned.
+        await CancelCleanupAsync().ConfigureAwait(false);
         await _stopping.CancelAsync().ConfigureAwait(false);
         await _abort.CancelAsync().ConfigureAwait(false);
         await _onStarted.DisposeAsync().ConfigureAwait(false);
         try
         {
-            // Bounded: work that ignores cancellation was already left behind by StoppingAsync.
-            await EndsWithinAsync(Execution, StopGrace, cancellationToken).ConfigureAwait(false);
+            // Bounded: work that ignores cancellation was already left behind by StoppingAsync. A cleanup sweep ends on
+            // its cancellation (it stops waiting for a probe that ignores it), so it does not outlive the host.
+            await EndsWithinAsync(Task.WhenAll(Execution, CleanupSweep), StopGrace, cancellationToken).ConfigureAwait(false);
         }
         catch (OperationCanceledException)
         {
@@ -391,8 +404,10 @@ internal sealed partial class CloudMapRegistrationService : IHostedLifecycleServ
     public void Dispose()
     {
         _onStarted.Dispose();
+        _cleanupStop.Dispose();
         _stopping.Dispose();
         _abort.Dispose();
+        _revisionWatch?.Dispose();
     }
 
     /// <summary>Starts the background work (idempotent; never after a stop was requested).</summary>
@@ -423,6 +438,9 @@ internal sealed partial class CloudMapRegistrationService : IHostedLifecycleServ
             }
 
             await RegisterAsync(CloudMapHealthStatus.Healthy, stoppingToken).ConfigureAwait(false);
+
+            // Crash cleanup (G7) rides the health loop's ticks and runs beside its cycles (.Cleanup.cs).
+            ActivateCleanup();
             await RunHealthLoopAsync(stoppingToken).ConfigureAwait(false);
         }
         catch (OperationCanceledException) when (stoppingToken.IsCancellationRequested || _abort.IsCancellationRequested)

@@ -20,6 +20,9 @@ internal sealed class LifecycleTelemetry
     public const string DeregistrationDurationInstrument = "cloudmap.lifecycle.deregistration.duration";
     public const string PhaseInstrument = "cloudmap.lifecycle.phase";
     public const string HealthPushesInstrument = "cloudmap.lifecycle.health.pushes";
+    public const string CleanupRemovalsInstrument = "cloudmap.lifecycle.cleanup.removals";
+    public const string CleanupProbesInstrument = "cloudmap.lifecycle.cleanup.probes";
+    public const string CleanupHeldInstrument = "cloudmap.lifecycle.cleanup.held";
 
     public LifecycleTelemetry(IMeterFactory meterFactory, CloudMapRegistrationStateProvider states)
     {
@@ -46,6 +49,21 @@ internal sealed class LifecycleTelemetry
                 new KeyValuePair<string, object?>(TelemetryTags.Phase, s.Phase.ToString()))),
             unit: "{phase}",
             description: "The current phase of each registration (the value is the CloudMapRegistrationPhase number; the phase tag names it).");
+        CleanupRemovals = Meter.CreateCounter<long>(
+            CleanupRemovalsInstrument,
+            unit: "{instance}",
+            description: "Registrations of dead peers removed by crash cleanup (DeregisterInstance accepted after the evidence and the re-check).");
+        CleanupProbes = Meter.CreateCounter<long>(
+            CleanupProbesInstrument,
+            unit: "{probe}",
+            description: "Proof-of-life probes of watched peers sent by crash cleanup, by outcome (alive, refused, foreign, unknown).");
+        Meter.CreateObservableGauge(
+            CleanupHeldInstrument,
+            () => states.States.Select(s => new Measurement<int>(
+                s.GetSnapshot().IsCleanupHeld ? 1 : 0,
+                new KeyValuePair<string, object?>(TelemetryTags.Registration, s.Name))),
+            unit: "{hold}",
+            description: "1 while crash cleanup of a registration removes nothing because more than half of its watched peers look dead at once (self-preservation); otherwise 0.");
     }
 
     /// <summary>Gets the Meter named <see cref="CloudMapTelemetry.Name"/> (shared with the client through the factory).</summary>
@@ -56,4 +74,8 @@ internal sealed class LifecycleTelemetry
     public Histogram<double> DeregistrationDuration { get; }
 
     public Counter<long> HealthPushes { get; }
+
+    public Counter<long> CleanupRemovals { get; }
+
+    public Counter<long> CleanupProbes { get; }
 }

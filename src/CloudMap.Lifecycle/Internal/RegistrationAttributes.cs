@@ -3,6 +3,7 @@
 using System.Net;
 using System.Net.Sockets;
 using CloudMap.Lifecycle.Client;
+using CloudMap.Lifecycle.Internal.Cleanup;
 
 namespace CloudMap.Lifecycle.Internal;
 
@@ -21,7 +22,8 @@ internal static class RegistrationAttributes
     public const string OwnerKey = "CLOUDMAP_LIFECYCLE_OWNER";
 
     /// <summary>
-    /// Builds the RegisterInstance attributes.
+    /// Builds the RegisterInstance attributes; with <paramref name="proofOfLife"/>, the registration advertises that peers
+    /// can verify it (<c>CLOUDMAP_LIFECYCLE_PROOF</c>, crash cleanup).
     /// </summary>
     /// <remarks>
     /// <c>AWS_INIT_HEALTH_STATUS</c> is sent only to services with a custom health check (Cloud Map rejects it
@@ -36,7 +38,8 @@ internal static class RegistrationAttributes
         string ownerToken,
         ServiceHealthCheckKind healthCheckKind,
         CloudMapHealthStatus initialStatus,
-        IEnumerable<KeyValuePair<string, string>> customAttributes)
+        IEnumerable<KeyValuePair<string, string>> customAttributes,
+        ProofOfLifeAdvert? proofOfLife = null)
     {
         ArgumentNullException.ThrowIfNull(address);
         var attributes = new Dictionary<string, string>(StringComparer.Ordinal);
@@ -53,6 +56,16 @@ internal static class RegistrationAttributes
         }
 
         attributes[OwnerKey] = ownerToken;
+        if (proofOfLife is not null)
+        {
+            attributes[ProofOfLifeAdvert.AttributeKey] = proofOfLife.Format();
+        }
+        else
+        {
+            // Only the library may claim that peers can verify this registration.
+            attributes.Remove(ProofOfLifeAdvert.AttributeKey);
+        }
+
         return attributes;
     }
 

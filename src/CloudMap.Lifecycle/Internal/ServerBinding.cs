@@ -13,6 +13,9 @@ namespace CloudMap.Lifecycle.Internal;
 /// <param name="Port">The port; the scheme's default when the address names none.</param>
 internal readonly record struct ServerBinding(IPAddress? Host, int Port)
 {
+    /// <summary>Gets the scheme in lower case when it is <c>http</c> or <c>https</c>; otherwise <see langword="null"/>.</summary>
+    public string? Scheme { get; init; }
+
     /// <summary>Parses <c>scheme://host[:port][/path]</c>; returns <see langword="null"/> when it is not such an address.</summary>
     public static ServerBinding? Parse(string address)
     {
@@ -70,6 +73,26 @@ internal readonly record struct ServerBinding(IPAddress? Host, int Port)
             ip = parsed;
         }
 
-        return new ServerBinding(ip, port);
+        var scheme = address.StartsWith("https://", StringComparison.OrdinalIgnoreCase) ? "https"
+            : address.StartsWith("http://", StringComparison.OrdinalIgnoreCase) ? "http"
+            : null;
+        return new ServerBinding(ip, port) { Scheme = scheme };
+    }
+
+    /// <summary>
+    /// The scheme of the binding a peer reaches at the registered address and port, for the proof-of-life advert:
+    /// the binding the port was taken from (the first one), or, for a configured port, the binding with that port
+    /// (or the one mapped to it, ECS bridge mode); and only when it listens on every address (a wildcard or a host
+    /// name) or on the registered one. <see langword="null"/> otherwise: a probe would not reach this server.
+    /// </summary>
+    public static string? SchemeReaching(IReadOnlyList<ServerBinding> bound, int? configuredPort, int registeredPort, IPAddress address, IReadOnlyDictionary<int, int> hostPorts)
+    {
+        ArgumentNullException.ThrowIfNull(bound);
+        ArgumentNullException.ThrowIfNull(address);
+        ArgumentNullException.ThrowIfNull(hostPorts);
+        var candidates = configuredPort is null
+            ? bound.Take(1)
+            : bound.Where(b => b.Port == registeredPort || (hostPorts.TryGetValue(b.Port, out var mapped) && mapped == registeredPort));
+        return candidates.FirstOrDefault(b => b.Scheme is not null && (b.Host is null || b.Host.Equals(address))).Scheme;
     }
 }

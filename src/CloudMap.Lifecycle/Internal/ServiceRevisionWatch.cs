@@ -25,24 +25,38 @@ namespace CloudMap.Lifecycle.Internal;
 /// <c>servicediscovery:DiscoverInstancesRevision</c>) switches the watch off for the process (<see cref="IsDisabled"/>);
 /// the caller falls back to its slower checks. Anything else is thrown to the caller and tried again on its next read.
 /// </para>
-/// <para>Not thread-safe: one registration's background work reads it, one step at a time.</para>
+/// <para>
+/// Shared by two loops of one registration: the health cycle's ownership check and the crash-cleanup sweep, which run
+/// side by side. One <see cref="SemaphoreSlim"/> serialises the reads (and the one namespace lookup), so when both ask
+/// at once the second waits for the first and takes its answer: one <c>DiscoverInstancesRevision</c> per interval
+/// between them. The lock is not held across the discovery reads (<see cref="HoldsAsync"/>, <see cref="ListAllAsync"/>),
+/// which change nothing here.
+/// </para>
 /// </remarks>
 internal sealed class ServiceRevisionWatch(
     ICloudMapDiscoveryClient discovery,
     ICloudMapClient controlPlane,
     CloudMapService service,
-    TimeProvider timeProvider)
+    TimeProvider timeProvider) : IDisposable
 {
+    /// <summary>The most instances one DiscoverInstances returns (and a Cloud Map service holds): 1,000.</summary>
+    public const int MaxInstances = 1000;
+
     private readonly TimeProvider _time = timeProvider;
+    private readonly SemaphoreSlim _gate = new(1, 1);
     private long? _lastReadAt;
+    private string? _namespaceName;
 
     /// <summary>Gets the service watched.</summary>
     public CloudMapService Service { get; } = service;
 
     /// <summary>Gets the namespace's <c>HttpName</c> once looked up; otherwise <see langword="null"/>.</summary>
-    public string? NamespaceName { get; private set; }
+    public string? NamespaceName { get => Volatile.Read(ref _namespaceName); private set => Volatile.Write(ref _namespaceName, value); }
 
-    /// <summary>Gets the revision of the last successful read, or <see langword="null"/> before the first one.</summary>
+    /// <summary>
+    /// Gets the revision of the last successful read, or <see langword="null"/> before the first one. Written under the
+    /// lock; a consumer acts on the value <see cref="ReadAsync"/> returned to it rather than reading this again.
+    /// </summary>
     public long? Current { get; private set; }
 
     /// <summary>Gets a value indicating whether the watch was switched off by an answer retrying cannot fix.</summary>
@@ -62,18 +76,19 @@ internal sealed class ServiceRevisionWatch(
     /// <exception cref="CloudMapException">A transient failure; the next read tries again.</exception>
     public async Task<long?> ReadAsync(TimeSpan maxAge, CancellationToken cancellationToken)
     {
-        if (IsDisabled)
-        {
-            return null;
-        }
-
-        if (Current is { } cached && _lastReadAt is { } at && _time.GetElapsedTime(at) < maxAge)
-        {
-            return cached;
-        }
-
+        await _gate.WaitAsync(cancellationToken).ConfigureAwait(false);
         try
         {
+            if (IsDisabled)
+            {
+                return null;
+            }
+
+            if (Current is { } cached && _lastReadAt is { } at && _time.GetElapsedTime(at) < maxAge)
+            {
+                return cached;
+            }
+
             var namespaceName = NamespaceName ??= await LookUpNamespaceNameAsync(cancellationToken).ConfigureAwait(false);
             var revision = await discovery.DiscoverInstancesRevisionAsync(namespaceName, Service.Name, cancellationToken).ConfigureAwait(false);
             Current = revision;
@@ -85,7 +100,27 @@ internal sealed class ServiceRevisionWatch(
             DisabledBy = ex;
             return null;
         }
+        finally
+        {
+            _gate.Release();
+        }
     }
+
+    /// <summary>
+    /// Lists every instance of the service on the data plane: DiscoverInstances with <c>HealthStatus=ALL</c> (an
+    /// instance that reported UNHEALTHY is still registered) and <c>MaxResults</c> 1,000 (the most a service holds), one
+    /// call and no paging. Crash cleanup calls it only when the revision moved.
+    /// </summary>
+    /// <exception cref="CloudMapException">A failure; the caller tries again on its next sweep.</exception>
+    public async Task<CloudMapDiscoveryResult> ListAllAsync(CancellationToken cancellationToken)
+    {
+        var namespaceName = await GetNamespaceNameAsync(cancellationToken).ConfigureAwait(false);
+        return await discovery.DiscoverInstancesAsync(
+            new CloudMapDiscoveryQuery(namespaceName, Service.Name, HealthStatus: "ALL", MaxResults: MaxInstances),
+            cancellationToken).ConfigureAwait(false);
+    }
+
+    public void Dispose() => _gate.Dispose();
 
     /// <summary>
     /// Looks for our registration on the data plane: DiscoverInstances with <c>HealthStatus=ALL</c> (an instance we
@@ -95,7 +130,7 @@ internal sealed class ServiceRevisionWatch(
     /// <returns>Whether <paramref name="instanceId"/> is there carrying <paramref name="ownerToken"/>.</returns>
     public async Task<bool> HoldsAsync(string instanceId, string ownerToken, CancellationToken cancellationToken)
     {
-        var namespaceName = NamespaceName ??= await LookUpNamespaceNameAsync(cancellationToken).ConfigureAwait(false);
+        var namespaceName = await GetNamespaceNameAsync(cancellationToken).ConfigureAwait(false);
         var result = await discovery.DiscoverInstancesAsync(
             new CloudMapDiscoveryQuery(
                 namespaceName,
@@ -106,6 +141,25 @@ internal sealed class ServiceRevisionWatch(
         return result.Instances.Any(i => string.Equals(i.InstanceId, instanceId, StringComparison.Ordinal)
             && i.Attributes.TryGetValue(RegistrationAttributes.OwnerKey, out var owner)
             && string.Equals(owner, ownerToken, StringComparison.Ordinal));
+    }
+
+    /// <summary>The namespace's HttpName, looked up once under the lock (both loops may ask first).</summary>
+    private async Task<string> GetNamespaceNameAsync(CancellationToken cancellationToken)
+    {
+        if (Volatile.Read(ref _namespaceName) is { } known)
+        {
+            return known;
+        }
+
+        await _gate.WaitAsync(cancellationToken).ConfigureAwait(false);
+        try
+        {
+            return NamespaceName ??= await LookUpNamespaceNameAsync(cancellationToken).ConfigureAwait(false);
+        }
+        finally
+        {
+            _gate.Release();
+        }
     }
 
     private async Task<string> LookUpNamespaceNameAsync(CancellationToken cancellationToken)

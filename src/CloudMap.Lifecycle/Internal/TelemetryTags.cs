@@ -22,4 +22,16 @@ internal static class TelemetryTags
 
     public const string HealthStatusHealthy = "healthy";
     public const string HealthStatusUnhealthy = "unhealthy";
+
+    /// <summary>What a crash-cleanup probe found: <c>alive</c>, <c>refused</c>, <c>foreign</c> or <c>unknown</c>.</summary>
+    public const string ProbeOutcome = "cloudmap.cleanup.probe.outcome";
+
+    /// <summary>The <see cref="ProbeOutcome"/> value of <paramref name="outcome"/>.</summary>
+    public static string ProbeOutcomeName(Cleanup.PeerProbeOutcome outcome) => outcome switch
+    {
+        Cleanup.PeerProbeOutcome.Alive => "alive",
+        Cleanup.PeerProbeOutcome.Refused => "refused",
+        Cleanup.PeerProbeOutcome.Foreign => "foreign",
+        _ => "unknown",
+    };
 }
