@@ -93,6 +93,13 @@ public sealed class CrashWatchTests
         Assert.Equal(0, watch.WrongfulRemovals);
     }
 
+    [Theory]
+    [InlineData("dbug: CloudMap.Lifecycle.Internal.CloudMapRegistrationService[1114] Cloud Map registration 'demo.local/sample/sample-1': cleanup sweep: 3 verifiable peers of 3 instances, 2 watched; probes: 1 alive, 1 refused, 0 foreign, 0 unknown; 0 with enough evidence, 0 removed (at most 1).", 2)]
+    [InlineData("cleanup sweep: 2 verifiable peers of 2 instances, 1 watched; probes: 0 alive, 0 refused, 1 foreign, 3 unknown; 1 with enough evidence, 1 removed (at most 1); held (self-preservation).", 4)]
+    [InlineData("no cleanup sweep: not healthy.", 0)]
+    public void ProbesInSweepLine_SumsTheOutcomes(string line, int probes) =>
+        Assert.Equal(probes, Scenarios.CrashCleanupScenario.ProbesInSweepLine(line));
+
     private static HashSet<string> Set(params string[] ids) => [.. ids];
 
     /// <summary>A registry whose instances disappear at scripted times on the fake clock.</summary>

@@ -15,6 +15,11 @@ internal sealed class CrashCleanupScenario : IScenario
 {
     private const string RemovalGoal = "≤ 90";
     private const string DrainingEvent = "[1048]";
+    private const string DrainCompletedEvent = "[1049]";
+
+    // The library's per-sweep Debug line: "... probes: 2 alive, 0 refused, 0 foreign, 0 unknown; ...".
+    private const string SweepEvent = "[1114]";
+    private const string SweepCategory = "Logging__LogLevel__CloudMap.Lifecycle.Internal.CloudMapRegistrationService";
     private static readonly TimeSpan Poll = TimeSpan.FromMilliseconds(250);
     private static readonly TimeSpan Deadline = TimeSpan.FromSeconds(150);
     private static readonly TimeSpan StartTimeout = TimeSpan.FromSeconds(60);
@@ -107,6 +112,7 @@ internal sealed class CrashCleanupScenario : IScenario
             result.Metric("crash-probe-rate", "… probes per watching instance-hour", string.Empty);
         }
 
+        result.Metric("crash-probes-sent", "Probes sent per instance-hour (SIGKILL while running; library log)", string.Empty);
         result.Metric("crash-cost-total", "Cloud Map calls per instance-hour (SIGKILL while running)", string.Empty);
         foreach (var operation in CostOperations)
         {
@@ -117,6 +123,29 @@ internal sealed class CrashCleanupScenario : IScenario
     }
 
     private static string CostKey(string operation) => "crash-cost-" + operation;
+
+    /// <summary>The probes one sweep line reports: "probes: 2 alive, 0 refused, 0 foreign, 0 unknown" → 2 (0 when the line has no such part).</summary>
+    internal static int ProbesInSweepLine(string line)
+    {
+        var start = line.IndexOf("probes: ", StringComparison.Ordinal);
+        if (start < 0)
+        {
+            return 0;
+        }
+
+        var end = line.IndexOf(';', start);
+        var total = 0;
+        foreach (var part in line[(start + "probes: ".Length)..(end < 0 ? line.Length : end)].Split(',', StringSplitOptions.TrimEntries))
+        {
+            var space = part.IndexOf(' ', StringComparison.Ordinal);
+            if (space > 0 && int.TryParse(part.AsSpan(0, space), NumberStyles.None, CultureInfo.InvariantCulture, out var n))
+            {
+                total += n;
+            }
+        }
+
+        return total;
+    }
 
     private sealed record CrashCase(CrashKind Kind, string Key, string Name, string? Goal)
     {
@@ -167,6 +196,7 @@ internal sealed class CrashCleanupScenario : IScenario
     {
         private readonly List<SampleInstance> samples = [];
         private readonly Dictionary<SampleInstance, (long From, long? To)> lifetimes = [];
+        private readonly Dictionary<SampleInstance, int> sweepsBefore = [];
         private StandaloneEmulatorLane? lane;
         private EmulatorAdmin? admin;
         private CrashWatch? watch;
@@ -225,6 +255,7 @@ internal sealed class CrashCleanupScenario : IScenario
                 await admin.ResetCountersAsync(cancellationToken).ConfigureAwait(false);
                 foreach (var sample in samples)
                 {
+                    sweepsBefore[sample] = Probes(sample);
                     lifetimes[sample] = (Clock.Now, null);
                     watch.Live(sample.InstanceId);
                 }
@@ -274,9 +305,13 @@ internal sealed class CrashCleanupScenario : IScenario
                         victim.Process.Terminate();
                         await Task.Delay(KillAfterSigterm, cancellationToken).ConfigureAwait(false);
                         var exitedBefore = victim.Process.HasExited;
-                        var draining = victim.Process.Lines.Any(l => l.Contains(DrainingEvent, StringComparison.Ordinal));
                         crashedAt = Kill(victim);
-                        result.AddNote(Format.Invariant($"{Label}: at the SIGKILL the process {(exitedBefore ? "had already exited" : draining ? "was draining (event 1048 logged)" : "was running, not draining")}."));
+
+                        // Read once the output is drained: a line logged before the SIGKILL may still have been in the pipe.
+                        await victim.Process.WaitForExitAsync(TimeSpan.FromSeconds(10)).ConfigureAwait(false);
+                        var lines = victim.Process.Lines;
+                        var draining = lines.Any(l => l.Contains(DrainingEvent, StringComparison.Ordinal)) && !lines.Any(l => l.Contains(DrainCompletedEvent, StringComparison.Ordinal));
+                        result.AddNote(Format.Invariant($"{Label}: at the SIGKILL the process {(exitedBefore ? "had already exited" : draining ? "was draining (event 1048 logged, 1049 not)" : mode == RegistrationMode.Baseline ? "had not exited yet (the baseline has no drain)" : "was not draining yet")}."));
                         break;
                     }
 
@@ -454,17 +489,33 @@ internal sealed class CrashCleanupScenario : IScenario
                 result.Find(CostKey(operation))!.Add(mode, calls.GetValueOrDefault(operation) / instanceHours);
             }
 
+            if (mode == RegistrationMode.Library)
+            {
+                // What the library says it probed (event 1114, one line per sweep), over the same window.
+                var probes = samples.Sum(sample => Probes(sample) - sweepsBefore.GetValueOrDefault(sample));
+                result.Find("crash-probes-sent")!.Add(mode, probes / instanceHours);
+            }
+
             var others = calls.Where(c => !CostOperations.Contains(c.Key)).ToList();
             result.Find("crash-cost-other")!.Add(mode, others.Sum(c => c.Value) / instanceHours);
             result.AddNote(Format.Invariant($"{Label}: Cloud Map calls over {instanceHours * 3600:F0} instance-seconds: {string.Join(", ", calls.Where(c => c.Value > 0).OrderBy(c => c.Key, StringComparer.Ordinal).Select(c => $"{c.Key} {c.Value}"))} (the scenario's own {admin.DiscoverCalls} DiscoverInstances polls taken out)."));
         }
 
+        /// <summary>The probes a sample's sweeps reported so far (sum over its event 1114 lines).</summary>
+        private static int Probes(SampleInstance sample) =>
+            sample.Process.Lines.Where(l => l.Contains(SweepEvent, StringComparison.Ordinal)).Sum(ProbesInSweepLine);
+
         private SampleInstance Start(string instanceId)
         {
             var settings = new SampleSettings(1, crash.Kind == CrashKind.Draining ? LongDrainDelay : DrainDelay)
             {
-                // The sample listens on 127.0.0.1 only; peers probe the registered address.
-                Extra = new Dictionary<string, string>(StringComparer.Ordinal) { ["CloudMap__Address"] = "127.0.0.1" },
+                // The sample listens on 127.0.0.1 only; peers probe the registered address. The sweep's Debug line
+                // (event 1114) counts the probes this instance sent.
+                Extra = new Dictionary<string, string>(StringComparer.Ordinal)
+                {
+                    ["CloudMap__Address"] = "127.0.0.1",
+                    [SweepCategory] = "Debug",
+                },
             };
             var sample = SampleInstance.Start(mode, instanceId, lane!.Endpoint, settings);
             samples.Add(sample);
