@@ -7,8 +7,9 @@ using CloudMap.Lifecycle.TestInfrastructure;
 namespace CloudMap.Lifecycle.Scenarios.Tests;
 
 /// <summary>
-/// The CI smoke run of the scenario suite (scenarios 2 and 6, reduced, both modes): real sample processes under load
-/// and randomized start/stop trials against a faulty emulator. Fails if the library dropped a request or left a zombie.
+/// The CI smoke run of the scenario suite (scenarios 2 and 6, reduced, both modes; scenario 8's SIGKILL-while-running
+/// case, library mode): real sample processes under load, randomized start/stop trials against a faulty emulator, and a
+/// crashed instance among three. Fails if the library dropped a request, left a zombie or removed a live instance.
 /// </summary>
 public sealed class SmokeTests
 {
@@ -26,7 +27,7 @@ public sealed class SmokeTests
         var report = await ScenarioRunner.RunAsync(options, TestContext.Current.CancellationToken);
         TestContext.Current.TestOutputHelper?.WriteLine(output.ToString());
 
-        Assert.Equal([2, 6], report.Scenarios.Select(s => s.Number));
+        Assert.Equal([2, 6, 8], report.Scenarios.Select(s => s.Number));
         foreach (var scenario in report.Scenarios)
         {
             Assert.False(scenario.Failures.ContainsKey(RegistrationMode.Library), $"scenario {scenario.Number} failed in library mode: {scenario.Failures.GetValueOrDefault(RegistrationMode.Library)}");
@@ -44,6 +45,11 @@ public sealed class SmokeTests
             zombies is [0d],
             $"library zombies in scenario 6: {string.Join(", ", zombies)}\n{string.Join("\n", faults.ScenarioNotes.Where(n => n.StartsWith("Library zombie", StringComparison.Ordinal)))}");
         Assert.Equal([0d], report.Scenarios.Single(s => s.Number == 6).Find("unexpected-exceptions")!.Samples(RegistrationMode.Library));
+        var crash = report.Scenarios.Single(s => s.Number == 8);
+        var removal = crash.Find("crash-removal-running-s")!;
+        Assert.True(removal.Samples(RegistrationMode.Library) is [var seconds] && seconds <= 90, $"SIGKILL while running → undiscoverable: {string.Join(", ", removal.Samples(RegistrationMode.Library))} {string.Join("; ", removal.Notes(RegistrationMode.Library))} (goal ≤ 90 s)");
+        Assert.Equal([0d], crash.Find("crash-zombies")!.Samples(RegistrationMode.Library));
+        Assert.Equal([0d], crash.Find("crash-wrongful-removals")!.Samples(RegistrationMode.Library));
         Assert.Empty(report.GateFailures);
     }
 
@@ -63,20 +69,36 @@ public sealed class SmokeTests
     }
 
     [Theory]
-    [InlineData("adv-zombies", "Zombies, adversarial cases (sum)")]
-    [InlineData("adv-superseded-pushes", "Superseded owner: status pushes onto the new owner's entry")]
-    public void Gate_AdversarialCaseBrokeAGuarantee_FailsTheRun(string key, string name)
+    [InlineData(6, "adv-zombies", "Zombies, adversarial cases (sum)")]
+    [InlineData(6, "adv-superseded-pushes", "Superseded owner: status pushes onto the new owner's entry")]
+    [InlineData(8, "crash-zombies", "Zombies: dead instances still registered at the end (sum over the cases)")]
+    [InlineData(8, "crash-wrongful-removals", "Wrongful removals of live instances (sum over the cases)")]
+    public void Gate_LibraryBrokeAGuarantee_FailsTheRun(int number, string key, string name)
     {
         var report = new RunReport { Command = "test", Smoke = false, Repeat = 1 };
-        var scenario = new ScenarioResult(6, "Faults");
+        var scenario = new ScenarioResult(number, "Scenario");
         scenario.Metric(key, name, string.Empty, goal: "0").Add(RegistrationMode.Library, 1);
-        scenario.Metric("zombies", "Zombies after stop", string.Empty, goal: "0").Add(RegistrationMode.Library, 0);
+        scenario.Metric(key + "-baseline-only", "Baseline figure", string.Empty, goal: "0").Add(RegistrationMode.Baseline, 3);
         report.Scenarios.Add(scenario);
 
         ScenarioRunner.Gate(report);
 
         var failure = Assert.Single(report.GateFailures);
         Assert.Contains(name, failure, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public void Gate_CrashScenarioBaselineLeftZombies_PassesTheRun()
+    {
+        var report = new RunReport { Command = "test", Smoke = false, Repeat = 1 };
+        var scenario = new ScenarioResult(8, "Crash cleanup");
+        scenario.Metric("crash-zombies", "Zombies", string.Empty, goal: "0").Add(RegistrationMode.Library, 0);
+        scenario.Metric("crash-zombies", "Zombies", string.Empty, goal: "0").Add(RegistrationMode.Baseline, 5);
+        report.Scenarios.Add(scenario);
+
+        ScenarioRunner.Gate(report);
+
+        Assert.Empty(report.GateFailures);
     }
 
     [Fact]
@@ -123,12 +145,14 @@ public sealed class SmokeTests
     }
 
     [Fact]
-    public void Parse_SmokeWithoutScenario_SelectsScenariosTwoAndSix()
+    public void Parse_SmokeWithoutScenario_SelectsScenariosTwoSixAndEight()
     {
         var options = RunOptions.Parse(["--smoke"], out var error);
 
         Assert.Null(error);
-        Assert.Equal([2, 6], options!.Scenarios);
+        Assert.Equal([2, 6, 8], options!.Scenarios);
+        Assert.Equal([1, 2, 3, 4, 5, 6, 7, 8], RunOptions.Parse([], out _)!.Scenarios);
+        Assert.Equal([8], RunOptions.Parse(["--scenario", "8"], out _)!.Scenarios);
         Assert.Equal(1, options.EffectiveRepeat);
         Assert.Null(RunOptions.Parse(["--scenario", "9"], out error));
         Assert.NotNull(error);
