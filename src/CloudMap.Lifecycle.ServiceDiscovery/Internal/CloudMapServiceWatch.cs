@@ -118,6 +118,9 @@ internal sealed partial class CloudMapServiceWatch : IAsyncDisposable
         }
     }
 
+    /// <summary>Stops polling without waiting for a call in flight (synchronous disposal of the container).</summary>
+    public void Cancel() => _stop.Cancel();
+
     /// <inheritdoc />
     public async ValueTask DisposeAsync()
     {

@@ -11,7 +11,7 @@ namespace CloudMap.Lifecycle.ServiceDiscovery.Internal;
 /// endpoint or scheme): a watch starts with its first provider's first resolution and stops with its last provider's
 /// disposal, which the service discovery resolvers do for watchers left unused. Providers therefore cost nothing.
 /// </summary>
-internal sealed class CloudMapServiceWatchRegistry : IAsyncDisposable
+internal sealed class CloudMapServiceWatchRegistry : IAsyncDisposable, IDisposable
 {
     private readonly Lock _lock = new();
     private readonly Dictionary<CloudMapServiceKey, CloudMapServiceWatch> _watches = [];
@@ -72,6 +72,23 @@ internal sealed class CloudMapServiceWatchRegistry : IAsyncDisposable
         }
 
         return watch.DisposeAsync();
+    }
+
+    /// <summary>A synchronous disposal of the container: stops every watch's polling without waiting for a call in flight to end.</summary>
+    public void Dispose()
+    {
+        CloudMapServiceWatch[] watches;
+        lock (_lock)
+        {
+            _disposed = true;
+            watches = [.. _watches.Values];
+            _watches.Clear();
+        }
+
+        foreach (var watch in watches)
+        {
+            watch.Cancel();
+        }
     }
 
     /// <inheritdoc />
