@@ -23,6 +23,13 @@ public sealed class CloudMapShutdownOptions
     /// <summary>The largest allowed <see cref="DeregistrationTimeout"/>: 10 minutes.</summary>
     public static readonly TimeSpan MaxDeregistrationTimeout = TimeSpan.FromMinutes(10);
 
+    /// <summary>
+    /// The staleness CloudMap.Lifecycle.ServiceDiscovery documents for its default settings, 3 seconds: a deregistration
+    /// is seen within its revision interval (2 s) plus one second for the DiscoverInstancesRevision and DiscoverInstances
+    /// round trips. <see cref="DefaultDrainDelay"/> exceeds it; a shorter non-zero drain is warned about at start (1130).
+    /// </summary>
+    internal static readonly TimeSpan DefaultDiscoveryStaleness = TimeSpan.FromSeconds(3);
+
     /// <summary>The largest allowed <see cref="DrainDelay"/>: 10 minutes (the smallest is zero).</summary>
     public static readonly TimeSpan MaxDrainDelay = TimeSpan.FromMinutes(10);
 
@@ -39,7 +46,9 @@ public sealed class CloudMapShutdownOptions
     /// <summary>Gets or sets how long the server keeps serving after deregistration.</summary>
     /// <value>
     /// The default value is 5 seconds (<see cref="DefaultDrainDelay"/>); allowed from zero to 10 minutes
-    /// (<see cref="MaxDrainDelay"/>).
+    /// (<see cref="MaxDrainDelay"/>). It must outlast the staleness of the clients' discovery: the default exceeds the
+    /// 3 s that CloudMap.Lifecycle.ServiceDiscovery's defaults may lag (2 s revision interval plus a round trip), and a
+    /// non-zero drain shorter than that is warned about at start. DNS clients lag by the record's TTL instead.
     /// </value>
     public TimeSpan DrainDelay { get; set; } = DefaultDrainDelay;
 
