@@ -138,6 +138,24 @@ public sealed class Route53ProbeTests
     }
 
     [Fact]
+    public async Task HttpsCheck_AcceptsASelfSignedCertificate_AndReadsTheStatus()
+    {
+        var (f, serviceId) = await StartAsync("HTTPS", threshold: 1);
+        await using var _ = f;
+        await using var target = await HttpTarget.StartAsync(HttpStatusCode.OK, https: true);
+        Register(f, serviceId, "i-1", target.Port);
+
+        await ProbeAsync(f);
+        var passing = await StatusAsync(f, serviceId, "i-1");
+        target.Status = HttpStatusCode.NotFound;
+        await ProbeAsync(f);
+
+        Assert.Equal("HEALTHY", passing);
+        Assert.Equal("UNHEALTHY", await StatusAsync(f, serviceId, "i-1"));
+        Assert.Equal(2, target.Requests);
+    }
+
+    [Fact]
     public async Task RecycledPort_AForeignServerPassesTheCheck_AndRevivesTheDeadEntry()
     {
         var (f, serviceId) = await StartAsync("HTTP", threshold: 1);
@@ -253,10 +271,16 @@ public sealed class Route53ProbeTests
 
         public string? LastPath { get; private set; }
 
-        public static async Task<HttpTarget> StartAsync(HttpStatusCode status, int port = 0)
+        public static async Task<HttpTarget> StartAsync(HttpStatusCode status, int port = 0, bool https = false)
         {
             var builder = WebApplication.CreateEmptyBuilder(new WebApplicationOptions());
-            builder.WebHost.UseKestrelCore().ConfigureKestrel(k => k.Listen(IPAddress.Loopback, port));
+            builder.WebHost.UseKestrelCore().ConfigureKestrel(k => k.Listen(IPAddress.Loopback, port, listen =>
+            {
+                if (https)
+                {
+                    listen.UseHttps(SelfSigned());
+                }
+            }));
             var app = builder.Build();
             HttpTarget? target = null;
             app.Run(context =>
@@ -270,6 +294,14 @@ public sealed class Route53ProbeTests
             var bound = new Uri(app.Urls.First()).Port;
             target = new HttpTarget(app, bound) { Status = status };
             return target;
+        }
+
+        private static System.Security.Cryptography.X509Certificates.X509Certificate2 SelfSigned()
+        {
+            using var key = System.Security.Cryptography.ECDsa.Create();
+            var request = new System.Security.Cryptography.X509Certificates.CertificateRequest("CN=not-checked", key, System.Security.Cryptography.HashAlgorithmName.SHA256);
+            using var certificate = request.CreateSelfSigned(DateTimeOffset.UnixEpoch, DateTimeOffset.UnixEpoch.AddYears(100));
+            return System.Security.Cryptography.X509Certificates.X509CertificateLoader.LoadPkcs12(certificate.Export(System.Security.Cryptography.X509Certificates.X509ContentType.Pfx), null);
         }
 
         public async ValueTask DisposeAsync()
