@@ -25,6 +25,11 @@ internal sealed class EmulatorCommandLine
           --operation-submitted <dur>   time an operation stays SUBMITTED (default 250ms)
           --operation-pending <dur>     time an operation then stays PENDING (default 750ms)
           --propagation-delay <dur>     time a new instance still answers InstanceNotFound (default 0s)
+          --dns-port <n>                serve the DNS namespaces' records on this UDP+TCP port, on the
+                                        --bind address (off by default; 0 picks a free one)
+          --route53-checks              probe Route 53 health checks (HTTP/HTTPS/TCP against each
+                                        instance's address and port; off by default)
+          --route53-interval <dur>      interval of the probed checks (default 30s, as Route 53)
           --credentials <key:secret>    verify SigV4 signatures with these credentials (repeatable; off by default)
           --random-seed <n>             seed for ids, discovery order and fault rates
           --benchmark [seconds]         measure requests/s on loopback instead of serving (default 5 s)
@@ -100,6 +105,21 @@ internal sealed class EmulatorCommandLine
                     break;
                 case "--propagation-delay":
                     result.Options.PropagationDelay = Duration(arg, Value());
+                    break;
+                case "--dns-port":
+                    var dnsPort = Value();
+                    result.Options.DnsPort = int.TryParse(dnsPort, NumberStyles.None, CultureInfo.InvariantCulture, out var dp) && dp <= IPEndPoint.MaxPort
+                        ? dp
+                        : throw new ArgumentException($"Invalid --dns-port '{dnsPort}': expected 0-65535.");
+                    break;
+                case "--route53-checks":
+                    result.Options.ProbeRoute53HealthChecks = true;
+                    break;
+                case "--route53-interval":
+                    var interval = Duration(arg, Value());
+                    result.Options.Route53CheckInterval = interval > TimeSpan.Zero
+                        ? interval
+                        : throw new ArgumentException($"Invalid --route53-interval '{args[i]}': expected a positive duration such as 30s or 500ms.");
                     break;
                 case "--credentials":
                     var pair = Value();

@@ -60,6 +60,16 @@ internal static class EmulatorProgram
             var endpoint = emulator.Endpoint.ToString().TrimEnd('/');
             var sigv4 = command.Options.SigV4Credentials.Count > 0 ? $", SigV4 verified for {command.Options.SigV4Credentials.Count} key(s)" : string.Empty;
             await stdout.WriteLineAsync($"CloudMap emulator listening on {endpoint} (dashboard: {endpoint}/, region {emulator.Region}{sigv4})").ConfigureAwait(false);
+            if (emulator.DnsEndpoint is { } dns)
+            {
+                var route53 = command.Options.ProbeRoute53HealthChecks ? string.Create(System.Globalization.CultureInfo.InvariantCulture, $", Route 53 health checks probed every {command.Options.Route53CheckInterval.TotalSeconds:0.###} s") : string.Empty;
+                await stdout.WriteLineAsync($"CloudMap emulator DNS on {FormatEndpoint(dns)} (UDP and TCP{route53})").ConfigureAwait(false);
+            }
+            else if (command.Options.ProbeRoute53HealthChecks)
+            {
+                await stdout.WriteLineAsync(string.Create(System.Globalization.CultureInfo.InvariantCulture, $"CloudMap emulator probes Route 53 health checks every {command.Options.Route53CheckInterval.TotalSeconds:0.###} s")).ConfigureAwait(false);
+            }
+
             await stdout.FlushAsync(stop).ConfigureAwait(false);
             started?.Invoke(emulator);
             try
@@ -74,4 +84,9 @@ internal static class EmulatorProgram
 
         return ExitOk;
     }
+
+    private static string FormatEndpoint(System.Net.IPEndPoint endpoint) =>
+        endpoint.AddressFamily == System.Net.Sockets.AddressFamily.InterNetworkV6
+            ? "[" + endpoint.Address + "]:" + endpoint.Port.ToString(System.Globalization.CultureInfo.InvariantCulture)
+            : endpoint.ToString();
 }

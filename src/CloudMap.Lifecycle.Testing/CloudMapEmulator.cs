@@ -4,6 +4,7 @@ using System.Globalization;
 using System.Net;
 using System.Net.Sockets;
 using CloudMap.Lifecycle.Testing.Internal;
+using CloudMap.Lifecycle.Testing.Internal.Dns;
 using Microsoft.AspNetCore.Builder;
 using Microsoft.AspNetCore.Hosting;
 using Microsoft.AspNetCore.Hosting.Server;
@@ -26,16 +27,33 @@ public sealed class CloudMapEmulator : IAsyncDisposable
     private readonly WebApplication _app;
     private readonly EmulatorState _state;
     private readonly RequestRecorder _recorder;
+    private readonly EmulatorDnsServer? _dns;
+    private readonly Route53Prober? _prober;
     private int _disposed;
 
-    private CloudMapEmulator(WebApplication app, EmulatorState state, RequestRecorder recorder, EmulatorFaults faults, Uri endpoint)
+    private CloudMapEmulator(WebApplication app, EmulatorState state, RequestRecorder recorder, EmulatorFaults faults, Uri endpoint, EmulatorDnsServer? dns, Route53Prober? prober)
     {
         _app = app;
         _state = state;
         _recorder = recorder;
+        _dns = dns;
+        _prober = prober;
         Faults = faults;
         Endpoint = endpoint;
     }
+
+    /// <summary>
+    /// Gets the address and port of the DNS server (UDP and TCP), or <see langword="null"/> when
+    /// <see cref="CloudMapEmulatorOptions.DnsPort"/> is not set. Point a resolver at it, for example
+    /// <c>dig @127.0.0.1 -p PORT SRV orders.shop.local</c>.
+    /// </summary>
+    public IPEndPoint? DnsEndpoint => _dns?.Endpoint;
+
+    /// <summary>Gets the DNS server (tests: its query count).</summary>
+    internal EmulatorDnsServer? DnsServer => _dns;
+
+    /// <summary>Gets the Route 53 health-check prober, when probing is on (tests: one round at a time).</summary>
+    internal Route53Prober? Route53Prober => _prober;
 
     /// <summary>Gets the base address to configure clients with, for example <c>http://127.0.0.1:49152</c>.</summary>
     public Uri Endpoint { get; }
@@ -97,6 +115,15 @@ public sealed class CloudMapEmulator : IAsyncDisposable
         ArgumentNullException.ThrowIfNull(options.BindAddress);
         ArgumentNullException.ThrowIfNull(options.TimeProvider);
         ArgumentException.ThrowIfNullOrWhiteSpace(options.Region);
+        if (options.DnsPort is < 0 or > IPEndPoint.MaxPort)
+        {
+            throw new ArgumentOutOfRangeException(nameof(options), options.DnsPort, $"CloudMapEmulatorOptions.DnsPort must be 0-65535 (0 picks a free port), not {options.DnsPort}.");
+        }
+
+        if (options.Route53CheckInterval <= TimeSpan.Zero)
+        {
+            throw new ArgumentOutOfRangeException(nameof(options), options.Route53CheckInterval, $"CloudMapEmulatorOptions.Route53CheckInterval must be positive, not {options.Route53CheckInterval}.");
+        }
 
         var time = options.TimeProvider;
         var random = new SharedRandom(options.RandomSeed);
@@ -163,7 +190,34 @@ public sealed class CloudMapEmulator : IAsyncDisposable
         var host = options.BindAddress.Equals(IPAddress.Any) ? "127.0.0.1"
             : options.BindAddress.Equals(IPAddress.IPv6Any) ? "[::1]"
             : FormatHost(options.BindAddress);
-        return new CloudMapEmulator(app, state, recorder, faults, new Uri($"http://{host}:{port.ToString(CultureInfo.InvariantCulture)}"));
+
+        EmulatorDnsServer? dns = null;
+        if (options.DnsPort is { } dnsPort)
+        {
+            try
+            {
+                dns = EmulatorDnsServer.Start(options.BindAddress, dnsPort, state.AnswerDns);
+            }
+            catch (SocketException e)
+            {
+                await app.DisposeAsync().ConfigureAwait(false);
+                var where = FormatHost(options.BindAddress) + ":" + dnsPort.ToString(CultureInfo.InvariantCulture);
+                throw new IOException(
+                    e.SocketErrorCode == SocketError.AddressAlreadyInUse
+                        ? $"The Cloud Map emulator cannot serve DNS on {where} (DnsPort {dnsPort}): the port is already in use (UDP or TCP). Choose another port (0 picks a free one)."
+                        : $"The Cloud Map emulator cannot serve DNS on {where} (DnsPort {dnsPort}): {e.Message}",
+                    e);
+            }
+        }
+
+        Route53Prober? prober = null;
+        if (options.ProbeRoute53HealthChecks)
+        {
+            prober = new Route53Prober(state, time, options.Route53CheckInterval);
+            prober.Start();
+        }
+
+        return new CloudMapEmulator(app, state, recorder, faults, new Uri($"http://{host}:{port.ToString(CultureInfo.InvariantCulture)}"), dns, prober);
     }
 
     /// <summary>Creates an HTTP namespace (its <c>HttpName</c> is <paramref name="name"/>), at once and without an operation.</summary>
@@ -341,6 +395,16 @@ public sealed class CloudMapEmulator : IAsyncDisposable
         timeout.CancelAfter(TimeSpan.FromSeconds(5));
         try
         {
+            if (_prober is not null)
+            {
+                await _prober.DisposeAsync().ConfigureAwait(false);
+            }
+
+            if (_dns is not null)
+            {
+                await _dns.DisposeAsync().ConfigureAwait(false);
+            }
+
             await _app.StopAsync(timeout.Token).ConfigureAwait(false);
         }
         finally

@@ -22,6 +22,9 @@ public sealed class CloudMapEmulatorOptions
     /// <summary>The default time an asynchronous operation spends in <c>PENDING</c>: 750 milliseconds.</summary>
     public static readonly TimeSpan DefaultOperationPendingDuration = TimeSpan.FromMilliseconds(750);
 
+    /// <summary>The default interval of probed Route 53 health checks: 30 seconds, Route 53's standard interval.</summary>
+    public static readonly TimeSpan DefaultRoute53CheckInterval = TimeSpan.FromSeconds(30);
+
     /// <summary>Gets or sets the TCP port to listen on; 0 picks a free one.</summary>
     /// <value>The default value is 0.</value>
     public int Port { get; set; }
@@ -120,6 +123,31 @@ public sealed class CloudMapEmulatorOptions
     /// <summary>Gets or sets seed JSON content (same format as <see cref="SeedFile"/>), applied after the file.</summary>
     /// <value>The default value is <see langword="null"/>.</value>
     public string? SeedJson { get; set; }
+
+    /// <summary>
+    /// Gets or sets the port of the emulator's DNS server (UDP and TCP, on <see cref="BindAddress"/>), which answers for
+    /// every DNS namespace as Route 53 does for Cloud Map: A, AAAA, SRV and CNAME records per service's <c>DnsConfig</c>,
+    /// by routing policy and effective health; 0 picks a free port (see <see cref="CloudMapEmulator.DnsEndpoint"/>).
+    /// </summary>
+    /// <value>The default value is <see langword="null"/>: no DNS server.</value>
+    public int? DnsPort { get; set; }
+
+    /// <summary>
+    /// Gets or sets whether the emulator probes the Route 53 health checks of services that have one (HTTP, HTTPS or
+    /// TCP against each instance's registered address and <c>AWS_INSTANCE_PORT</c>, every
+    /// <see cref="Route53CheckInterval"/>): an instance is <c>UNKNOWN</c> (routable) until its first result, then
+    /// <c>FailureThreshold</c> consecutive results flip it. When <see langword="false"/>, such instances stay
+    /// <c>HEALTHY</c> unless set with <see cref="CloudMapEmulator.SetHealthStatus"/>.
+    /// </summary>
+    /// <value>The default value is <see langword="false"/>.</value>
+    public bool ProbeRoute53HealthChecks { get; set; }
+
+    /// <summary>
+    /// Gets or sets how often probed Route 53 health checks run, on <see cref="TimeProvider"/>. Route 53 offers 30 s
+    /// (standard) and 10 s (fast); the emulator takes any positive interval, so a test can be quick in real time.
+    /// </summary>
+    /// <value>The default value is <see cref="DefaultRoute53CheckInterval"/>.</value>
+    public TimeSpan Route53CheckInterval { get; set; } = DefaultRoute53CheckInterval;
 
     /// <summary>Gets or sets how many requests the request log keeps (oldest dropped first).</summary>
     /// <value>The default value is 10,000.</value>

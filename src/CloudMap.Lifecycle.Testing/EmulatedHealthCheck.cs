@@ -16,7 +16,8 @@ public enum EmulatedHealthCheck
     Custom = 1,
 
     /// <summary>
-    /// A Route 53 health check (<c>HealthCheckConfig</c>, type HTTP). The emulator probes nothing: instances stay
+    /// A Route 53 health check (<c>HealthCheckConfig</c>, type HTTP on <c>/</c> when created by the code API). Unless
+    /// <see cref="CloudMapEmulatorOptions.ProbeRoute53HealthChecks"/> is set the emulator probes nothing: instances stay
     /// <c>HEALTHY</c> unless a test sets their status with <see cref="CloudMapEmulator.SetHealthStatus"/>.
     /// </summary>
     Route53 = 2,

@@ -22,7 +22,19 @@ internal sealed record SettingsDocument(
 
 internal sealed record NamespaceDocument(string Id, string Name, string HttpName, string Type, IReadOnlyList<ServiceDocument> Services);
 
-internal sealed record ServiceDocument(string Id, string Arn, string Name, string HealthCheck, long Revision, IReadOnlyList<InstanceDocument> Instances);
+internal sealed record ServiceDocument(
+    string Id,
+    string Arn,
+    string Name,
+    string HealthCheck,
+    long Revision,
+    IReadOnlyList<InstanceDocument> Instances,
+    string? RoutingPolicy,
+    IReadOnlyList<DnsRecordDocument> DnsRecords,
+    Route53HealthCheckConfig? Route53HealthCheck);
+
+/// <summary>One DNS record the emulator's DNS server serves now (routable: healthy or UNKNOWN).</summary>
+internal sealed record DnsRecordDocument(string Name, string Type, long Ttl, string Value, bool Routable);
 
 internal sealed record InstanceDocument(
     string Id,

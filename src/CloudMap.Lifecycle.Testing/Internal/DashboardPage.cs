@@ -59,7 +59,9 @@ function render(s) {
     if (!ns.services.length) { html += "<p class=\"empty\">No services.</p>"; }
     ns.services.forEach(function (svc) {
       html += "<table class=\"service\" data-service-id=\"" + esc(svc.id) + "\"><caption style=\"text-align:left\"><b>" + esc(svc.name) + "</b> <code>" + esc(svc.id) +
-        "</code> · health check: " + esc(svc.healthCheck) + " · revision " + esc(svc.revision) + "</caption>" +
+        "</code> · health check: " + esc(svc.healthCheck) +
+        (svc.route53HealthCheck ? " (" + esc(svc.route53HealthCheck.type) + (svc.route53HealthCheck.resourcePath ? " " + esc(svc.route53HealthCheck.resourcePath) : "") +
+          ", threshold " + esc(svc.route53HealthCheck.failureThreshold) + ")" : "") + " · revision " + esc(svc.revision) + "</caption>" +
         "<tr><th>Instance</th><th>Address</th><th>Attributes</th><th>Health</th><th>Pending</th></tr>";
       if (!svc.instances.length) { html += "<tr><td colspan=\"5\" class=\"empty\">No instances.</td></tr>"; }
       svc.instances.forEach(function (i) {
@@ -69,6 +71,16 @@ function render(s) {
           (i.pendingHealth ? "<span class=\"" + esc(i.pendingHealth) + "\">" + esc(i.pendingHealth) + "</span> at " + esc(i.pendingHealthAt) : "") + "</td></tr>";
       });
       html += "</table>";
+      if (svc.routingPolicy) {
+        html += "<table class=\"dns\" data-service-id=\"" + esc(svc.id) + "\"><caption style=\"text-align:left\">DNS records (" + esc(svc.routingPolicy) + ")</caption>" +
+          "<tr><th>Name</th><th>Type</th><th>TTL</th><th>Value</th><th>Routable</th></tr>";
+        if (!svc.dnsRecords.length) { html += "<tr><td colspan=\"5\" class=\"empty\">No records (the name answers NXDOMAIN).</td></tr>"; }
+        svc.dnsRecords.forEach(function (r) {
+          html += "<tr class=\"dns-record\"><td><code>" + esc(r.name) + "</code></td><td>" + esc(r.type) + "</td><td>" + esc(r.ttl) +
+            "</td><td><code>" + esc(r.value) + "</code></td><td>" + (r.routable ? "yes" : "<span class=\"UNHEALTHY\">no</span>") + "</td></tr>";
+        });
+        html += "</table>";
+      }
     });
   });
   document.getElementById("namespaces").innerHTML = html;

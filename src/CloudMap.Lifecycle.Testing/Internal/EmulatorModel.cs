@@ -144,6 +144,15 @@ internal sealed class InstanceRecord
 
     public DateTimeOffset PendingSince { get; set; }
 
+    /// <summary>
+    /// Whether the Route 53 health check has a result yet (only while the emulator probes Route 53 checks): until then
+    /// Cloud Map reports <c>UNKNOWN</c>, which counts as routable. A registration recreates the check.
+    /// </summary>
+    public bool Route53Reported { get; set; }
+
+    /// <summary>Consecutive probe results against <see cref="Health"/>; <c>FailureThreshold</c> of them flip it.</summary>
+    public int Route53Streak { get; set; }
+
     public bool IsVisible(DateTimeOffset now) => now >= VisibleAt;
 
     /// <summary>The health Cloud Map reports at <paramref name="now"/>, computed without changing the record.</summary>

@@ -62,7 +62,8 @@ internal sealed partial class EmulatorState
             // Without a health check the filter is ignored: every instance is returned, UNKNOWN.
             if (service.HealthCheck != EmulatedHealthCheck.None)
             {
-                var healthy = withHealth.Where(x => x.Health == HealthStatuses.Healthy).ToList();
+                // UNKNOWN (a Route 53 check without a result yet) is routable, as in Cloud Map.
+                var healthy = withHealth.Where(x => x.Health is HealthStatuses.Healthy or HealthStatuses.Unknown).ToList();
                 withHealth = (input.HealthStatus ?? "HEALTHY") switch
                 {
                     "HEALTHY" => healthy,

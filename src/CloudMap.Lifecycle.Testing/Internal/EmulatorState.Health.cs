@@ -51,11 +51,19 @@ internal sealed partial class EmulatorState
 
             instance.Health = status;
             instance.PendingHealth = null;
+            instance.Route53Reported = true;
+            instance.Route53Streak = 0;
         }
     }
 
+    /// <summary>
+    /// The health in effect: a Route 53 check that has no probe result yet is <c>UNKNOWN</c> (routable) while the
+    /// emulator probes; otherwise the stored status after the custom-health delay.
+    /// </summary>
     private HealthView HealthOf(ServiceRecord service, InstanceRecord instance, DateTimeOffset now) =>
-        instance.HealthAt(service.HealthCheck, now, _healthChangeDelay);
+        _probeRoute53 && service.HealthCheck == EmulatedHealthCheck.Route53 && !instance.Route53Reported
+            ? new HealthView(HealthStatuses.Unknown, null, null)
+            : instance.HealthAt(service.HealthCheck, now, _healthChangeDelay);
 
     /// <summary>A change that took effect under the old delay stays in effect; one still pending waits for the new delay.</summary>
     private void SetHealthChangeDelayLocked(TimeSpan delay)

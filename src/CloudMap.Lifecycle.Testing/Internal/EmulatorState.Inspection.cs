@@ -83,7 +83,10 @@ internal sealed partial class EmulatorState
                 health.PendingEffectiveAt is { } at ? Iso(at) : null,
                 Iso(instance.RegisteredAt),
                 instance.IsVisible(now));
-        })]);
+        })],
+        service.DnsConfig?.RoutingPolicy,
+        DnsRecordsOf(service, now),
+        service.HealthCheckConfig);
 
     private EmulatedInstance ToSnapshot(ServiceRecord service, InstanceRecord instance, DateTimeOffset now)
     {

@@ -86,6 +86,8 @@ internal sealed partial class EmulatorState
             existing.RegisteredAt = now;
             existing.Health = initial;
             existing.PendingHealth = null;
+            existing.Route53Reported = false;
+            existing.Route53Streak = 0;
             if (existing.VisibleAt > visibleAt)
             {
                 existing.VisibleAt = visibleAt;

@@ -79,7 +79,8 @@ internal sealed record CustomHealthCheckView(int FailureThreshold)
 /// <summary>Services: the code API's <see cref="AddService"/> and the service operations.</summary>
 internal sealed partial class EmulatorState
 {
-    public string AddService(string namespaceId, string name, EmulatedHealthCheck healthCheck, string? id = null)
+    // dnsConfig and route53 are read as CreateService reads them (the seed's); null gives the code API's defaults.
+    public string AddService(string namespaceId, string name, EmulatedHealthCheck healthCheck, string? id = null, DnsConfigInput? dnsConfig = null, Route53HealthCheckConfig? route53 = null)
     {
         lock (_lock)
         {
@@ -103,9 +104,21 @@ internal sealed partial class EmulatorState
                 throw new ArgumentException($"A service named '{name}' already exists in namespace '{ns.Name}'.", nameof(name));
             }
 
+            if (dnsConfig is not null && ns.Type == NamespaceTypes.Http)
+            {
+                throw new ArgumentException("DnsConfig is not allowed for a service in an HTTP namespace.", nameof(dnsConfig));
+            }
+
+            if (route53 is not null && healthCheck != EmulatedHealthCheck.Route53)
+            {
+                throw new ArgumentException("A Route 53 HealthCheckConfig needs the route53 health check kind.", nameof(route53));
+            }
+
             // The code API's defaults: an SRV record (MULTIVALUE, TTL 60) in DNS namespaces, an HTTP check on '/'.
-            var dns = ns.Type == NamespaceTypes.Http ? null : new ServiceDnsConfig(ns.Id, RoutingPolicies.Multivalue, [new DnsRecordConfig(RecordTypes.Srv, 60)]);
-            var route53 = healthCheck == EmulatedHealthCheck.Route53 ? new Route53HealthCheckConfig("HTTP", "/", 1) : null;
+            var dns = ns.Type == NamespaceTypes.Http ? null
+                : dnsConfig is not null ? new ServiceDnsConfig(ns.Id, dnsConfig.RoutingPolicy, dnsConfig.DnsRecords)
+                : new ServiceDnsConfig(ns.Id, RoutingPolicies.Multivalue, [new DnsRecordConfig(RecordTypes.Srv, 60)]);
+            route53 ??= healthCheck == EmulatedHealthCheck.Route53 ? new Route53HealthCheckConfig("HTTP", "/", 1) : null;
             var type = ns.Type == NamespaceTypes.Http ? ServiceTypes.Http : ServiceTypes.DnsHttp;
             return NewService(ns, name, id, dns, route53, healthCheck, null, null, type).Id;
         }

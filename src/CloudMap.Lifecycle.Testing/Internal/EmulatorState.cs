@@ -32,6 +32,7 @@ internal sealed partial class EmulatorState
     private TimeSpan _submitted;
     private TimeSpan _pending;
     private TimeSpan _propagation;
+    private readonly bool _probeRoute53;
 
     public EmulatorState(TimeProvider time, SharedRandom random, string region, CloudMapEmulatorOptions options)
     {
@@ -43,6 +44,7 @@ internal sealed partial class EmulatorState
         _submitted = immediate ? TimeSpan.Zero : options.OperationSubmittedDuration;
         _pending = immediate ? TimeSpan.Zero : options.OperationPendingDuration;
         _propagation = options.PropagationDelay;
+        _probeRoute53 = options.ProbeRoute53HealthChecks;
         Api = CreateApi();
     }
 

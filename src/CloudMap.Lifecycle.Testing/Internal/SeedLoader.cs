@@ -9,7 +9,8 @@ namespace CloudMap.Lifecycle.Testing.Internal;
 /// <summary>
 /// Applies a seed document:
 /// <c>{"namespaces":[{"name","type":"HTTP|DNS_PRIVATE|DNS_PUBLIC","id"?,"services":[{"name","healthCheck":"custom|route53|none","id"?,
-/// "instances":[{"id","attributes":{...}}]}]}]}</c>.
+/// "dnsConfig"?:{"RoutingPolicy","DnsRecords":[{"Type","TTL"}]},"healthCheckConfig"?:{"Type","ResourcePath","FailureThreshold"},
+/// "instances":[{"id","attributes":{...}}]}]}]}</c>; <c>dnsConfig</c> and <c>healthCheckConfig</c> have CreateService's shape.
 /// </summary>
 /// <remarks>
 /// Every value goes through the checks of the API call that would create it (the same readers, patterns and rules:
@@ -22,7 +23,7 @@ internal static class SeedLoader
 {
     private static readonly string[] RootMembers = ["namespaces"];
     private static readonly string[] NamespaceMembers = ["name", "type", "id", "services"];
-    private static readonly string[] ServiceMembers = ["name", "healthCheck", "id", "instances"];
+    private static readonly string[] ServiceMembers = ["name", "healthCheck", "id", "dnsConfig", "healthCheckConfig", "instances"];
     private static readonly string[] InstanceMembers = ["id", "attributes"];
 
     public static void Apply(EmulatorState state, string json, string source)
@@ -75,7 +76,16 @@ internal static class SeedLoader
                 };
                 var serviceName = seed.Required(service, servicePath, "name");
                 seed.Check(Member(servicePath, "name"), () => AwsInput.String(new JsonObject { ["Name"] = serviceName }, "Name", required: true, pattern: CloudMapRules.ServiceNamePattern()));
-                var serviceId = seed.Check(servicePath, () => state.AddService(nsId, serviceName, health, seed.Text(service, servicePath, "id")));
+                var dnsConfig = service["dnsConfig"] is null ? null
+                    : seed.Check(Member(servicePath, "dnsConfig"), () => CloudMapRules.ReadDnsConfig(seed.Object(service["dnsConfig"], Member(servicePath, "dnsConfig"))));
+                var route53 = service["healthCheckConfig"] is null ? null
+                    : seed.Check(Member(servicePath, "healthCheckConfig"), () => CloudMapRules.ReadHealthCheckConfig(seed.Object(service["healthCheckConfig"], Member(servicePath, "healthCheckConfig"))));
+                if (route53 is not null && service["healthCheck"] is null)
+                {
+                    health = EmulatedHealthCheck.Route53;
+                }
+
+                var serviceId = seed.Check(servicePath, () => state.AddService(nsId, serviceName, health, seed.Text(service, servicePath, "id"), dnsConfig, route53));
                 var instances = seed.Array(service, servicePath, "instances");
                 for (var i = 0; i < instances.Count; i++)
                 {

@@ -1,0 +1,169 @@
+// Copyright (c) CloudMap.Lifecycle contributors. Licensed under the MIT License.
+
+using System.Globalization;
+using System.Net;
+using System.Text;
+
+namespace CloudMap.Lifecycle.Scenarios.Infrastructure;
+
+/// <summary>The timings of HAProxy's DNS resolution that decide how long it keeps a deregistered server.</summary>
+/// <param name="Resolve">How often the SRV name is asked again (<c>timeout resolve</c>; HAProxy's default is 1 s).</param>
+/// <param name="HoldValid">How long a valid answer is kept (<c>hold valid</c>).</param>
+/// <param name="HoldObsolete">How long a server that left the answer is kept (<c>hold obsolete</c>).</param>
+/// <param name="HoldNx">How long an NXDOMAIN keeps the servers (<c>hold nx</c>).</param>
+internal sealed record HaproxyDnsTimings(TimeSpan Resolve, TimeSpan HoldValid, TimeSpan HoldObsolete, TimeSpan HoldNx)
+{
+    public static readonly HaproxyDnsTimings Fast = new(TimeSpan.FromSeconds(1), TimeSpan.FromSeconds(1), TimeSpan.FromSeconds(0), TimeSpan.FromSeconds(0));
+}
+
+/// <summary>
+/// Debian's <c>haproxy</c> as a child process, balancing HTTP over the servers an SRV name lists: a <c>resolvers</c>
+/// section pointed at the emulator's DNS port and a <c>server-template</c> over <c>&lt;service&gt;.&lt;namespace&gt;</c>
+/// (each SRV answer gives a host and its port, so dynamic ports work), listening on a loopback port.
+/// </summary>
+internal sealed class HaproxyProcess : IAsyncDisposable
+{
+    private readonly ChildProcess _process;
+    private readonly string _directory;
+
+    private HaproxyProcess(ChildProcess process, string directory, int port, string configuration)
+    {
+        _process = process;
+        _directory = directory;
+        Port = port;
+        Configuration = configuration;
+    }
+
+    /// <summary>Gets the loopback port HAProxy's frontend listens on.</summary>
+    public int Port { get; }
+
+    /// <summary>Gets the configuration it runs with (the README recipe is this text).</summary>
+    public string Configuration { get; }
+
+    /// <summary>Gets HAProxy's output (its log goes to stderr).</summary>
+    public string Output => _process.Output;
+
+    public Uri Url => new($"http://127.0.0.1:{Port.ToString(CultureInfo.InvariantCulture)}/");
+
+    /// <summary>
+    /// Writes the configuration. <paramref name="srvName"/> starts with <c>_</c> or HAProxy asks A instead of SRV: Cloud
+    /// Map services meant for SRV clients are named like <c>_web._tcp</c>.
+    /// </summary>
+    public static string BuildConfiguration(IPEndPoint dns, string srvName, int slots, int frontendPort, HaproxyDnsTimings timings, int statsPort = 0)
+    {
+        ArgumentNullException.ThrowIfNull(dns);
+        ArgumentNullException.ThrowIfNull(timings);
+        if (!srvName.StartsWith('_'))
+        {
+            throw new ArgumentException($"HAProxy reads SRV records only for a name that starts with '_': '{srvName}'.", nameof(srvName));
+        }
+
+        static string Ms(TimeSpan t) => ((long)t.TotalMilliseconds).ToString(CultureInfo.InvariantCulture) + "ms";
+        var text = new StringBuilder();
+        text.AppendLine("global");
+        text.AppendLine("    log stderr format short local0 info");
+        text.AppendLine("defaults");
+        text.AppendLine("    mode http");
+        text.AppendLine("    log global");
+        text.AppendLine("    option httplog");
+        text.AppendLine("    timeout connect 1s");
+        text.AppendLine("    timeout client 10s");
+        text.AppendLine("    timeout server 10s");
+        text.AppendLine("    retries 0");
+        text.AppendLine("resolvers emulator");
+        text.AppendLine(CultureInfo.InvariantCulture, $"    nameserver dns1 {dns.Address}:{dns.Port}");
+        text.AppendLine("    accepted_payload_size 4096");
+        text.AppendLine("    resolve_retries 3");
+        text.AppendLine(CultureInfo.InvariantCulture, $"    timeout resolve {Ms(timings.Resolve)}");
+        text.AppendLine("    timeout retry 500ms");
+        text.AppendLine(CultureInfo.InvariantCulture, $"    hold valid {Ms(timings.HoldValid)}");
+        text.AppendLine(CultureInfo.InvariantCulture, $"    hold obsolete {Ms(timings.HoldObsolete)}");
+        text.AppendLine(CultureInfo.InvariantCulture, $"    hold nx {Ms(timings.HoldNx)}");
+        text.AppendLine("    hold other 1s");
+        text.AppendLine("    hold refused 1s");
+        text.AppendLine("    hold timeout 1s");
+        text.AppendLine("frontend web");
+        text.AppendLine(CultureInfo.InvariantCulture, $"    bind 127.0.0.1:{frontendPort}");
+        text.AppendLine("    default_backend instances");
+        text.AppendLine("backend instances");
+        text.AppendLine("    balance roundrobin");
+        text.AppendLine(CultureInfo.InvariantCulture, $"    server-template instance {slots} {srvName} resolvers emulator resolve-prefer ipv4 init-addr none check inter 1s");
+        if (statsPort > 0)
+        {
+            text.AppendLine("frontend stats");
+            text.AppendLine(CultureInfo.InvariantCulture, $"    bind 127.0.0.1:{statsPort}");
+            text.AppendLine("    stats enable");
+            text.AppendLine("    stats uri /stats");
+        }
+
+        return text.ToString();
+    }
+
+    /// <summary>Checks the configuration with <c>haproxy -c</c>, then runs HAProxy in the foreground (<c>-db</c>).</summary>
+    /// <exception cref="InvalidOperationException">haproxy is missing, rejects the configuration, or exits at once.</exception>
+    public static async Task<HaproxyProcess> StartAsync(IPEndPoint dns, string srvName, int slots, HaproxyDnsTimings timings, CancellationToken cancellationToken)
+    {
+        var port = FreePorts.Next();
+        var configuration = BuildConfiguration(dns, srvName, slots, port, timings);
+        var directory = Directory.CreateTempSubdirectory("cloudmap-haproxy-").FullName;
+        var file = Path.Combine(directory, "haproxy.cfg");
+        await File.WriteAllTextAsync(file, configuration, cancellationToken).ConfigureAwait(false);
+
+        await using (var check = StartHaproxy("haproxy-check", ["-c", "-f", file]))
+        {
+            var code = await check.Exited.WaitAsync(TimeSpan.FromSeconds(30), cancellationToken).ConfigureAwait(false);
+            if (code != 0)
+            {
+                throw new InvalidOperationException($"haproxy -c rejected the configuration (exit {code}):\n{check.Output}\n{configuration}");
+            }
+        }
+
+        var process = StartHaproxy("haproxy", ["-db", "-f", file]);
+        var proxy = new HaproxyProcess(process, directory, port, configuration);
+        using var client = new System.Net.Sockets.TcpClient();
+        for (var attempt = 0; ; attempt++)
+        {
+            try
+            {
+                await client.ConnectAsync(IPAddress.Loopback, port, cancellationToken).ConfigureAwait(false);
+                return proxy;
+            }
+            catch (System.Net.Sockets.SocketException) when (attempt < 100 && !process.HasExited)
+            {
+                await Task.Delay(TimeSpan.FromMilliseconds(50), TimeProvider.System, cancellationToken).ConfigureAwait(false);
+            }
+            catch (System.Net.Sockets.SocketException e)
+            {
+                var output = process.Output;
+                await proxy.DisposeAsync().ConfigureAwait(false);
+                throw new InvalidOperationException($"haproxy did not listen on 127.0.0.1:{port}: {e.Message}\n{output}", e);
+            }
+        }
+    }
+
+    public async ValueTask DisposeAsync()
+    {
+        await _process.StopAsync(TimeSpan.FromSeconds(5)).ConfigureAwait(false);
+        await _process.DisposeAsync().ConfigureAwait(false);
+        try
+        {
+            Directory.Delete(_directory, recursive: true);
+        }
+        catch (IOException)
+        {
+            // A leftover temp folder is harmless.
+        }
+    }
+
+    private static ChildProcess StartHaproxy(string name, string[] arguments)
+    {
+        try
+        {
+            return ChildProcess.Start(name, "haproxy", arguments);
+        }
+        catch (System.ComponentModel.Win32Exception e)
+        {
+            throw new InvalidOperationException("haproxy is not installed (Debian: apt-get install haproxy).", e);
+        }
+    }
+}
