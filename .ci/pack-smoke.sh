@@ -11,11 +11,12 @@ packages="$artifacts/packages"
 rm -rf "$packages"
 dotnet pack src/CloudMap.Lifecycle/CloudMap.Lifecycle.csproj -c Release --no-build -o "$packages"
 dotnet pack src/CloudMap.Lifecycle.Testing/CloudMap.Lifecycle.Testing.csproj -c Release --no-build -o "$packages"
+dotnet pack src/CloudMap.Lifecycle.ServiceDiscovery/CloudMap.Lifecycle.ServiceDiscovery.csproj -c Release --no-build -o "$packages"
 dotnet pack src/CloudMap.Lifecycle.Emulator/CloudMap.Lifecycle.Emulator.csproj -c Release --no-build -o "$packages"
 ls "$packages"
 
 # A package version is immutable in the global cache: drop our own so the fresh build is restored.
-rm -rf "${NUGET_PACKAGES:-$HOME/.nuget/packages}/cloudmap.lifecycle" "${NUGET_PACKAGES:-$HOME/.nuget/packages}/cloudmap.lifecycle.testing"
+rm -rf "${NUGET_PACKAGES:-$HOME/.nuget/packages}/cloudmap.lifecycle" "${NUGET_PACKAGES:-$HOME/.nuget/packages}/cloudmap.lifecycle.testing" "${NUGET_PACKAGES:-$HOME/.nuget/packages}/cloudmap.lifecycle.servicediscovery"
 consumer=$(mktemp -d)
 tool=$(mktemp -d)
 emulator_pid=

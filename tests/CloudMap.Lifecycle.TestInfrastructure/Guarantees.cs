@@ -8,8 +8,7 @@ namespace CloudMap.Lifecycle.TestInfrastructure;
 /// summary states what the guarantee promises (the product document is the full text).
 /// </summary>
 /// <remarks>
-/// A test carries a guarantee only when it would fail if that guarantee broke; a test may carry more than one. G7
-/// (crash cleanup) has no tests yet, so it has no constant.
+/// A test carries a guarantee only when it would fail if that guarantee broke; a test may carry more than one.
 /// </remarks>
 public static class Guarantees
 {
@@ -53,4 +52,11 @@ public static class Guarantees
     /// peer's stop) is noticed and registered again.
     /// </summary>
     public const string G6 = "G6";
+
+    /// <summary>
+    /// G7 Crash cleanup: an instance that died without deregistering is removed within a bounded time on verified
+    /// evidence only (never on timeouts alone; a recycled address never revives it); cleanup never empties a service,
+    /// caps what it removes per sweep, and holds when it may be the one cut off.
+    /// </summary>
+    public const string G7 = "G7";
 }

@@ -1,5 +1,6 @@
 // Copyright (c) CloudMap.Lifecycle contributors. Licensed under the MIT License.
 
+using CloudMap.Lifecycle.TestInfrastructure;
 using Microsoft.AspNetCore.Mvc.Testing;
 
 namespace CloudMap.Lifecycle.Testing.Hosting.Tests;
@@ -13,7 +14,7 @@ public sealed class ProofOfLifeTestServerTests
     private static CancellationToken Token => TestContext.Current.CancellationToken;
 
     [Fact]
-    [Trait("Guarantee", "G7")]
+    [Trait(Guarantees.Trait, Guarantees.G7)]
     public async Task Register_UnderTestServer_NoAdvert()
     {
         await using var emulator = await CloudMapEmulator.StartAsync(new CloudMapEmulatorOptions { CompleteOperationsImmediately = true }, Token);

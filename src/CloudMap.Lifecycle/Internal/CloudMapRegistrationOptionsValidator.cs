@@ -167,6 +167,10 @@ internal sealed partial class CloudMapRegistrationOptionsValidator(
             {
                 errors.AddError($"{p}:Attributes:{key} is reserved by CloudMap.Lifecycle to recognise its own registration.");
             }
+            else if (string.Equals(key, Cleanup.ProofOfLifeAdvert.AttributeKey, StringComparison.OrdinalIgnoreCase))
+            {
+                errors.AddError($"{p}:Attributes:{key} is reserved by CloudMap.Lifecycle for the proof-of-life advert (set {p}:Cleanup:AnswerProbes instead).");
+            }
             else if (key.Length > CloudMapRegistrationOptions.MaxAttributeKeyLength || !AttributeKeyRegex().IsMatch(key))
             {
                 errors.AddError(string.Create(CultureInfo.InvariantCulture, $"{p}:Attributes has the key '{key}'; keys must be 1 to {CloudMapRegistrationOptions.MaxAttributeKeyLength} printable ASCII characters without spaces."));

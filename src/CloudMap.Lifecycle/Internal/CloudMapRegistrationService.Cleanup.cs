@@ -40,6 +40,12 @@ internal sealed partial class CloudMapRegistrationService
     /// <summary>A sweep is due once this share of the probe interval has passed since the last one began (ticks are not exact).</summary>
     private const double SweepDueShare = 0.9;
 
+    /// <summary>How long after the revision moved every sweep lists the service again (see <see cref="NeedsListing"/>).</summary>
+    internal static readonly TimeSpan ListSettleTime = TimeSpan.FromSeconds(30);
+
+    /// <summary>The longest time between two listings of the service, whatever the revision says.</summary>
+    internal static readonly TimeSpan ListRefreshInterval = TimeSpan.FromMinutes(5);
+
     /// <summary>How much longer than its own timeout a probe is waited for before the sweep takes it as unknown.</summary>
     private static readonly TimeSpan ProbeOverrun = TimeSpan.FromSeconds(1);
 
@@ -49,6 +55,8 @@ internal sealed partial class CloudMapRegistrationService
     private bool _cleanupActive;
     private long? _lastSweepStartedAt;
     private long? _cleanupRevision;
+    private long? _revisionMovedAt;
+    private long? _listedAt;
     private List<PeerTarget> _cleanupMembers = [];
     private int _serviceInstances;
     private bool _cleanupHeld;
@@ -181,7 +189,7 @@ internal sealed partial class CloudMapRegistrationService
             return CleanupSweepOutcome.Skipped("the service revision cannot be read");
         }
 
-        if (_cleanupRevision != current)
+        if (NeedsListing(current))
         {
             var listed = await watch.ListAllAsync(cancellationToken).WaitAsync(cancellationToken).ConfigureAwait(false);
             UpdateMembers(listed, current);
@@ -246,8 +254,29 @@ internal sealed partial class CloudMapRegistrationService
         CleanupPlanner.WhyNotObserving(new CleanupObserver(_ledger.IsConfirmed, _ledger.IsSuperseded, EffectiveStatus == CloudMapHealthStatus.Healthy));
 
     /// <summary>Takes a fresh list of the service: the members are the registrations that can be verified; evidence of any other is dropped.</summary>
+    /// <summary>
+    /// Whether the sweep lists the service again: when the revision moved; on every sweep for
+    /// <see cref="ListSettleTime"/> after it moved, because the revision moves when a RegisterInstance is accepted while
+    /// DiscoverInstances shows the instance only once the operation finished (a listing taken in between misses it, and
+    /// an instance killed then would never be watched); and at the latest every <see cref="ListRefreshInterval"/>.
+    /// </summary>
+    private bool NeedsListing(long revision)
+    {
+        if (_cleanupRevision != revision)
+        {
+            // The first listing is not a move: only a change seen afterwards can hide an instance still being registered.
+            _revisionMovedAt = _cleanupRevision is null ? _revisionMovedAt : _time.GetTimestamp();
+            return true;
+        }
+
+        return (_revisionMovedAt is { } moved && _time.GetElapsedTime(moved) <= ListSettleTime)
+            || _listedAt is not { } listedAt
+            || _time.GetElapsedTime(listedAt) >= ListRefreshInterval;
+    }
+
     private void UpdateMembers(CloudMapDiscoveryResult listed, long revision)
     {
+        _listedAt = _time.GetTimestamp();
         var now = _time.GetUtcNow();
         var serviceId = Target!.Service.Id;
         var members = new List<PeerTarget>();

@@ -1,5 +1,6 @@
 // Copyright (c) CloudMap.Lifecycle contributors. Licensed under the MIT License.
 
+using CloudMap.Lifecycle.TestInfrastructure;
 using System.Net;
 using CloudMap.Lifecycle.Internal.Cleanup;
 using Microsoft.AspNetCore.Authentication.Cookies;
@@ -20,7 +21,7 @@ public sealed class ProofOfLifeAnsweringTests
     private static CancellationToken Token => TestContext.Current.CancellationToken;
 
     [Fact]
-    [Trait("Guarantee", "G7")]
+    [Trait(Guarantees.Trait, Guarantees.G7)]
     public async Task Register_KestrelApp_AdvertisesTheProcessKeyInTheRegistration()
     {
         await using var app = await ProofOfLifeApp.StartAsync();
@@ -34,7 +35,7 @@ public sealed class ProofOfLifeAnsweringTests
     }
 
     [Fact]
-    [Trait("Guarantee", "G7")]
+    [Trait(Guarantees.Trait, Guarantees.G7)]
     public async Task Register_AnswerProbesFalse_NoAdvertAndNoAnswer()
     {
         await using var app = await ProofOfLifeApp.StartAsync(settings: new Dictionary<string, string?> { ["CloudMap:Cleanup:AnswerProbes"] = "false" });
@@ -54,7 +55,7 @@ public sealed class ProofOfLifeAnsweringTests
     }
 
     [Fact]
-    [Trait("Guarantee", "G7")]
+    [Trait(Guarantees.Trait, Guarantees.G7)]
     public async Task Register_ServerBoundToAnotherAddressThanRegistered_NoAdvert()
     {
         // Bound to 127.0.0.1 but registering 10.255.255.1: a peer's probe would never reach this server, so it must
@@ -68,7 +69,7 @@ public sealed class ProofOfLifeAnsweringTests
     public static TheoryData<string> HostilePipelines() => ["host filtering", "fallback authorization", "https redirection", "catch-all"];
 
     [Theory]
-    [Trait("Guarantee", "G7")]
+    [Trait(Guarantees.Trait, Guarantees.G7)]
     [MemberData(nameof(HostilePipelines))]
     public async Task Probe_WhateverThePipelineDoes_AnsweredFirst(string pipeline)
     {

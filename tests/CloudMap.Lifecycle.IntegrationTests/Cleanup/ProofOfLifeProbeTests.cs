@@ -1,5 +1,6 @@
 // Copyright (c) CloudMap.Lifecycle contributors. Licensed under the MIT License.
 
+using CloudMap.Lifecycle.TestInfrastructure;
 using System.Net;
 using System.Net.Sockets;
 using System.Security.Cryptography;
@@ -26,7 +27,7 @@ public sealed class ProofOfLifeProbeTests
     private static CancellationToken Token => TestContext.Current.CancellationToken;
 
     [Fact]
-    [Trait("Guarantee", "G7")]
+    [Trait(Guarantees.Trait, Guarantees.G7)]
     public async Task Probe_LiveInstance_Alive()
     {
         await using var app = await ProofOfLifeApp.StartAsync();
@@ -39,7 +40,7 @@ public sealed class ProofOfLifeProbeTests
     }
 
     [Fact]
-    [Trait("Guarantee", "G7")]
+    [Trait(Guarantees.Trait, Guarantees.G7)]
     public async Task Probe_LiveInstanceThenKilled_AliveThenRefused()
     {
         // A fresh connection per probe: the second probe must not ride on the first one's connection.
@@ -55,7 +56,7 @@ public sealed class ProofOfLifeProbeTests
     }
 
     [Fact]
-    [Trait("Guarantee", "G7")]
+    [Trait(Guarantees.Trait, Guarantees.G7)]
     public async Task Probe_AdvertOfAnotherProcessStart_Foreign()
     {
         await using var app = await ProofOfLifeApp.StartAsync();
@@ -74,7 +75,7 @@ public sealed class ProofOfLifeProbeTests
     }
 
     [Fact]
-    [Trait("Guarantee", "G7")]
+    [Trait(Guarantees.Trait, Guarantees.G7)]
     public async Task Probe_NewerStartOfTheSameAppOnTheRecycledPort_OldRegistrationForeignNewAlive()
     {
         var (emulator, serviceId) = await ProofOfLifeApp.CreateEmulatorAsync();
@@ -96,7 +97,7 @@ public sealed class ProofOfLifeProbeTests
     }
 
     [Fact]
-    [Trait("Guarantee", "G7")]
+    [Trait(Guarantees.Trait, Guarantees.G7)]
     public async Task Probe_EchoServer_Foreign()
     {
         await using var echo = RawTcpServer.Echo();
@@ -108,7 +109,7 @@ public sealed class ProofOfLifeProbeTests
     }
 
     [Theory]
-    [Trait("Guarantee", "G7")]
+    [Trait(Guarantees.Trait, Guarantees.G7)]
     [InlineData("query")]
     [InlineData("nonce")]
     public async Task Probe_HttpServerEchoingTheQuery_Foreign(string echoed)
@@ -125,7 +126,7 @@ public sealed class ProofOfLifeProbeTests
     }
 
     [Theory]
-    [Trait("Guarantee", "G7")]
+    [Trait(Guarantees.Trait, Guarantees.G7)]
     [InlineData(200, "ok")]
     [InlineData(200, "")]
     [InlineData(200, "oversized")]
@@ -154,7 +155,7 @@ public sealed class ProofOfLifeProbeTests
     }
 
     [Fact]
-    [Trait("Guarantee", "G7")]
+    [Trait(Guarantees.Trait, Guarantees.G7)]
     public async Task Probe_AppWithoutTheLibrary_Foreign404()
     {
         await using var plain = await StartPlainAppAsync(app => app.MapGet("/", () => "hello"));
@@ -167,7 +168,7 @@ public sealed class ProofOfLifeProbeTests
     }
 
     [Fact]
-    [Trait("Guarantee", "G7")]
+    [Trait(Guarantees.Trait, Guarantees.G7)]
     public async Task Probe_PortJustClosed_Refused()
     {
         var listener = new TcpListener(IPAddress.Loopback, 0);
@@ -182,7 +183,7 @@ public sealed class ProofOfLifeProbeTests
     }
 
     [Fact]
-    [Trait("Guarantee", "G7")]
+    [Trait(Guarantees.Trait, Guarantees.G7)]
     public async Task Probe_HungPeer_UnknownWithinTheTimeout()
     {
         await using var hung = RawTcpServer.Hung();
@@ -197,7 +198,7 @@ public sealed class ProofOfLifeProbeTests
     }
 
     [Fact]
-    [Trait("Guarantee", "G7")]
+    [Trait(Guarantees.Trait, Guarantees.G7)]
     public async Task Probe_ClosesBeforeResponse_Unknown()
     {
         await using var closing = RawTcpServer.ClosesBeforeResponse();
@@ -209,7 +210,7 @@ public sealed class ProofOfLifeProbeTests
     }
 
     [Fact]
-    [Trait("Guarantee", "G7")]
+    [Trait(Guarantees.Trait, Guarantees.G7)]
     public async Task Probe_ResetBeforeResponse_Unknown()
     {
         await using var resetting = RawTcpServer.Resets();
@@ -221,7 +222,7 @@ public sealed class ProofOfLifeProbeTests
     }
 
     [Fact]
-    [Trait("Guarantee", "G7")]
+    [Trait(Guarantees.Trait, Guarantees.G7)]
     public async Task Probe_NonHttpBanner_Foreign()
     {
         await using var banner = RawTcpServer.Banner();
@@ -233,7 +234,7 @@ public sealed class ProofOfLifeProbeTests
     }
 
     [Fact]
-    [Trait("Guarantee", "G7")]
+    [Trait(Guarantees.Trait, Guarantees.G7)]
     public async Task Probe_HttpsWithSelfSignedCertificate_Alive()
     {
         using var certificate = SelfSigned();
@@ -249,7 +250,7 @@ public sealed class ProofOfLifeProbeTests
     }
 
     [Fact]
-    [Trait("Guarantee", "G7")]
+    [Trait(Guarantees.Trait, Guarantees.G7)]
     public async Task Probe_HttpsAdvertButPlainHttpAnswers_UnknownNotEvidence()
     {
         // A TLS handshake that fails tells nothing about who is there (the design's rule), so it is never evidence.
@@ -262,7 +263,7 @@ public sealed class ProofOfLifeProbeTests
     }
 
     [Fact]
-    [Trait("Guarantee", "G7")]
+    [Trait(Guarantees.Trait, Guarantees.G7)]
     public async Task Probe_CleartextHttp2OnlyEndpoint_Alive()
     {
         // An HTTP/1.1 probe cannot be answered there; the prober asks again over HTTP/2 (prior knowledge).
@@ -276,7 +277,7 @@ public sealed class ProofOfLifeProbeTests
     }
 
     [Fact]
-    [Trait("Guarantee", "G7")]
+    [Trait(Guarantees.Trait, Guarantees.G7)]
     public async Task Probe_IPv6Loopback_AliveOrNeverEvidenceWithoutIPv6()
     {
         using var prober = new HttpPeerProber(TimeProvider.System);

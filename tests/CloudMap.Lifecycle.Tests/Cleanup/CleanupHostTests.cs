@@ -7,6 +7,7 @@ using CloudMap.Lifecycle.Internal.Cleanup;
 using CloudMap.Lifecycle.TestInfrastructure;
 using CloudMap.Lifecycle.Tests.Fakes;
 using Microsoft.Extensions.DependencyInjection;
+using Microsoft.Extensions.DependencyInjection.Extensions;
 using Microsoft.Extensions.Diagnostics.Metrics.Testing;
 
 namespace CloudMap.Lifecycle.Tests.Cleanup;
@@ -22,7 +23,7 @@ public sealed class CleanupHostTests
     private static CancellationToken Ct => TestContext.Current.CancellationToken;
 
     [Fact]
-    [Trait(Guarantees.Trait, CleanupGuarantee.G7)]
+    [Trait(Guarantees.Trait, Guarantees.G7)]
     public async Task RealLoop_DeadPeer_IsRemovedWithinFourSweepsAndCounted()
     {
         var prober = new ScriptedPeerProber { Default = PeerProbeOutcome.Refused };
@@ -44,7 +45,7 @@ public sealed class CleanupHostTests
     }
 
     [Fact]
-    [Trait(Guarantees.Trait, CleanupGuarantee.G7)]
+    [Trait(Guarantees.Trait, Guarantees.G7)]
     [Trait(Guarantees.Trait, Guarantees.G2)]
     public async Task Stop_WhileAProbeHangsIgnoringCancellation_DeregistersAtOnceAndNothingOutlivesTheHost()
     {
@@ -73,7 +74,12 @@ public sealed class CleanupHostTests
     [Fact]
     public async Task NoProberRegistered_CleanupDoesNotRun_AndSaysWhy()
     {
-        await using var h = await EmulatedHost.CreateAsync(configureServices: NoAttemptTimeout);
+        // AddCloudMapRegistration registers the HTTP prober; an app (or a test) that removes it gets no cleanup.
+        await using var h = await EmulatedHost.CreateAsync(configureServices: services =>
+        {
+            NoAttemptTimeout(services);
+            services.RemoveAll<IPeerProber>();
+        });
         AddPeer(h, "stop-2", "127.0.0.2");
         await h.StartRegisteredAsync();
 

@@ -15,7 +15,7 @@ public sealed class CleanupPlannerTests
     [InlineData(true, true, true, "another process")]
     [InlineData(false, true, true, "another process")]
     [InlineData(true, false, false, "not healthy")]
-    [Trait(Guarantees.Trait, CleanupGuarantee.G7)]
+    [Trait(Guarantees.Trait, Guarantees.G7)]
     public void WhyNotObserving_OnlyAConfirmedOwnHealthyRegistrationCleansUp(bool confirmed, bool superseded, bool healthy, string? reason)
     {
         var why = CleanupPlanner.WhyNotObserving(new CleanupObserver(confirmed, superseded, healthy));
@@ -39,7 +39,7 @@ public sealed class CleanupPlannerTests
     [InlineData(1000, 0.1, 100)]
     [InlineData(10, 1.0, 10)]
     [InlineData(0, 0.1, 1)]
-    [Trait(Guarantees.Trait, CleanupGuarantee.G7)]
+    [Trait(Guarantees.Trait, Guarantees.G7)]
     public void MaxRemovals_IsTheShareOfTheServiceRoundedDown_AtLeastOne(int instances, double share, int expected) =>
         Assert.Equal(expected, CleanupPlanner.MaxRemovals(instances, share));
 
@@ -51,12 +51,12 @@ public sealed class CleanupPlannerTests
     [InlineData(3, 3, true)]
     [InlineData(5, 10, false)]
     [InlineData(6, 10, true)]
-    [Trait(Guarantees.Trait, CleanupGuarantee.G7)]
+    [Trait(Guarantees.Trait, Guarantees.G7)]
     public void IsHeld_MoreThanHalfOfWatchedPlusSelfLookDead(int lookingDead, int watched, bool held) =>
         Assert.Equal(held, CleanupPlanner.IsHeld(lookingDead, watched));
 
     [Fact]
-    [Trait(Guarantees.Trait, CleanupGuarantee.G7)]
+    [Trait(Guarantees.Trait, Guarantees.G7)]
     public void Plan_PartitionMoreThanHalfLookDead_HoldsEvenWithFullEvidence()
     {
         var watched = new[] { Dead("a"), Dead("b"), Timeouts("c") };
@@ -70,7 +70,7 @@ public sealed class CleanupPlannerTests
     }
 
     [Fact]
-    [Trait(Guarantees.Trait, CleanupGuarantee.G7)]
+    [Trait(Guarantees.Trait, Guarantees.G7)]
     public void Plan_OneDeadOfThreeWatched_RemovesIt()
     {
         var watched = new[] { Dead("a"), Alive("b"), Alive("c") };
@@ -82,7 +82,7 @@ public sealed class CleanupPlannerTests
     }
 
     [Fact]
-    [Trait(Guarantees.Trait, CleanupGuarantee.G7)]
+    [Trait(Guarantees.Trait, Guarantees.G7)]
     public void Plan_UnknownOnly_RemovesNothing()
     {
         var watched = new[] { Timeouts("a"), Alive("b"), Alive("c") };
@@ -94,7 +94,7 @@ public sealed class CleanupPlannerTests
     }
 
     [Fact]
-    [Trait(Guarantees.Trait, CleanupGuarantee.G7)]
+    [Trait(Guarantees.Trait, Guarantees.G7)]
     public void Plan_FiveDeadOfTenWatchedInFortyInstances_RemovesFourThisSweep()
     {
         var rules = Defaults with { WatchedPeers = 10 };
@@ -109,7 +109,7 @@ public sealed class CleanupPlannerTests
     }
 
     [Fact]
-    [Trait(Guarantees.Trait, CleanupGuarantee.G7)]
+    [Trait(Guarantees.Trait, Guarantees.G7)]
     public void Plan_TwentyDeadOfForty_AtMostFourPerSweep()
     {
         // One observer cannot watch 20 peers; with every rule but the cap out of the way, the cap alone decides.
@@ -130,7 +130,7 @@ public sealed class CleanupPlannerTests
     }
 
     [Fact]
-    [Trait(Guarantees.Trait, CleanupGuarantee.G7)]
+    [Trait(Guarantees.Trait, Guarantees.G7)]
     public void Plan_PeerNeverProbed_DoesNotLookDead()
     {
         var watched = new[] { Seen(T0, "a"), Seen(T0, "b") };

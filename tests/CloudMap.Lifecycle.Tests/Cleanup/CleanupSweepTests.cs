@@ -15,7 +15,7 @@ namespace CloudMap.Lifecycle.Tests.Cleanup;
 public sealed class CleanupSweepTests
 {
     [Fact]
-    [Trait(Guarantees.Trait, CleanupGuarantee.G7)]
+    [Trait(Guarantees.Trait, Guarantees.G7)]
     public async Task Refused_ThreeTimesOverTheSpanPastTheGrace_IsRemovedWithTheEvidenceLogged()
     {
         await using var s = await SweepHarness.StartAsync(h => AddThree(h));
@@ -42,7 +42,7 @@ public sealed class CleanupSweepTests
     }
 
     [Fact]
-    [Trait(Guarantees.Trait, CleanupGuarantee.G7)]
+    [Trait(Guarantees.Trait, Guarantees.G7)]
     public async Task Refused_TwiceThenAlive_IsNeverRemoved()
     {
         await using var s = await SweepHarness.StartAsync(h => AddThree(h));
@@ -61,7 +61,7 @@ public sealed class CleanupSweepTests
     }
 
     [Fact]
-    [Trait(Guarantees.Trait, CleanupGuarantee.G7)]
+    [Trait(Guarantees.Trait, Guarantees.G7)]
     public async Task Foreign_AnEchoOnTheDeadAddress_IsRemoved()
     {
         await using var s = await SweepHarness.StartAsync(h => AddThree(h));
@@ -75,7 +75,7 @@ public sealed class CleanupSweepTests
     }
 
     [Fact]
-    [Trait(Guarantees.Trait, CleanupGuarantee.G7)]
+    [Trait(Guarantees.Trait, Guarantees.G7)]
     public async Task Unknown_AHundredTimes_IsNeverRemoved()
     {
         await using var s = await SweepHarness.StartAsync(h => AddThree(h));
@@ -91,7 +91,7 @@ public sealed class CleanupSweepTests
     }
 
     [Fact]
-    [Trait(Guarantees.Trait, CleanupGuarantee.G7)]
+    [Trait(Guarantees.Trait, Guarantees.G7)]
     public async Task PeerThatNeverAdvertised_IsNeverProbedNorRemoved()
     {
         await using var s = await SweepHarness.StartAsync(h =>
@@ -110,7 +110,7 @@ public sealed class CleanupSweepTests
     }
 
     [Fact]
-    [Trait(Guarantees.Trait, CleanupGuarantee.G7)]
+    [Trait(Guarantees.Trait, Guarantees.G7)]
     public async Task Partition_MoreThanHalfLookDead_HoldsThenReleases()
     {
         await using var s = await SweepHarness.StartAsync(h => AddThree(h));
@@ -135,7 +135,7 @@ public sealed class CleanupSweepTests
     }
 
     [Fact]
-    [Trait(Guarantees.Trait, CleanupGuarantee.G7)]
+    [Trait(Guarantees.Trait, Guarantees.G7)]
     public async Task Partition_AllTimingOut_HoldsAndRemovesNothing()
     {
         await using var s = await SweepHarness.StartAsync(h => AddThree(h));
@@ -149,7 +149,7 @@ public sealed class CleanupSweepTests
     }
 
     [Fact]
-    [Trait(Guarantees.Trait, CleanupGuarantee.G7)]
+    [Trait(Guarantees.Trait, Guarantees.G7)]
     public async Task ObserverUnhealthy_CleansNothingAndProbesNothing()
     {
         await using var s = await SweepHarness.StartAsync(h => AddThree(h));
@@ -167,7 +167,7 @@ public sealed class CleanupSweepTests
     }
 
     [Fact]
-    [Trait(Guarantees.Trait, CleanupGuarantee.G7)]
+    [Trait(Guarantees.Trait, Guarantees.G7)]
     [Trait(Guarantees.Trait, Guarantees.G4)]
     public async Task ObserverSuperseded_CleansNothing()
     {
@@ -184,7 +184,7 @@ public sealed class CleanupSweepTests
     }
 
     [Fact]
-    [Trait(Guarantees.Trait, CleanupGuarantee.G7)]
+    [Trait(Guarantees.Trait, Guarantees.G7)]
     [Trait(Guarantees.Trait, Guarantees.G4)]
     public async Task ReRegisteredId_OwnerTokenChangedBetweenJudgementAndRemoval_IsLeftAlone()
     {
@@ -216,7 +216,7 @@ public sealed class CleanupSweepTests
     }
 
     [Fact]
-    [Trait(Guarantees.Trait, CleanupGuarantee.G7)]
+    [Trait(Guarantees.Trait, Guarantees.G7)]
     public async Task AddressChangedBetweenJudgementAndRemoval_IsLeftAlone()
     {
         await using var s = await SweepHarness.StartAsync(h => AddThree(h));
@@ -239,7 +239,7 @@ public sealed class CleanupSweepTests
     }
 
     [Fact]
-    [Trait(Guarantees.Trait, CleanupGuarantee.G7)]
+    [Trait(Guarantees.Trait, Guarantees.G7)]
     public async Task AlreadyRemovedByAnotherWatcher_IsForgottenWithoutADeregistration()
     {
         await using var s = await SweepHarness.StartAsync(h => AddThree(h));
@@ -262,7 +262,7 @@ public sealed class CleanupSweepTests
     }
 
     [Fact]
-    [Trait(Guarantees.Trait, CleanupGuarantee.G7)]
+    [Trait(Guarantees.Trait, Guarantees.G7)]
     public async Task SingleInstanceReplacement_PredecessorDead_IsRemovedOnceTheReplacementIsReadyPlusTheGrace()
     {
         // The predecessor ran as orders-0 at another address and died; the replacement (the observer, orders-1) comes up.
@@ -280,7 +280,7 @@ public sealed class CleanupSweepTests
     }
 
     [Fact]
-    [Trait(Guarantees.Trait, CleanupGuarantee.G7)]
+    [Trait(Guarantees.Trait, Guarantees.G7)]
     public async Task Cap_FiveDeadOfTenWatchedInAServiceOfTwelve_RemovesOnePerSweep()
     {
         await using var s = await SweepHarness.StartAsync(
@@ -305,7 +305,7 @@ public sealed class CleanupSweepTests
     }
 
     [Fact]
-    [Trait(Guarantees.Trait, CleanupGuarantee.G7)]
+    [Trait(Guarantees.Trait, Guarantees.G7)]
     [Trait(Guarantees.Trait, Guarantees.G5)]
     public async Task Cost_DiscoverInstancesOnlyWhenTheRevisionChanged_RevisionReadSharedWithTheHealthCycle()
     {
@@ -326,15 +326,20 @@ public sealed class CleanupSweepTests
         Assert.Equal(0, s.H.ControlPlaneCalls());
         Assert.Equal(30, s.Prober.Probes.Count - 3); // 3 watched peers per sweep (3 more from the first sweep)
 
-        // A new peer registers: the revision moves, and the next sweep lists the service once.
+        // A new peer registers: the revision moves, the next sweep lists the service, and so does every sweep in the
+        // 30 s after (Cloud Map moves the revision when RegisterInstance is accepted, but lists the instance only once
+        // its operation finished: a listing in between misses it); after that, no more until the next change.
         s.AddPeer("orders-5", "127.0.0.6");
         s.H.Time.Advance(SweepHarness.Interval);
-        await s.Service.RunCleanupSweepAsync(TestContext.Current.CancellationToken);
-        await s.Service.RunCleanupSweepAsync(TestContext.Current.CancellationToken);
+        for (var i = 0; i < 6; i++)
+        {
+            await s.Service.RunCleanupSweepAsync(TestContext.Current.CancellationToken);
+            s.H.Time.Advance(SweepHarness.Interval);
+        }
 
         var listed = s.Emulator.GetRequestLog().Where(r => r.Operation == "DiscoverInstances").ToList();
-        Assert.Single(listed);
-        Assert.Equal(11, s.Emulator.GetCallCount("DiscoverInstancesRevision"));
+        var expected = 1 + (int)(CloudMapRegistrationService.ListSettleTime / SweepHarness.Interval);
+        Assert.Equal(expected, listed.Count);
     }
 
     private static void AddThree(SweepHarness h)

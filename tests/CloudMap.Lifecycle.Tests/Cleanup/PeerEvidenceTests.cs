@@ -14,7 +14,7 @@ public sealed class PeerEvidenceTests
     internal static readonly CleanupRules Defaults = CleanupRules.From(new CloudMapCleanupOptions());
 
     [Fact]
-    [Trait(Guarantees.Trait, CleanupGuarantee.G7)]
+    [Trait(Guarantees.Trait, Guarantees.G7)]
     public void Refused_ThreeTimesOverTheSpan_IsRemovable()
     {
         var evidence = Seen(T0);
@@ -27,7 +27,7 @@ public sealed class PeerEvidenceTests
     }
 
     [Fact]
-    [Trait(Guarantees.Trait, CleanupGuarantee.G7)]
+    [Trait(Guarantees.Trait, Guarantees.G7)]
     public void Refused_TwiceOnly_IsNotRemovable()
     {
         var evidence = Seen(T0);
@@ -39,7 +39,7 @@ public sealed class PeerEvidenceTests
     }
 
     [Fact]
-    [Trait(Guarantees.Trait, CleanupGuarantee.G7)]
+    [Trait(Guarantees.Trait, Guarantees.G7)]
     public void Refused_ThreeTimesWithinLessThanTheSpan_IsNotRemovableUntilTheSpan()
     {
         var evidence = Seen(T0);
@@ -52,7 +52,7 @@ public sealed class PeerEvidenceTests
     }
 
     [Fact]
-    [Trait(Guarantees.Trait, CleanupGuarantee.G7)]
+    [Trait(Guarantees.Trait, Guarantees.G7)]
     public void Refused_WithinTheStartupGrace_IsNotRemovableUntilTheGraceIsOver()
     {
         var evidence = Seen(T0);
@@ -65,7 +65,7 @@ public sealed class PeerEvidenceTests
     }
 
     [Fact]
-    [Trait(Guarantees.Trait, CleanupGuarantee.G7)]
+    [Trait(Guarantees.Trait, Guarantees.G7)]
     public void Foreign_ThreeTimesOverTheSpan_IsRemovable()
     {
         var evidence = Seen(T0);
@@ -77,7 +77,7 @@ public sealed class PeerEvidenceTests
     }
 
     [Fact]
-    [Trait(Guarantees.Trait, CleanupGuarantee.G7)]
+    [Trait(Guarantees.Trait, Guarantees.G7)]
     public void Unknown_AHundredTimes_IsNeverRemovable()
     {
         var evidence = Seen(T0);
@@ -94,7 +94,7 @@ public sealed class PeerEvidenceTests
     }
 
     [Fact]
-    [Trait(Guarantees.Trait, CleanupGuarantee.G7)]
+    [Trait(Guarantees.Trait, Guarantees.G7)]
     public void Unknown_BetweenRefusals_NeitherCountsNorResets()
     {
         var evidence = Seen(T0);
@@ -110,7 +110,7 @@ public sealed class PeerEvidenceTests
     }
 
     [Fact]
-    [Trait(Guarantees.Trait, CleanupGuarantee.G7)]
+    [Trait(Guarantees.Trait, Guarantees.G7)]
     public void Alive_InBetween_StartsTheEvidenceAgain()
     {
         var evidence = Seen(T0);

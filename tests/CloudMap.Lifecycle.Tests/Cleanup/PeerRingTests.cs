@@ -9,7 +9,7 @@ namespace CloudMap.Lifecycle.Tests.Cleanup;
 public sealed class PeerRingTests
 {
     [Fact]
-    [Trait(Guarantees.Trait, CleanupGuarantee.G7)]
+    [Trait(Guarantees.Trait, Guarantees.G7)]
     public void Watched_TenMembers_EachWatchesThreeAndIsWatchedByThree()
     {
         var members = Enumerable.Range(0, 10).Select(i => "i-" + i).Reverse().ToList();

@@ -12,7 +12,7 @@ namespace CloudMap.Lifecycle.Tests.Cleanup;
 public sealed class ProofOfLifeGenericHostTests
 {
     [Fact]
-    [Trait("Guarantee", "G7")]
+    [Trait(Guarantees.Trait, Guarantees.G7)]
     public async Task Register_GenericHostWithoutWebServer_NoAdvert()
     {
         await using var h = await EmulatedHost.CreateAsync();

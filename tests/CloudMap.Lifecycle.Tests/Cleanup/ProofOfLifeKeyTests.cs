@@ -1,5 +1,6 @@
 // Copyright (c) CloudMap.Lifecycle contributors. Licensed under the MIT License.
 
+using CloudMap.Lifecycle.TestInfrastructure;
 using System.Buffers.Text;
 using System.Security.Cryptography;
 using System.Text;
@@ -16,7 +17,7 @@ public sealed class ProofOfLifeKeyTests
     private const string Owner = "0123456789abcdef0123456789abcdef";
 
     [Fact]
-    [Trait("Guarantee", "G7")]
+    [Trait(Guarantees.Trait, Guarantees.G7)]
     public void Verify_SignatureOfTheSameIdentityAndNonce_IsValid()
     {
         using var key = new ProofOfLifeKey();
@@ -30,7 +31,7 @@ public sealed class ProofOfLifeKeyTests
     }
 
     [Theory]
-    [Trait("Guarantee", "G7")]
+    [Trait(Guarantees.Trait, Guarantees.G7)]
     [InlineData("service")]
     [InlineData("instance")]
     [InlineData("owner")]
@@ -54,7 +55,7 @@ public sealed class ProofOfLifeKeyTests
     }
 
     [Fact]
-    [Trait("Guarantee", "G7")]
+    [Trait(Guarantees.Trait, Guarantees.G7)]
     public void Verify_SignedByAnotherProcessStart_IsInvalid()
     {
         using var registered = new ProofOfLifeKey();

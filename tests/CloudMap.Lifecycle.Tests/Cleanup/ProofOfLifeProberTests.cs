@@ -1,5 +1,6 @@
 // Copyright (c) CloudMap.Lifecycle contributors. Licensed under the MIT License.
 
+using CloudMap.Lifecycle.TestInfrastructure;
 using System.Net;
 using System.Net.Http;
 using System.Net.Sockets;
@@ -30,7 +31,7 @@ public sealed class ProofOfLifeProberTests
     };
 
     [Theory]
-    [Trait("Guarantee", "G7")]
+    [Trait(Guarantees.Trait, Guarantees.G7)]
     [MemberData(nameof(Failures))]
     public void Classify_Failure_TheDesignedOutcome(string failure, string expected, bool retriedOverHttp2)
     {
@@ -69,7 +70,7 @@ public sealed class ProofOfLifeProberTests
     }
 
     [Fact]
-    [Trait("Guarantee", "G7")]
+    [Trait(Guarantees.Trait, Guarantees.G7)]
     public async Task ProbeAsync_AdvertKeyNotImportable_UnknownWithoutSending()
     {
         var handler = new CountingHandler();

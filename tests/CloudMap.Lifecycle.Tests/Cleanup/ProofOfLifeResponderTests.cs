@@ -19,7 +19,7 @@ public sealed class ProofOfLifeResponderTests
     private static CancellationToken Ct => TestContext.Current.CancellationToken;
 
     [Fact]
-    [Trait("Guarantee", "G7")]
+    [Trait(Guarantees.Trait, Guarantees.G7)]
     public void Advertise_PipelineBuiltAndRealAddresses_ReturnsTheAdvertAndAnswers()
     {
         using var responder = Responder(out _);
@@ -35,7 +35,7 @@ public sealed class ProofOfLifeResponderTests
     }
 
     [Fact]
-    [Trait("Guarantee", "G7")]
+    [Trait(Guarantees.Trait, Guarantees.G7)]
     public void Advertise_NoPipeline_NullAndNotAnswered()
     {
         var logs = new AwaitableFakeLogs();
@@ -47,7 +47,7 @@ public sealed class ProofOfLifeResponderTests
     }
 
     [Fact]
-    [Trait("Guarantee", "G7")]
+    [Trait(Guarantees.Trait, Guarantees.G7)]
     public void Advertise_NoServerAddresses_Null()
     {
         using var responder = Responder(out var server);
@@ -59,7 +59,7 @@ public sealed class ProofOfLifeResponderTests
     }
 
     [Theory]
-    [Trait("Guarantee", "G7")]
+    [Trait(Guarantees.Trait, Guarantees.G7)]
     [InlineData(null)]
     [InlineData("ftp")]
     public void Advertise_RegisteredPortIsNoBindingOfThisServer_Null(string? scheme)
@@ -98,7 +98,7 @@ public sealed class ProofOfLifeResponderTests
     }
 
     [Fact]
-    [Trait("Guarantee", "G7")]
+    [Trait(Guarantees.Trait, Guarantees.G7)]
     public async Task Middleware_AdvertisedIdentity_200WithTheSignatureAndNoStore()
     {
         using var responder = Advertising();
