@@ -264,8 +264,9 @@ internal sealed partial class CloudMapRegistrationService
     {
         if (_cleanupRevision != revision)
         {
-            // The first listing is not a move: only a change seen afterwards can hide an instance still being registered.
-            _revisionMovedAt = _cleanupRevision is null ? _revisionMovedAt : _time.GetTimestamp();
+            // The first listing counts as a move too: the revision it reads may already include a registration whose
+            // operation has not finished, which only a later listing shows.
+            _revisionMovedAt = _time.GetTimestamp();
             return true;
         }
 
