@@ -132,7 +132,17 @@ internal sealed partial class CloudMapRegistrationService
     }
 
     /// <summary>Cancels cleanup for good (the first thing a stop does); never waits.</summary>
-    private Task CancelCleanupAsync() => _cleanupStop.CancelAsync();
+    private async Task CancelCleanupAsync()
+    {
+        try
+        {
+            await _cleanupStop.CancelAsync().ConfigureAwait(false);
+        }
+        catch (ObjectDisposedException)
+        {
+            // Disposed with the service: nothing runs any more.
+        }
+    }
 
     private async Task RunCleanupSweepSafelyAsync(CancellationToken cancellationToken)
     {

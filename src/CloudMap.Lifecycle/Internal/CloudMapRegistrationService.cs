@@ -381,9 +381,17 @@ internal sealed partial class CloudMapRegistrationService : IHostedLifecycleServ
         };
     }
 
+    private volatile bool _disposed;
+
     public async Task StopAsync(CancellationToken cancellationToken)
     {
         // StoppingAsync has already deregistered; anything still running is abandoned.
+        // A host may stop a service again after disposing it (WebApplicationFactory's DisposeAsync does): nothing is left to end.
+        if (_disposed)
+        {
+            return;
+        }
+
         await CancelCleanupAsync().ConfigureAwait(false);
         await _stopping.CancelAsync().ConfigureAwait(false);
         await _abort.CancelAsync().ConfigureAwait(false);
@@ -403,6 +411,7 @@ internal sealed partial class CloudMapRegistrationService : IHostedLifecycleServ
 
     public void Dispose()
     {
+        _disposed = true;
         _onStarted.Dispose();
         _cleanupStop.Dispose();
         _stopping.Dispose();
