@@ -33,6 +33,9 @@ public sealed class CleanupHostTests
         using var probes = new MetricCollector<long>(h.Host.Services.GetRequiredService<IMeterFactory>(), CloudMapTelemetry.Name, LifecycleTelemetry.CleanupProbesInstrument);
         await h.StartRegisteredAsync();
         var service = h.Host.Services.GetRequiredService<CloudMapRegistrationService>();
+
+        // Said right after the phase turns Registered, on the lifecycle's own thread: waited for, not assumed.
+        await h.Logs.WaitForEventAsync("CleanupStarted", cancellationToken: Ct);
         Assert.Single(h.Logs.Collector.GetEvents("CleanupStarted"));
 
         var removedAt = await StepUntilAsync(h, service, () => h.Logs.Collector.HasEvent("CleanupRemoved"), maxTicks: 6);
