@@ -53,6 +53,7 @@ public sealed class OptionsValidationTests
 
     [Theory]
     [MemberData(nameof(InvalidSettings))]
+    [MemberData(nameof(Cleanup.CleanupOptionsTests.InvalidSettings), MemberType = typeof(Cleanup.CleanupOptionsTests))]
     public async Task StartAsync_InvalidSetting_FailsWithMessageNamingKeyAndValueAndSendsNothing(string key, string? value, string expected)
     {
         var client = new FakeCloudMapClient();

@@ -17,6 +17,7 @@ public sealed class CleanupOptionsTests
 {
     private static CancellationToken Ct => TestContext.Current.CancellationToken;
 
+    /// <summary>Run by <see cref="OptionsValidationTests.StartAsync_InvalidSetting_FailsWithMessageNamingKeyAndValueAndSendsNothing"/>.</summary>
     public static TheoryData<string, string, string> InvalidSettings => new()
     {
         { "CloudMap:Cleanup:ProbeInterval", "00:00:00.500", "CloudMap:Cleanup:ProbeInterval is 00:00:00.5000000; it must be between 00:00:01 and 00:05:00." },
@@ -35,21 +36,6 @@ public sealed class CleanupOptionsTests
         { "CloudMap:Cleanup:MaxRemovalShare", "1.5", "CloudMap:Cleanup:MaxRemovalShare is 1.5; it must be more than 0 and at most 1" },
         { "CloudMap:Cleanup:MaxRemovalShare", "NaN", "CloudMap:Cleanup:MaxRemovalShare is NaN; it must be more than 0 and at most 1" },
     };
-
-    [Theory]
-    [MemberData(nameof(InvalidSettings))]
-    public async Task StartAsync_InvalidCleanupSetting_FailsNamingKeyAndValueAndSendsNothing(string key, string value, string expected)
-    {
-        var client = new FakeCloudMapClient();
-        var builder = TestHost.CreateBuilder(TestHost.Config((key, value)), client, new TimerCountingFakeTimeProvider());
-        builder.AddCloudMapRegistration();
-        using var host = builder.Build();
-
-        var error = await Assert.ThrowsAsync<OptionsValidationException>(() => host.StartAsync(Ct));
-
-        Assert.Contains(expected, error.Message, StringComparison.Ordinal);
-        Assert.Empty(client.Calls);
-    }
 
     [Fact]
     public async Task StartAsync_ProbeTimeoutEqualToALongerInterval_IsValid()
