@@ -30,6 +30,12 @@ internal sealed partial class EmulatorServer
 {
     private async Task HandleAwsAsync(HttpContext context)
     {
+        if (platform is not null && IsQueryRequest(context.Request))
+        {
+            await HandleQueryAsync(context, platform).ConfigureAwait(false);
+            return;
+        }
+
         var started = _time.GetTimestamp();
         var arrived = _time.GetUtcNow();
         var target = context.Request.Headers["X-Amz-Target"].ToString();
