@@ -324,7 +324,7 @@ internal sealed partial class PlatformState
     {
         if (duration < TimeSpan.Zero || duration > TimeSpan.FromDays(1))
         {
-            throw new ArgumentOutOfRangeException(parameterName, duration, "Must be from 0 to 1 day.");
+            throw new ArgumentOutOfRangeException(parameterName, duration, $"The duration must be from 0 to 1 day, not {duration}.");
         }
     }
 

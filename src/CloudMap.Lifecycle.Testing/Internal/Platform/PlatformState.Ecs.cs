@@ -41,6 +41,7 @@ internal sealed partial class PlatformState
         var cluster = ClusterFromInput(input.Cluster);
         var tasks = new JsonArray();
         var failures = new JsonArray();
+        var described = new HashSet<string>(StringComparer.Ordinal);
         foreach (var requested in input.Tasks.Distinct(StringComparer.Ordinal))
         {
             var (clusterName, id) = ParseTaskReference(requested, cluster.Name);
@@ -53,7 +54,11 @@ internal sealed partial class PlatformState
                 continue;
             }
 
-            tasks.Add(TaskJson(record, now, input.IncludeTags));
+            // The same task named twice (by id and by ARN) is described once.
+            if (described.Add(record.TaskId))
+            {
+                tasks.Add(TaskJson(record, now, input.IncludeTags));
+            }
         }
 
         return new JsonObject { ["tasks"] = tasks, ["failures"] = failures };
