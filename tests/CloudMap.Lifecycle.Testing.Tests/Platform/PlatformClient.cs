@@ -35,7 +35,8 @@ internal static class PlatformClient
         var (status, answer) = await EcsAsync(f, operation, body);
         Assert.True(answer["__type"]?.GetValue<string>() == code, $"{operation} answered {(int)status}: {answer.ToJsonString()}, expected {code}");
         Assert.Equal(HttpStatusCode.BadRequest, status);
-        return answer["Message"]!.GetValue<string>();
+        Assert.Null(answer["Message"]);
+        return answer["message"]!.GetValue<string>();
     }
 
     public static async Task<(HttpStatusCode Status, XElement Body, string? ContentType)> Ec2Async(EmulatorFixture f, params (string Key, string Value)[] parameters)

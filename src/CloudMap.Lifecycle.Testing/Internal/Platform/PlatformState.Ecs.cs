@@ -33,7 +33,11 @@ internal sealed partial class PlatformState
     [
         Sync("DescribeTasks", ApiPlane.Control, DescribeTasksInput.Read, DescribeTasks),
         Sync("ListTasks", ApiPlane.Control, ListTasksInput.Read, ListTasks),
-    ]);
+    ])
+    {
+        // ECS's model names the error member "message" (Cloud Map's says "Message"); awsJson1_1 writes it as named.
+        ErrorMessageMember = "message",
+    };
 
     private JsonObject DescribeTasks(DescribeTasksInput input) => Locked(() =>
     {
