@@ -195,4 +195,17 @@ public sealed class Ec2InstanceTests
 
         Assert.NotEmpty(services["Services"]!.AsArray());
     }
+
+    [Fact]
+    public async Task QueryProtocol_CrossOriginFormPostFromABrowser_IsRefusedBeforeDispatch()
+    {
+        await using var f = await EmulatorFixture.StartAsync();
+        using var request = new HttpRequestMessage(HttpMethod.Post, "/") { Content = new FormUrlEncodedContent([new("Action", "DescribeInstances"), new("Version", "2016-11-15")]) };
+        request.Headers.TryAddWithoutValidation("Origin", "http://evil.example");
+
+        using var response = await f.Client.Http.SendAsync(request, TestContext.Current.CancellationToken);
+
+        Assert.Equal(HttpStatusCode.Forbidden, response.StatusCode);
+        Assert.Equal(0, f.Emulator.GetCallCount("DescribeInstances"));
+    }
 }
