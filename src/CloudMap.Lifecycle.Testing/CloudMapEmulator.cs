@@ -22,18 +22,20 @@ namespace CloudMap.Lifecycle.Testing;
 /// Point any Cloud Map client at <see cref="Endpoint"/> (with <see cref="Region"/>). The same port serves a live
 /// dashboard at <c>/</c> and a JSON admin API under <c>/_emulator/</c>.
 /// </remarks>
-public sealed class CloudMapEmulator : IAsyncDisposable
+public sealed partial class CloudMapEmulator : IAsyncDisposable
 {
     private readonly WebApplication _app;
     private readonly EmulatorState _state;
     private readonly RequestRecorder _recorder;
     private readonly EmulatorDnsServer? _dns;
     private readonly Route53Prober? _prober;
+    private readonly Internal.Platform.PlatformState _platform;
     private int _disposed;
 
-    private CloudMapEmulator(WebApplication app, EmulatorState state, RequestRecorder recorder, EmulatorFaults faults, Uri endpoint, EmulatorDnsServer? dns, Route53Prober? prober)
+    private CloudMapEmulator(WebApplication app, EmulatorState state, RequestRecorder recorder, EmulatorFaults faults, Uri endpoint, EmulatorDnsServer? dns, Route53Prober? prober, Internal.Platform.PlatformState platform)
     {
         _app = app;
+        _platform = platform;
         _state = state;
         _recorder = recorder;
         _dns = dns;
@@ -128,6 +130,7 @@ public sealed class CloudMapEmulator : IAsyncDisposable
         var time = options.TimeProvider;
         var random = new SharedRandom(options.RandomSeed);
         var state = new EmulatorState(time, random, options.Region, options);
+        var platform = new Internal.Platform.PlatformState(time, random, options.Region);
         if (options.SeedFile is { } file)
         {
             string json;
@@ -140,12 +143,12 @@ public sealed class CloudMapEmulator : IAsyncDisposable
                 throw new InvalidDataException($"Cannot read the seed file '{file}': {e.Message}", e);
             }
 
-            SeedLoader.Apply(state, json, $"file '{file}'");
+            SeedLoader.Apply(state, json, $"file '{file}'", platform);
         }
 
         if (options.SeedJson is { } seed)
         {
-            SeedLoader.Apply(state, seed, "JSON");
+            SeedLoader.Apply(state, seed, "JSON", platform);
         }
 
         var faults = new EmulatorFaults(time, random);
@@ -153,7 +156,7 @@ public sealed class CloudMapEmulator : IAsyncDisposable
         var verifier = options.SigV4Credentials.Count > 0
             ? new SigV4Verifier(new Dictionary<string, string>(options.SigV4Credentials, StringComparer.Ordinal), options.Region, time)
             : null;
-        var server = new EmulatorServer([state.Api], state, faults, recorder, verifier, options.AllowedHosts);
+        var server = new EmulatorServer([state.Api, platform.EcsApi], state, faults, recorder, verifier, options.AllowedHosts, platform);
 
         // An empty builder: no configuration sources, so nothing in the host app's appsettings or environment can add
         // endpoints or middleware (such as host filtering) to the emulator.
@@ -217,7 +220,7 @@ public sealed class CloudMapEmulator : IAsyncDisposable
             prober.Start();
         }
 
-        return new CloudMapEmulator(app, state, recorder, faults, new Uri($"http://{host}:{port.ToString(CultureInfo.InvariantCulture)}"), dns, prober);
+        return new CloudMapEmulator(app, state, recorder, faults, new Uri($"http://{host}:{port.ToString(CultureInfo.InvariantCulture)}"), dns, prober, platform);
     }
 
     /// <summary>Creates an HTTP namespace (its <c>HttpName</c> is <paramref name="name"/>), at once and without an operation.</summary>

@@ -33,6 +33,9 @@ internal sealed class AwsJsonService
     /// <summary>Gets the SigV4 signing name (the service in the credential scope).</summary>
     public string SigningName { get; }
 
+    /// <summary>Gets the error member that carries the message: <c>Message</c> (Cloud Map) or <c>message</c> (ECS), as the service's model names it.</summary>
+    public string ErrorMessageMember { get; init; } = "Message";
+
     public IReadOnlyCollection<AwsOperation> Operations => _operations.Values;
 
     /// <summary>Finds the operation an <c>X-Amz-Target</c> header names, or <see langword="null"/>.</summary>

@@ -31,6 +31,8 @@ internal sealed partial class EmulatorServer
                 ("POST", "/settings") => ApplySettings(await ReadAdminBodyAsync(context).ConfigureAwait(false)),
                 ("POST", "/reset") => Reset(context.Request),
                 ("GET", "/dashboard") => null,
+                (_, var r) when r.StartsWith("/ecs/", StringComparison.Ordinal) || r.StartsWith("/ec2/", StringComparison.Ordinal) =>
+                    await HandlePlatformAdminAsync(context, method, r).ConfigureAwait(false),
                 _ => throw new AdminException(404, $"No admin route for {method} {path}."),
             };
         }

@@ -30,6 +30,12 @@ internal sealed partial class EmulatorServer
 {
     private async Task HandleAwsAsync(HttpContext context)
     {
+        if (platform is not null && IsQueryRequest(context.Request))
+        {
+            await HandleQueryAsync(context, platform).ConfigureAwait(false);
+            return;
+        }
+
         var started = _time.GetTimestamp();
         var arrived = _time.GetUtcNow();
         var target = context.Request.Headers["X-Amz-Target"].ToString();
@@ -92,7 +98,9 @@ internal sealed partial class EmulatorServer
         {
             context.Response.Headers["X-Amzn-ErrorType"] = error.Code;
             var extra = error.Extra?.ToDictionary(p => p.Key, p => (object)p.Value, StringComparer.Ordinal);
-            var bytes = JsonSerializer.SerializeToUtf8Bytes(new AwsErrorBody { Type = error.Code, Message = error.Message, Extra = extra }, EmulatorJson.Wire);
+            var bytes = service is { ErrorMessageMember: not "Message" }
+                ? JsonSerializer.SerializeToUtf8Bytes(new JsonObject { ["__type"] = error.Code, [service.ErrorMessageMember] = error.Message }, EmulatorJson.Wire)
+                : JsonSerializer.SerializeToUtf8Bytes(new AwsErrorBody { Type = error.Code, Message = error.Message, Extra = extra }, EmulatorJson.Wire);
             await WriteAsync(context, error.StatusCode, bytes, JsonContentType).ConfigureAwait(false);
         }
         else

@@ -17,7 +17,8 @@ internal sealed partial class EmulatorServer(
     EmulatorFaults faults,
     RequestRecorder recorder,
     SigV4Verifier? verifier,
-    IEnumerable<string>? allowedHosts = null)
+    IEnumerable<string>? allowedHosts = null,
+    Platform.PlatformState? platform = null)
 {
     public const string JsonContentType = "application/x-amz-json-1.1";
     private const string AdminContentType = "application/json";

@@ -21,12 +21,12 @@ namespace CloudMap.Lifecycle.Testing.Internal;
 /// </remarks>
 internal static class SeedLoader
 {
-    private static readonly string[] RootMembers = ["namespaces"];
+    private static readonly string[] RootMembers = ["namespaces", .. Platform.PlatformSeed.RootMembers];
     private static readonly string[] NamespaceMembers = ["name", "type", "id", "services"];
     private static readonly string[] ServiceMembers = ["name", "healthCheck", "id", "dnsConfig", "healthCheckConfig", "instances"];
     private static readonly string[] InstanceMembers = ["id", "attributes"];
 
-    public static void Apply(EmulatorState state, string json, string source)
+    public static void Apply(EmulatorState state, string json, string source, Platform.PlatformState? platform = null)
     {
         JsonNode? parsed;
         try
@@ -41,6 +41,11 @@ internal static class SeedLoader
         var root = parsed as JsonObject ?? throw new InvalidDataException($"The seed {source} must be a JSON object.");
         var seed = new Seed(source);
         seed.Members(root, string.Empty, RootMembers);
+        if (platform is not null)
+        {
+            Platform.PlatformSeed.Apply(platform, root, source);
+        }
+
         var namespaces = seed.Array(root, string.Empty, "namespaces");
         for (var n = 0; n < namespaces.Count; n++)
         {
