@@ -63,6 +63,23 @@ public sealed class DnsDrainCheckTests
         Assert.Equal(0, app.Emulator.GetCallCount("RegisterInstance"));
     }
 
+    [Fact]
+    public async Task ResolveTarget_WhenTheStartDidNotGetTheAnswer_OnlyWarns_EvenWithBudgetSeverityError()
+    {
+        await using var app = await DrainHost.StartEmulatorAsync(DnsServiceId, drain: "00:00:05", ("CloudMap:Shutdown:BudgetSeverity", "Error"));
+        var registration = app.Host.Services.GetRequiredService<Internal.CloudMapRegistrationService>();
+
+        // The background's resolution, as when GetService answered after the start's wait: the host runs already.
+        var target = await registration.ResolveTargetAsync(Ct).WaitAsync(FakeClockDriver.DefaultGuard, Ct);
+        var again = await registration.ResolveTargetAsync(Ct).WaitAsync(FakeClockDriver.DefaultGuard, Ct);
+
+        Assert.NotNull(target);
+        Assert.NotNull(again);
+        var warning = Assert.Single(app.Logs.Collector.GetEvents("DrainShorterThanDnsTtl"));
+        Assert.Equal(LogLevel.Warning, warning.Level);
+        Assert.Contains("CloudMap:Shutdown:DrainDelay is 5 s, shorter than the 10 s TTL of the SRV record", warning.Message, StringComparison.Ordinal);
+    }
+
     [Theory]
     [InlineData(DnsServiceId, "00:00:10")]
     [InlineData(DnsServiceId, "00:00:00")]
