@@ -63,7 +63,7 @@ internal static class EmulatorProgram
             if (emulator.DnsEndpoint is { } dns)
             {
                 var route53 = command.Options.ProbeRoute53HealthChecks ? string.Create(System.Globalization.CultureInfo.InvariantCulture, $", Route 53 health checks probed every {command.Options.Route53CheckInterval.TotalSeconds:0.###} s") : string.Empty;
-                await stdout.WriteLineAsync($"CloudMap emulator DNS on {FormatEndpoint(dns)} (UDP and TCP{route53})").ConfigureAwait(false);
+                await stdout.WriteLineAsync(DnsLine(dns, route53)).ConfigureAwait(false);
             }
             else if (command.Options.ProbeRoute53HealthChecks)
             {
@@ -83,6 +83,20 @@ internal static class EmulatorProgram
         }
 
         return ExitOk;
+    }
+
+    /// <summary>
+    /// The start line for the DNS server: the address it is bound to, and for a wildcard bind (<c>--bind 0.0.0.0</c> or
+    /// <c>::</c>) also the loopback address to query it at from this machine, as the HTTP line gives a reachable URL.
+    /// </summary>
+    internal static string DnsLine(System.Net.IPEndPoint bound, string route53 = "")
+    {
+        var reachable = bound.Address.Equals(System.Net.IPAddress.Any) ? System.Net.IPAddress.Loopback
+            : bound.Address.Equals(System.Net.IPAddress.IPv6Any) ? System.Net.IPAddress.IPv6Loopback
+            : null;
+        var where = reachable is null ? string.Empty
+            : $"all interfaces; from this machine query {FormatEndpoint(new System.Net.IPEndPoint(reachable, bound.Port))}, ";
+        return $"CloudMap emulator DNS on {FormatEndpoint(bound)} ({where}UDP and TCP{route53})";
     }
 
     private static string FormatEndpoint(System.Net.IPEndPoint endpoint) =>

@@ -1227,10 +1227,11 @@ class Dig:
         return f"`{self.command}`:\n{self.text}"
 
 
-def new_dns_namespace(sd, prefix: str, public: bool = False) -> tuple[str, str]:
+def new_dns_namespace(sd, prefix: str, public: bool = False, soa_ttl: int | None = None) -> tuple[str, str]:
     name = unique(prefix) + (".example" if public else ".internal")
-    op_id = (sd.create_public_dns_namespace(Name=name) if public
-             else sd.create_private_dns_namespace(Name=name, Vpc="vpc-conformance"))["OperationId"]
+    extra: dict = {} if soa_ttl is None else {"Properties": {"DnsProperties": {"SOA": {"TTL": soa_ttl}}}}
+    op_id = (sd.create_public_dns_namespace(Name=name, **extra) if public
+             else sd.create_private_dns_namespace(Name=name, Vpc="vpc-conformance", **extra))["OperationId"]
     op, seen = wait_operation(op_id, sd)
     if not op or op.get("Status") != "SUCCESS":
         raise RuntimeError(f"Create DNS namespace {name} did not succeed: {op} {seen}")
@@ -1286,10 +1287,21 @@ def section_dns() -> None:
           "NOERROR, no answer, SOA in authority", d)
     d = Dig(f"missing.{zone}", "A")
     soa = d.records("AUTHORITY", "SOA")
-    check("nxdomain.soa", d.status == "NXDOMAIN" and len(soa) == 1 and soa[0][0] == f"{zone}." and soa[0][1] == "15",
-          "NXDOMAIN with the zone's SOA (TTL 15)", d)
+    # Without Properties the SOA has Route 53's default TTL, 900 s (the SOA record of a new hosted zone).
+    check("nxdomain.soa", d.status == "NXDOMAIN" and len(soa) == 1 and soa[0][0] == f"{zone}." and soa[0][1] == "900",
+          "NXDOMAIN with the zone's SOA (TTL 900, the default)", d)
     d = Dig(zone, "SOA")
     check("apex.soa", len(d.records("ANSWER", "SOA")) == 1 and d.records("ANSWER", "SOA")[0][-1] == "86400", "SOA at the apex", d)
+
+    # The SOA TTL (negative caching) from CreatePrivateDnsNamespace/CreatePublicDnsNamespace's Properties.
+    for public in (False, True):
+        kind = "public" if public else "private"
+        soa_ns, soa_zone = new_dns_namespace(sd, f"conf-soa-{kind}", public=public, soa_ttl=7)
+        eq(f"soa-ttl.{kind}.get-namespace", sd.get_namespace(Id=soa_ns)["Namespace"]["Properties"]["DnsProperties"]["SOA"], {"TTL": 7})
+        d = Dig(f"missing.{soa_zone}", "A")
+        eq(f"soa-ttl.{kind}.nxdomain", (d.status, [r[1] for r in d.records("AUTHORITY", "SOA")]), ("NXDOMAIN", ["7"]))
+        d = Dig(soa_zone, "SOA")
+        eq(f"soa-ttl.{kind}.apex", [r[1] for r in d.records("ANSWER", "SOA")], ["7"])
 
     cname_id = dns_service(sd, ns_id, "legacy", "WEIGHTED", [("CNAME", 40)])
     register_and_wait(sd, cname_id, "l-1", {"AWS_INSTANCE_CNAME": "legacy.example.com"})

@@ -154,7 +154,7 @@ public sealed class StandaloneTests
         Assert.Equal(0, code);
         var endpoint = emulator.Endpoint.ToString().TrimEnd('/');
         Assert.StartsWith($"CloudMap emulator listening on {endpoint} (dashboard: {endpoint}/", stdout.ToString(), StringComparison.Ordinal);
-        Assert.Equal(3, ((System.Text.Json.Nodes.JsonArray)services["Services"]!).Count);
+        Assert.Equal(4, ((System.Text.Json.Nodes.JsonArray)services["Services"]!).Count);
     }
 
     [Fact]

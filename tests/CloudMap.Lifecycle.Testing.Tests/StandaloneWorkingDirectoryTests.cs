@@ -61,7 +61,7 @@ public sealed class StandaloneWorkingDirectoryTests
         using var client = new AwsJsonClient(emulator.Endpoint);
         var services = await client.OkAsync("ListServices");
 
-        Assert.Equal(3, ((JsonArray)services["Services"]!).Count);
+        Assert.Equal(4, ((JsonArray)services["Services"]!).Count);
     }
 
     private static string FindRepositoryRoot()

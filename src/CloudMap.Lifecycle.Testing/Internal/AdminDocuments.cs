@@ -11,7 +11,8 @@ internal sealed record StateDocument(
     string Now,
     SettingsDocument Settings,
     IReadOnlyList<NamespaceDocument> Namespaces,
-    IReadOnlyList<OperationDocument> Operations);
+    IReadOnlyList<OperationDocument> Operations,
+    IReadOnlyList<DeregistrationDocument> Deregistrations);
 
 /// <summary>The settings part of the state, and the answer of <c>POST /_emulator/settings</c>.</summary>
 internal sealed record SettingsDocument(
@@ -33,8 +34,12 @@ internal sealed record ServiceDocument(
     IReadOnlyList<DnsRecordDocument> DnsRecords,
     Route53HealthCheckConfig? Route53HealthCheck);
 
-/// <summary>One DNS record the emulator's DNS server serves now (routable: healthy or UNKNOWN).</summary>
-internal sealed record DnsRecordDocument(string Name, string Type, long Ttl, string Value, bool Routable);
+/// <summary>
+/// One DNS record the emulator's DNS server serves now (routable: healthy or UNKNOWN). <c>InAnswer</c>: a query of its
+/// name and type now draws its answer from this record and the others so marked (the routable ones, or all of them
+/// when none is: fail-open); MULTIVALUE answers up to 8 of them, WEIGHTED one.
+/// </summary>
+internal sealed record DnsRecordDocument(string Name, string Type, long Ttl, string Value, bool Routable, bool InAnswer);
 
 internal sealed record InstanceDocument(
     string Id,
@@ -45,7 +50,25 @@ internal sealed record InstanceDocument(
     string? PendingHealth,
     string? PendingHealthAt,
     string RegisteredAt,
-    bool Visible);
+    bool Visible,
+    bool ProofOfLife);
+
+/// <summary>
+/// A successful DeregisterInstance, newest first in the state. Cloud Map does not record who called it (every caller
+/// may use the same credentials), so neither does this: what it records is what a person watching crash cleanup needs,
+/// the health the instance still had (HEALTHY or UNKNOWN: it was still routable) and whether it advertised proof of life.
+/// </summary>
+internal sealed record DeregistrationDocument(
+    string Time,
+    string ServiceId,
+    string ServiceName,
+    string InstanceId,
+    string? Address,
+    string? Port,
+    string Health,
+    bool Routable,
+    bool ProofOfLife,
+    string RegisteredAt);
 
 internal sealed record OperationDocument(
     string Id,

@@ -24,6 +24,12 @@ internal static partial class CloudMapRules
     public const string InstanceIpv6 = "AWS_INSTANCE_IPV6";
     public const string InstancePort = "AWS_INSTANCE_PORT";
     public const string InstanceCname = "AWS_INSTANCE_CNAME";
+
+    /// <summary>
+    /// Not Cloud Map's: the attribute in which CloudMap.Lifecycle advertises that an instance answers proof-of-life
+    /// probes (crash cleanup); the dashboard shows it as a badge.
+    /// </summary>
+    public const string ProofOfLifeAttribute = "CLOUDMAP_LIFECYCLE_PROOF";
     public const string AliasDnsName = "AWS_ALIAS_DNS_NAME";
     public const string Ec2InstanceId = "AWS_EC2_INSTANCE_ID";
 

@@ -26,6 +26,7 @@ code { font-size: .8rem; }
 .UNKNOWN { color: #5b6673; font-weight: 600; }
 .SUCCESS { color: #137333; } .FAIL { color: #b3261e; } .PENDING, .SUBMITTED { color: #a56300; }
 .empty { color: #5b6673; font-style: italic; }
+.badge { display: inline-block; font-size: .7rem; padding: 0 .35rem; border-radius: .6rem; background: #e3f0e6; color: #137333; border: 1px solid #9cc9a7; }
 #error { color: #b3261e; }
 </style>
 </head>
@@ -34,6 +35,11 @@ code { font-size: .8rem; }
 <div class="meta">Region <span id="region">…</span> · emulator time <span id="now">…</span> · health change delay <span id="delay">…</span> s · <span id="error"></span></div>
 <h2>Namespaces</h2>
 <div id="namespaces"><p class="empty">Loading…</p></div>
+<h2>Recent deregistrations</h2>
+<p class="meta">The last 20 deregistrations (DeregisterInstance calls, and removals through the emulator's code API), newest first. Cloud Map does not record who sends one (a
+graceful stop, a peer's crash cleanup, a person), and neither does the emulator: an instance removed while still
+HEALTHY or UNKNOWN was still receiving traffic when it went.</p>
+<div id="deregistrations"></div>
 <h2>Recent operations</h2>
 <div id="operations"></div>
 <script>
@@ -66,24 +72,36 @@ function render(s) {
       if (!svc.instances.length) { html += "<tr><td colspan=\"5\" class=\"empty\">No instances.</td></tr>"; }
       svc.instances.forEach(function (i) {
         html += "<tr class=\"instance\" data-instance-id=\"" + esc(i.id) + "\"><td><code>" + esc(i.id) + "</code>" + (i.visible ? "" : " <span class=\"empty\">(propagating)</span>") +
+          (i.proofOfLife ? " <span class=\"badge proof\" title=\"advertises CLOUDMAP_LIFECYCLE_PROOF: peers can verify it is alive\">proof of life</span>" : "") +
           "</td><td>" + esc(i.address || "") + (i.port ? ":" + esc(i.port) : "") + "</td><td>" + attrs(i.attributes) +
           "</td><td class=\"" + esc(i.health) + "\">" + esc(i.health) + "</td><td>" +
           (i.pendingHealth ? "<span class=\"" + esc(i.pendingHealth) + "\">" + esc(i.pendingHealth) + "</span> at " + esc(i.pendingHealthAt) : "") + "</td></tr>";
       });
       html += "</table>";
       if (svc.routingPolicy) {
-        html += "<table class=\"dns\" data-service-id=\"" + esc(svc.id) + "\"><caption style=\"text-align:left\">DNS records (" + esc(svc.routingPolicy) + ")</caption>" +
-          "<tr><th>Name</th><th>Type</th><th>TTL</th><th>Value</th><th>Routable</th></tr>";
-        if (!svc.dnsRecords.length) { html += "<tr><td colspan=\"5\" class=\"empty\">No records (the name answers NXDOMAIN).</td></tr>"; }
+        html += "<table class=\"dns\" data-service-id=\"" + esc(svc.id) + "\"><caption style=\"text-align:left\">DNS records (" + esc(svc.routingPolicy) + ": a query now answers " +
+          (svc.routingPolicy === "WEIGHTED" ? "one" : "up to 8") + " of the records of its name and type marked in the last column)</caption>" +
+          "<tr><th>Name</th><th>Type</th><th>TTL (s)</th><th>Value</th><th>Routable</th><th>In answers now</th></tr>";
+        if (!svc.dnsRecords.length) { html += "<tr><td colspan=\"6\" class=\"empty\">No records (the name answers NXDOMAIN).</td></tr>"; }
         svc.dnsRecords.forEach(function (r) {
           html += "<tr class=\"dns-record\"><td><code>" + esc(r.name) + "</code></td><td>" + esc(r.type) + "</td><td>" + esc(r.ttl) +
-            "</td><td><code>" + esc(r.value) + "</code></td><td>" + (r.routable ? "yes" : "<span class=\"UNHEALTHY\">no</span>") + "</td></tr>";
+            "</td><td><code>" + esc(r.value) + "</code></td><td>" + (r.routable ? "yes" : "<span class=\"UNHEALTHY\">no</span>") +
+            "</td><td class=\"in-answer\">" + (r.inAnswer ? (r.routable ? "yes" : "yes (fail-open: none routable)") : "no") + "</td></tr>";
         });
         html += "</table>";
       }
     });
   });
   document.getElementById("namespaces").innerHTML = html;
+  var der = "<table><tr><th>Time</th><th>Service</th><th>Instance</th><th>Address</th><th>Health when removed</th><th>Registered at</th></tr>";
+  if (!s.deregistrations.length) { der += "<tr><td colspan=\"6\" class=\"empty\">No deregistrations yet.</td></tr>"; }
+  s.deregistrations.forEach(function (d) {
+    der += "<tr class=\"deregistration\" data-instance-id=\"" + esc(d.instanceId) + "\"><td>" + esc(d.time) + "</td><td>" + esc(d.serviceName) + " <code>" + esc(d.serviceId) +
+      "</code></td><td><code>" + esc(d.instanceId) + "</code>" + (d.proofOfLife ? " <span class=\"badge proof\">proof of life</span>" : "") +
+      "</td><td>" + esc(d.address || "") + (d.port ? ":" + esc(d.port) : "") + "</td><td class=\"" + esc(d.health) + "\">" + esc(d.health) +
+      (d.routable ? " (still routable)" : "") + "</td><td>" + esc(d.registeredAt) + "</td></tr>";
+  });
+  document.getElementById("deregistrations").innerHTML = der + "</table>";
   var ops = "<table><tr><th>Operation</th><th>Type</th><th>Status</th><th>Targets</th><th>Updated</th></tr>";
   if (!s.operations.length) { ops += "<tr><td colspan=\"5\" class=\"empty\">No operations yet.</td></tr>"; }
   s.operations.forEach(function (o) {

@@ -74,10 +74,22 @@ internal sealed class NamespaceRecord
 
     public string? Vpc { get; init; }
 
+    /// <summary>
+    /// The SOA TTL of a namespace created without <c>Properties</c>: 900 s, the SOA record Route 53 creates for every
+    /// hosted zone (Route 53 Developer Guide, "NS and SOA records that Amazon Route 53 creates for a public hosted
+    /// zone": TTL 900, MINIMUM 86400), which is what Cloud Map namespaces had before <c>SOA.TTL</c> could be set
+    /// (aws/aws-app-mesh-roadmap#151: "by default CloudMap sets a 900s min TTL for NXDOMAIN").
+    /// </summary>
+    public const long DefaultSoaTtl = 900;
+
     /// <summary>The hosted zone of a DNS namespace; <see langword="null"/> for an HTTP namespace.</summary>
     public string? HostedZoneId { get; init; }
 
-    public long SoaTtl { get; init; } = 15;
+    /// <summary>
+    /// The SOA record's TTL (Cloud Map's <c>DnsProperties.SOA.TTL</c>), which bounds negative caching (RFC 2308: the
+    /// lesser of it and the SOA's MINIMUM field, 86400 here); irrelevant for an HTTP namespace.
+    /// </summary>
+    public long SoaTtl { get; init; } = DefaultSoaTtl;
 
     public required DateTimeOffset CreateDate { get; init; }
 }

@@ -81,7 +81,7 @@ internal sealed partial class EmulatorState
         {
             foreach (var record in set.All)
             {
-                result.Add(new DnsRecordDocument(name, TypeName(record.Type), record.Ttl, RecordText(record), set.Routable(record)));
+                result.Add(new DnsRecordDocument(name, TypeName(record.Type), record.Ttl, RecordText(record), set.Routable(record), set.InAnswerPool(record)));
             }
         }
 
@@ -190,6 +190,10 @@ internal sealed partial class EmulatorState
         public void Add(DnsRecord record, bool routable) => _records.Add((record, routable));
 
         public bool Routable(DnsRecord record) => _records.First(r => ReferenceEquals(r.Record, record)).Routable;
+
+        /// <summary>Whether a query for the record's type draws from it now: it is routable, or none of its type is (fail-open).</summary>
+        public bool InAnswerPool(DnsRecord record) =>
+            Routable(record) || !_records.Any(r => r.Record.Type == record.Type && r.Routable);
 
         public List<DnsRecord> Answer(ushort type)
         {

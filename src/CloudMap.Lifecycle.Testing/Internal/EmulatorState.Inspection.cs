@@ -51,7 +51,7 @@ internal sealed partial class EmulatorState
                     Iso(op.UpdateDate(now))));
             }
 
-            return new StateDocument(Region, Iso(now), SettingsLocked(), namespaces, operations);
+            return new StateDocument(Region, Iso(now), SettingsLocked(), namespaces, operations, [.. Enumerable.Reverse(_deregistrations)]);
         }
     }
 
@@ -82,7 +82,8 @@ internal sealed partial class EmulatorState
                 health.Pending,
                 health.PendingEffectiveAt is { } at ? Iso(at) : null,
                 Iso(instance.RegisteredAt),
-                instance.IsVisible(now));
+                instance.IsVisible(now),
+                attributes.ContainsKey(CloudMapRules.ProofOfLifeAttribute));
         })],
         service.DnsConfig?.RoutingPolicy,
         DnsRecordsOf(service, now),

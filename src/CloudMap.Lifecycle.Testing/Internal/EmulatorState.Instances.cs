@@ -60,8 +60,10 @@ internal sealed partial class EmulatorState
     {
         lock (_lock)
         {
-            if (_services.TryGetValue(serviceId, out var service) && service.Instances.Remove(instanceId))
+            if (_services.TryGetValue(serviceId, out var service) && service.Instances.TryGetValue(instanceId, out var instance))
             {
+                RecordDeregistration(service, instance, _time.GetUtcNow());
+                service.Instances.Remove(instanceId);
                 service.Revision++;
                 return true;
             }
@@ -157,6 +159,7 @@ internal sealed partial class EmulatorState
             var op = NewInstanceOperation(OperationTypes.DeregisterInstance, service, input.InstanceId, null, failCode, now);
             if (failCode is null)
             {
+                RecordDeregistration(service, service.Instances[input.InstanceId], now);
                 service.Instances.Remove(input.InstanceId);
                 service.Revision++;
             }
@@ -191,4 +194,26 @@ internal sealed partial class EmulatorState
     /// <summary>The instances that have propagated, ordered by id (the order of List* answers).</summary>
     private static List<InstanceRecord> VisibleInstances(ServiceRecord service, DateTimeOffset now) =>
         [.. service.Instances.Values.Where(i => i.IsVisible(now)).OrderBy(i => i.Id, StringComparer.Ordinal)];
+
+    /// <summary>Keeps the last <see cref="RecentDeregistrations"/> deregistrations for the state document and the dashboard.</summary>
+    private void RecordDeregistration(ServiceRecord service, InstanceRecord instance, DateTimeOffset now)
+    {
+        var health = HealthOf(service, instance, now).Status;
+        var attributes = instance.Attributes;
+        _deregistrations.Add(new DeregistrationDocument(
+            Iso(now),
+            service.Id,
+            service.Name,
+            instance.Id,
+            attributes.GetValueOrDefault(CloudMapRules.InstanceIpv4) ?? attributes.GetValueOrDefault(CloudMapRules.InstanceIpv6),
+            attributes.GetValueOrDefault(CloudMapRules.InstancePort),
+            health,
+            IsRoutable(service, instance, now),
+            attributes.ContainsKey(CloudMapRules.ProofOfLifeAttribute),
+            Iso(instance.RegisteredAt)));
+        if (_deregistrations.Count > RecentDeregistrations)
+        {
+            _deregistrations.RemoveAt(0);
+        }
+    }
 }

@@ -5,7 +5,7 @@ using System.Text.Json.Nodes;
 namespace CloudMap.Lifecycle.Testing.Internal;
 
 /// <summary>CreateHttpNamespace / CreatePrivateDnsNamespace / CreatePublicDnsNamespace request.</summary>
-internal sealed record CreateNamespaceInput(string Type, string Name, string? CreatorRequestId, string? Description, string? Vpc)
+internal sealed record CreateNamespaceInput(string Type, string Name, string? CreatorRequestId, string? Description, string? Vpc, long? SoaTtl = null)
 {
     public static Func<JsonObject, CreateNamespaceInput> Reader(string type) => body =>
     {
@@ -18,9 +18,27 @@ internal sealed record CreateNamespaceInput(string Type, string Name, string? Cr
         var creatorRequestId = AwsInput.String(body, "CreatorRequestId", max: 64);
         var description = AwsInput.String(body, "Description", max: 1024);
         var vpc = type == NamespaceTypes.DnsPrivate ? AwsInput.String(body, "Vpc", required: true, max: 64) : null;
+        var soaTtl = type == NamespaceTypes.Http ? null : ReadSoaTtl(body);
         CheckTags(body);
-        return new CreateNamespaceInput(type, name, creatorRequestId, description, vpc);
+        return new CreateNamespaceInput(type, name, creatorRequestId, description, vpc, soaTtl);
     };
+
+    /// <summary>
+    /// <c>Properties.DnsProperties.SOA.TTL</c> of CreatePrivateDnsNamespace/CreatePublicDnsNamespace: optional as a
+    /// whole, but once <c>Properties</c> is given, <c>DnsProperties</c>, <c>SOA</c> and <c>TTL</c> are required (the
+    /// API's shapes: PrivateDnsNamespaceProperties, PrivateDnsPropertiesMutable, SOA; the public ones are alike).
+    /// </summary>
+    private static long? ReadSoaTtl(JsonObject body)
+    {
+        if (AwsInput.Struct(body, "Properties") is not { } properties)
+        {
+            return null;
+        }
+
+        var dns = AwsInput.Struct(properties, "DnsProperties", required: true)!;
+        var soa = AwsInput.Struct(dns, "SOA", required: true)!;
+        return AwsInput.Long(soa, "TTL", 0, int.MaxValue, required: true);
+    }
 
     public static void CheckTags(JsonObject body)
     {
@@ -59,11 +77,16 @@ internal sealed record HttpPropertiesView(string HttpName);
 /// <summary>Namespaces: the code API's <see cref="AddNamespace"/> and the namespace operations.</summary>
 internal sealed partial class EmulatorState
 {
-    public string AddNamespace(string name, string type, string? id = null) =>
-        Locked(() => AddNamespaceLocked(name, type, id, null, null, null, _time.GetUtcNow()));
+    public string AddNamespace(string name, string type, string? id = null, long? soaTtl = null) =>
+        Locked(() => AddNamespaceLocked(name, type, id, null, null, null, soaTtl, _time.GetUtcNow()));
 
-    private string AddNamespaceLocked(string name, string type, string? id, string? description, string? creatorRequestId, string? vpc, DateTimeOffset now)
+    private string AddNamespaceLocked(string name, string type, string? id, string? description, string? creatorRequestId, string? vpc, long? soaTtl, DateTimeOffset now)
     {
+        if (soaTtl is < 0 or > int.MaxValue)
+        {
+            throw new ArgumentOutOfRangeException(nameof(soaTtl), soaTtl, $"The SOA TTL of namespace '{name}' must be 0-{int.MaxValue} seconds, as Cloud Map's SOA.TTL.");
+        }
+
         if (_namespaces.Values.Any(n => string.Equals(n.Name, name, StringComparison.OrdinalIgnoreCase) || string.Equals(n.HttpName, name, StringComparison.Ordinal)))
         {
             throw new ArgumentException($"A namespace named '{name}' already exists.", nameof(name));
@@ -86,6 +109,7 @@ internal sealed partial class EmulatorState
             CreatorRequestId = creatorRequestId,
             Vpc = vpc,
             HostedZoneId = type == NamespaceTypes.Http ? null : "Z" + _random.Chars(20).ToUpperInvariant(),
+            SoaTtl = soaTtl ?? NamespaceRecord.DefaultSoaTtl,
             CreateDate = now,
         };
         _namespaces.Add(id, ns);
@@ -105,7 +129,7 @@ internal sealed partial class EmulatorState
 
             // A failed creation still names the namespace it would have created.
             var id = failCode is null
-                ? AddNamespaceLocked(input.Name, input.Type, null, input.Description, input.CreatorRequestId, input.Vpc, now)
+                ? AddNamespaceLocked(input.Name, input.Type, null, input.Description, input.CreatorRequestId, input.Vpc, input.SoaTtl, now)
                 : NewId("ns-", 16, _namespaces.ContainsKey);
             return NewOperation(OperationTypes.CreateNamespace, NamespaceTargets(id), input.CreatorRequestId, failCode, now).Id;
         }

@@ -19,6 +19,9 @@ internal sealed partial class EmulatorState
 {
     public const string AccountId = CloudMapRules.AccountId;
 
+    /// <summary>How many deregistrations the state document and the dashboard keep.</summary>
+    public const int RecentDeregistrations = 20;
+
     private readonly Lock _lock = new();
     private readonly TimeProvider _time;
     private readonly SharedRandom _random;
@@ -26,6 +29,9 @@ internal sealed partial class EmulatorState
     private readonly Dictionary<string, ServiceRecord> _services = new(StringComparer.Ordinal);
     private readonly Dictionary<string, OperationRecord> _operations = new(StringComparer.Ordinal);
     private readonly List<OperationRecord> _operationOrder = [];
+
+    /// <summary>The last successful deregistrations, oldest first (at most <see cref="RecentDeregistrations"/>).</summary>
+    private readonly List<DeregistrationDocument> _deregistrations = [];
     private readonly Dictionary<(string ServiceId, string InstanceId), OperationRecord> _instanceOperations = [];
 
     private TimeSpan _healthChangeDelay;

@@ -8,9 +8,10 @@ namespace CloudMap.Lifecycle.Testing.Internal;
 
 /// <summary>
 /// Applies a seed document:
-/// <c>{"namespaces":[{"name","type":"HTTP|DNS_PRIVATE|DNS_PUBLIC","id"?,"services":[{"name","healthCheck":"custom|route53|none","id"?,
+/// <c>{"namespaces":[{"name","type":"HTTP|DNS_PRIVATE|DNS_PUBLIC","id"?,"properties"?:{"DnsProperties":{"SOA":{"TTL"}}},"services":[{"name","healthCheck":"custom|route53|none","id"?,
 /// "dnsConfig"?:{"RoutingPolicy","DnsRecords":[{"Type","TTL"}]},"healthCheckConfig"?:{"Type","ResourcePath","FailureThreshold"},
-/// "instances":[{"id","attributes":{...}}]}]}]}</c>; <c>dnsConfig</c> and <c>healthCheckConfig</c> have CreateService's shape.
+/// "instances":[{"id","attributes":{...}}]}]}]}</c>; <c>dnsConfig</c> and <c>healthCheckConfig</c> have CreateService's shape,
+/// <c>properties</c> (DNS namespaces only) CreatePrivateDnsNamespace's.
 /// </summary>
 /// <remarks>
 /// Every value goes through the checks of the API call that would create it (the same readers, patterns and rules:
@@ -22,7 +23,7 @@ namespace CloudMap.Lifecycle.Testing.Internal;
 internal static class SeedLoader
 {
     private static readonly string[] RootMembers = ["namespaces", .. Platform.PlatformSeed.RootMembers];
-    private static readonly string[] NamespaceMembers = ["name", "type", "id", "services"];
+    private static readonly string[] NamespaceMembers = ["name", "type", "id", "properties", "services"];
     private static readonly string[] ServiceMembers = ["name", "healthCheck", "id", "dnsConfig", "healthCheckConfig", "instances"];
     private static readonly string[] InstanceMembers = ["id", "attributes"];
 
@@ -63,8 +64,14 @@ internal static class SeedLoader
             var name = seed.Required(ns, nsPath, "name");
 
             // The API's own reader of the create call for this type (a private DNS namespace also needs a Vpc there).
-            seed.Check(Member(nsPath, "name"), () => CreateNamespaceInput.Reader(type)(new JsonObject { ["Name"] = name, ["Vpc"] = "vpc-seed" }));
-            var nsId = seed.Check(nsPath, () => state.AddNamespace(name, type, seed.Text(ns, nsPath, "id")));
+            if (type == NamespaceTypes.Http && ns["properties"] is not null)
+            {
+                throw seed.Error(Member(nsPath, "properties"), "An HTTP namespace has no DNS properties (properties is for DNS_PRIVATE and DNS_PUBLIC).");
+            }
+
+            var input = seed.Check(Member(nsPath, ns["properties"] is null ? "name" : "properties"), () => CreateNamespaceInput.Reader(type)(
+                new JsonObject { ["Name"] = name, ["Vpc"] = "vpc-seed", ["Properties"] = ns["properties"]?.DeepClone() }));
+            var nsId = seed.Check(nsPath, () => state.AddNamespace(name, type, seed.Text(ns, nsPath, "id"), input.SoaTtl));
             var services = seed.Array(ns, nsPath, "services");
             for (var s = 0; s < services.Count; s++)
             {

@@ -90,6 +90,20 @@ internal sealed class ServiceWire
     public JsonElement? HealthCheckCustomConfig { get; set; }
 
     public int? InstanceCount { get; set; }
+
+    public DnsConfigWire? DnsConfig { get; set; }
+}
+
+internal sealed class DnsConfigWire
+{
+    public List<DnsRecordWire?>? DnsRecords { get; set; }
+}
+
+internal sealed class DnsRecordWire
+{
+    public string? Type { get; set; }
+
+    public long? TTL { get; set; }
 }
 
 internal sealed class GetInstanceWireResponse

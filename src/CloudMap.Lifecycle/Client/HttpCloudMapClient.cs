@@ -218,7 +218,10 @@ internal sealed class HttpCloudMapClient : ICloudMapClient, ICloudMapDiscoveryCl
             service.NamespaceId,
             service.Type,
             kind,
-            service.InstanceCount);
+            service.InstanceCount,
+            service.DnsConfig?.DnsRecords is { } records
+                ? [.. records.Where(r => r is { Type: not null, TTL: >= 0 }).Select(r => new CloudMapDnsRecord(CloudMapMessageSanitizer.Sanitize(r!.Type!, 16), r.TTL!.Value))]
+                : null);
     }
 
     private static bool IsPresent(JsonElement? element) => element is { ValueKind: not JsonValueKind.Null and not JsonValueKind.Undefined };

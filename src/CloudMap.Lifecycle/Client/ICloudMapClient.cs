@@ -78,7 +78,11 @@ internal sealed record CloudMapService(
     string? NamespaceId,
     string? Type,
     ServiceHealthCheckKind HealthCheckKind,
-    int? InstanceCount = null);
+    int? InstanceCount = null,
+    IReadOnlyList<CloudMapDnsRecord>? DnsRecords = null);
+
+/// <summary>One entry of a service's <c>DnsConfig.DnsRecords</c>: the record type (A, AAAA, SRV, CNAME) and its TTL in seconds.</summary>
+internal sealed record CloudMapDnsRecord(string Type, long Ttl);
 
 /// <summary>A namespace summary from ListNamespaces.</summary>
 internal sealed record CloudMapNamespaceSummary(string Id, string? Arn, string Name, string? Type, string? HttpName);

@@ -1,5 +1,6 @@
 // Copyright (c) CloudMap.Lifecycle contributors. Licensed under the MIT License.
 
+using System.Globalization;
 using System.Net;
 using CloudMap.Lifecycle.Client;
 using CloudMap.Lifecycle.Identity;
@@ -15,6 +16,10 @@ internal sealed partial class CloudMapRegistrationService
     // runs on one task at a time, so these need no lock.
     private int _credentialFailures;
     private DateTimeOffset _credentialRetryAt;
+
+    // Set once the drain has been checked against the service's DNS record TTLs (event 1131): at start when GetService
+    // answered in time, otherwise at the first resolution in the background.
+    private int _dnsTtlChecked;
 
     /// <summary>Gets or sets the last-resort address lookup (the host's first non-loopback IPv4); a seam for tests.</summary>
     internal Func<IPAddress?> HostAddress { get; set; } = HostIdentity.FirstNonLoopbackIPv4;
@@ -82,6 +87,12 @@ internal sealed partial class CloudMapRegistrationService
             _credentialFailures = 0;
         }
 
+        if (Interlocked.Exchange(ref _dnsTtlChecked, 1) == 0 && DrainShorterThanDnsTtl(options, service) is { } late)
+        {
+            // The answer came after the start: too late to fail it, so it is said as a warning whatever the severity.
+            Log.DrainShorterThanDnsTtl(_logger, _displayName, late);
+        }
+
         Mode = HealthReportingModes.For(service.HealthCheckKind, options.Health.UnmanagedMode);
         _state.ServiceId = service.Id;
         _state.LastError = null;
@@ -112,9 +123,10 @@ internal sealed partial class CloudMapRegistrationService
 
         // Observed here in case no background work ever takes it over (the host's start fails elsewhere).
         _ = resolution.ContinueWith(static t => _ = t.Exception, CancellationToken.None, TaskContinuationOptions.OnlyOnFaulted | TaskContinuationOptions.ExecuteSynchronously, TaskScheduler.Default);
+        CloudMapService? service = null;
         try
         {
-            await resolution.WaitAsync(StartupResolveTimeout, _time, cancellationToken).ConfigureAwait(false);
+            service = await resolution.WaitAsync(StartupResolveTimeout, _time, cancellationToken).ConfigureAwait(false);
         }
         catch (CloudMapConfigurationException ex)
         {
@@ -131,6 +143,61 @@ internal sealed partial class CloudMapRegistrationService
         {
             // Transient (no answer, 5xx, throttling, credentials not obtainable yet): the background reports and retries it.
         }
+
+        if (service is not null)
+        {
+            CheckDrainAgainstDnsTtl(options, service);
+        }
+    }
+
+    /// <summary>
+    /// Checks at start that the drain outlasts the DNS caching of the service's records (event 1131): a DNS client may
+    /// keep resolving this instance for the record's TTL after it is deregistered. Warns, or with
+    /// <see cref="ShutdownBudgetSeverity.Error"/> fails the start, like the shutdown budget.
+    /// </summary>
+    /// <exception cref="OptionsValidationException">The drain is too short and the budget severity is <see cref="ShutdownBudgetSeverity.Error"/>.</exception>
+    private void CheckDrainAgainstDnsTtl(CloudMapRegistrationOptions options, CloudMapService service)
+    {
+        if (Interlocked.Exchange(ref _dnsTtlChecked, 1) != 0 || DrainShorterThanDnsTtl(options, service) is not { } problem)
+        {
+            return;
+        }
+
+        if (options.Shutdown.BudgetSeverity == ShutdownBudgetSeverity.Error)
+        {
+            _startupResolution = null;
+            var message = problem + $" ({_marker.KeyPrefix}:Shutdown:BudgetSeverity is Error; set it to Warning to start anyway.)";
+            _state.LastError = message;
+            _state.Phase = CloudMapRegistrationPhase.Failed;
+            throw new OptionsValidationException(_marker.Name, typeof(CloudMapRegistrationOptions), [message]);
+        }
+
+        Log.DrainShorterThanDnsTtl(_logger, _displayName, problem);
+    }
+
+    /// <summary>
+    /// The problem, or <see langword="null"/> when the service has no DNS records (an HTTP namespace, or no DnsConfig)
+    /// or the drain is at least their largest TTL. A drain of zero is a deliberate "no clients to drain" (as for 1130).
+    /// </summary>
+    internal string? DrainShorterThanDnsTtl(CloudMapRegistrationOptions options, CloudMapService service)
+    {
+        var drain = options.Shutdown.DrainDelay;
+        if (drain <= TimeSpan.Zero || service.DnsRecords is not { Count: > 0 } records)
+        {
+            return null;
+        }
+
+        var longest = records.MaxBy(r => r.Ttl)!;
+        var ttl = TimeSpan.FromSeconds(longest.Ttl);
+        if (drain >= ttl)
+        {
+            return null;
+        }
+
+        var key = _marker.KeyPrefix + ":Shutdown:DrainDelay";
+        return string.Create(
+            CultureInfo.InvariantCulture,
+            $"{key} is {drain.TotalSeconds:0.###} s, shorter than the {longest.Ttl} s TTL of the {longest.Type} record of service '{service.Id}' ('{service.Name}'): DNS clients may still resolve this instance for up to {longest.Ttl} s after it is deregistered (plus their resolver's own caching), and send requests after it stops serving. Set {key} to at least {longest.Ttl} s plus the resolvers' caching, or lower the record's TTL in the service's DnsConfig.");
     }
 
     /// <summary>One resolution of the service; a definitive answer becomes a <see cref="CloudMapConfigurationException"/>.</summary>

@@ -98,7 +98,7 @@ public sealed class DnsRecordTests
         Assert.Empty(result.Answers);
         var soa = Assert.Single(result.Authorities.SoaRecords());
         Assert.Equal("shop.local.", soa.DomainName.Value);
-        Assert.Equal(15, soa.InitialTimeToLive);
+        Assert.Equal(900, soa.InitialTimeToLive);
     }
 
     [Fact]
