@@ -110,4 +110,7 @@ public sealed class CloudMapRegistrationOptions
 
     /// <summary>Gets the crash-cleanup settings (section <c>Cleanup</c>).</summary>
     public CloudMapCleanupOptions Cleanup { get; } = new();
+
+    /// <summary>Gets the platform identity and evidence settings (section <c>Platform</c>: ECS, EC2).</summary>
+    public CloudMapPlatformOptions Platform { get; } = new();
 }

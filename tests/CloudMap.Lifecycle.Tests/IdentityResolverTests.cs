@@ -93,7 +93,7 @@ public sealed class IdentityResolverTests
 
         Assert.Equal("i-0abc123def4567890", identity.InstanceId);
         Assert.Equal(IPAddress.Parse("10.0.0.42"), identity.Address);
-        Assert.Equal(["PUT /latest/api/token", "GET /latest/meta-data/instance-id", "GET /latest/meta-data/local-ipv4"], imds.Requests);
+        Assert.Equal(["PUT /latest/api/token", "GET /latest/meta-data/instance-id", "GET /latest/meta-data/local-ipv4", "GET /latest/meta-data/placement/availability-zone", "GET /latest/meta-data/placement/region"], imds.Requests);
         Assert.All(imds.TokenHeaders.Skip(1), t => Assert.Equal("token-1", t));
         Assert.Equal("21600", imds.TtlHeaders[0]);
     }
@@ -187,7 +187,7 @@ public sealed class IdentityResolverTests
         var identity = await resolver.ResolveAsync(Ct);
 
         Assert.Equal("i-0abc123def4567890", identity.InstanceId);
-        Assert.Equal(3, imds.Requests.Count);
+        Assert.Equal(5, imds.Requests.Count); // token, instance-id, local-ipv4, placement zone and region
     }
 
     [Theory]

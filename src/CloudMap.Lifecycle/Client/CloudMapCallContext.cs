@@ -38,6 +38,12 @@ internal sealed class CloudMapCallContext
     /// <summary>Gets the Cloud Map operation, such as <c>RegisterInstance</c>.</summary>
     public string Operation { get; }
 
+    /// <summary>Gets the AWS service called: <see cref="CloudMapTelemetry.ServiceName"/>, or <c>ECS</c> / <c>EC2</c> for platform evidence.</summary>
+    public string Service { get; init; } = CloudMapTelemetry.ServiceName;
+
+    /// <summary>Gets the service's name for messages: "Cloud Map", "ECS" or "EC2".</summary>
+    internal string DisplayService => Service == CloudMapTelemetry.ServiceName ? "Cloud Map" : Service;
+
     /// <summary>Gets the number of the attempt under way (1 is the first).</summary>
     public int Attempt { get; internal set; }
 

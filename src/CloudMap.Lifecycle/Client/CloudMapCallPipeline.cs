@@ -17,7 +17,7 @@ namespace CloudMap.Lifecycle.Client;
 /// </summary>
 /// <remarks>
 /// A transport (<see cref="HttpCloudMapClient"/> today; an adapter over the official <c>IAmazonServiceDiscovery</c>
-/// one day, with the SDK's own retries turned off) passes each API request through <see cref="ExecuteAsync"/> as one
+/// one day, with the SDK's own retries turned off) passes each API request through <c>ExecuteAsync</c> as one
 /// attempt delegate that sends once and either returns the result or throws: a <see cref="CloudMapException"/> for
 /// an answer that is an error (with its code and HTTP status, which <see cref="CloudMapRetryClassifier"/> reads), an
 /// <see cref="HttpRequestException"/> or <see cref="IOException"/> when no answer came. So retries, telemetry and
@@ -63,17 +63,33 @@ internal sealed class CloudMapCallPipeline
     /// </summary>
     /// <exception cref="CloudMapException">An error answer (after retries of the retryable ones), or code <see cref="CloudMapErrorCodes.RequestFailed"/> when no attempt got an answer.</exception>
     /// <exception cref="OperationCanceledException"><paramref name="cancellationToken"/> fired.</exception>
+    public Task<TResult> ExecuteAsync<TState, TResult>(
+        string operation,
+        TState state,
+        Func<TState, CloudMapCallContext, CancellationToken, ValueTask<TResult>> attempt,
+        CancellationToken cancellationToken)
+        => ExecuteAsync(CloudMapTelemetry.ServiceName, operation, state, attempt, cancellationToken);
+
+    /// <summary>
+    /// Makes one call of another AWS service (<paramref name="service"/>, the SDK service id such as <c>ECS</c> or
+    /// <c>EC2</c>, used in the span name and the <c>rpc.service</c> tag) through the same retries, timeouts, telemetry
+    /// and logs as the Cloud Map calls.
+    /// </summary>
+    /// <exception cref="CloudMapException">An error answer (after retries of the retryable ones), or code <see cref="CloudMapErrorCodes.RequestFailed"/> when no attempt got an answer.</exception>
+    /// <exception cref="OperationCanceledException"><paramref name="cancellationToken"/> fired.</exception>
     public async Task<TResult> ExecuteAsync<TState, TResult>(
+        string service,
         string operation,
         TState state,
         Func<TState, CloudMapCallContext, CancellationToken, ValueTask<TResult>> attempt,
         CancellationToken cancellationToken)
     {
+        ArgumentException.ThrowIfNullOrEmpty(service);
         ArgumentException.ThrowIfNullOrEmpty(operation);
         ArgumentNullException.ThrowIfNull(attempt);
 
-        using var activity = StartActivity(operation);
-        var call = new CloudMapCallContext(operation, activity);
+        using var activity = StartActivity(service, operation);
+        var call = new CloudMapCallContext(operation, activity) { Service = service };
         var started = _timeProvider.GetTimestamp();
         var outcome = CloudMapTelemetry.OutcomeError;
         string? errorType = null;
@@ -117,7 +133,7 @@ internal sealed class CloudMapCallPipeline
         finally
         {
             call.Complete(outcome, errorType);
-            _metrics.RecordCall(operation, outcome, errorType, _timeProvider.GetElapsedTime(started));
+            _metrics.RecordCall(service, operation, outcome, errorType, _timeProvider.GetElapsedTime(started));
         }
     }
 
@@ -132,11 +148,11 @@ internal sealed class CloudMapCallPipeline
         return TimeSpan.FromTicks((long)(ceiling * random));
     }
 
-    private static Activity? StartActivity(string operation)
+    private static Activity? StartActivity(string service, string operation)
     {
-        var activity = CloudMapTelemetry.ActivitySource.StartActivity(CloudMapTelemetry.SpanName(operation), ActivityKind.Client);
+        var activity = CloudMapTelemetry.ActivitySource.StartActivity(service + "." + operation, ActivityKind.Client);
         activity?.SetTag(CloudMapTelemetry.RpcSystemTag, CloudMapTelemetry.RpcSystemAwsApi);
-        activity?.SetTag(CloudMapTelemetry.RpcServiceTag, CloudMapTelemetry.ServiceName);
+        activity?.SetTag(CloudMapTelemetry.RpcServiceTag, service);
         activity?.SetTag(CloudMapTelemetry.RpcMethodTag, operation);
         return activity;
     }
@@ -183,7 +199,7 @@ internal sealed class CloudMapCallPipeline
             var reason = ex is TimeoutRejectedException ? $"no answer within {call.AttemptTimeout}" : ex.Message;
             throw new CloudMapException(
                 CloudMapErrorCodes.RequestFailed,
-                $"Cloud Map {call.Operation} to {call.ServerHost ?? "its endpoint"} failed after {call.Attempt} attempt(s): {reason}",
+                $"{call.DisplayService} {call.Operation} to {call.ServerHost ?? "its endpoint"} failed after {call.Attempt} attempt(s): {reason}",
                 statusCode: null,
                 requestId: null,
                 ex);
@@ -236,7 +252,7 @@ internal sealed class CloudMapCallPipeline
                     var call = args.Context.Properties.GetValue(CallKey, null!);
                     var errorType = ErrorTypeOf(failure);
                     call.AddRetryEvent(errorType, args.RetryDelay);
-                    _metrics.RecordRetry(call.Operation, errorType);
+                    _metrics.RecordRetry(call.Service, call.Operation, errorType);
                     if (_logger.IsEnabled(LogLevel.Information))
                     {
 #pragma warning disable CA1873 // Guarded by IsEnabled just above; the analyzer does not see the guard.

@@ -41,13 +41,14 @@ internal sealed class CloudMapClientMetrics
     }
 
     /// <summary>Records one finished call: one count and its duration, with the same tags.</summary>
-    /// <param name="operation">The Cloud Map operation.</param>
+    /// <param name="service">The AWS service (<see cref="CloudMapTelemetry.ServiceName"/> for Cloud Map).</param>
+    /// <param name="operation">The operation.</param>
     /// <param name="outcome">One of the outcome values of <see cref="CloudMapTelemetry"/>.</param>
     /// <param name="errorType">The error type, <see langword="null"/> exactly when the call succeeded.</param>
     /// <param name="duration">How long the call took.</param>
-    public void RecordCall(string operation, string outcome, string? errorType, TimeSpan duration)
+    public void RecordCall(string service, string operation, string outcome, string? errorType, TimeSpan duration)
     {
-        var tags = CommonTags(operation);
+        var tags = CommonTags(service, operation);
         tags.Add(CloudMapTelemetry.OutcomeTag, outcome);
         if (errorType is not null)
         {
@@ -58,18 +59,18 @@ internal sealed class CloudMapClientMetrics
         _duration.Record(duration.TotalSeconds, tags);
     }
 
-    /// <summary>Records one retry of <paramref name="operation"/> after an attempt that failed with <paramref name="errorType"/>.</summary>
-    public void RecordRetry(string operation, string errorType)
+    /// <summary>Records one retry of <paramref name="operation"/> of <paramref name="service"/> after an attempt that failed with <paramref name="errorType"/>.</summary>
+    public void RecordRetry(string service, string operation, string errorType)
     {
-        var tags = CommonTags(operation);
+        var tags = CommonTags(service, operation);
         tags.Add(CloudMapTelemetry.ErrorTypeTag, errorType);
         _retries.Add(1, tags);
     }
 
-    private static TagList CommonTags(string operation) => new()
+    private static TagList CommonTags(string service, string operation) => new()
     {
         { CloudMapTelemetry.RpcSystemTag, CloudMapTelemetry.RpcSystemAwsApi },
-        { CloudMapTelemetry.RpcServiceTag, CloudMapTelemetry.ServiceName },
+        { CloudMapTelemetry.RpcServiceTag, service },
         { CloudMapTelemetry.RpcMethodTag, operation },
     };
 }

@@ -6,7 +6,10 @@ using Amazon.Runtime.Signing;
 
 namespace CloudMap.Lifecycle.Client;
 
-/// <summary>Builds and SigV4-signs AWS JSON 1.1 requests to Cloud Map.</summary>
+/// <summary>
+/// Builds and SigV4-signs requests to Cloud Map (AWS JSON 1.1), and to the other AWS services the library asks
+/// (ECS DescribeTasks, AWS JSON 1.1; EC2 DescribeInstances, Query) through the same signer.
+/// </summary>
 internal static class CloudMapRequestSigner
 {
     /// <summary>The SigV4 signing name of Cloud Map (both planes).</summary>
@@ -20,12 +23,23 @@ internal static class CloudMapRequestSigner
 
     /// <summary>Creates the unsigned POST with the exact headers the signature covers.</summary>
     public static HttpRequestMessage CreateRequest(Uri uri, string operation, byte[] body)
+        => CreateRequest(uri, JsonContentType, TargetPrefix + operation, body);
+
+    /// <summary>
+    /// Creates an unsigned POST of <paramref name="body"/> with exactly <paramref name="contentType"/> and, when not
+    /// <see langword="null"/>, <paramref name="target"/> as <c>X-Amz-Target</c> (AWS JSON protocols; Query has none).
+    /// </summary>
+    public static HttpRequestMessage CreateRequest(Uri uri, string contentType, string? target, byte[] body)
     {
         var request = new HttpRequestMessage(HttpMethod.Post, uri) { Content = new ByteArrayContent(body) };
 
         // Set without validation so no "; charset=utf-8" is appended: the Content-Type sent must be the one signed.
-        request.Content.Headers.TryAddWithoutValidation("Content-Type", JsonContentType);
-        request.Headers.TryAddWithoutValidation("X-Amz-Target", TargetPrefix + operation);
+        request.Content.Headers.TryAddWithoutValidation("Content-Type", contentType);
+        if (target is not null)
+        {
+            request.Headers.TryAddWithoutValidation("X-Amz-Target", target);
+        }
+
         return request;
     }
 
@@ -34,11 +48,22 @@ internal static class CloudMapRequestSigner
     /// every attempt is signed afresh and tests get deterministic signatures) and adds Authorization,
     /// X-Amz-Date, X-Amz-Content-SHA256 and, for session credentials, X-Amz-Security-Token.
     /// </summary>
+    public static Task SignAsync(
+        HttpRequestMessage request,
+        byte[] body,
+        AWSCredentials credentials,
+        string region,
+        DateTimeOffset signedAt,
+        CancellationToken cancellationToken)
+        => SignAsync(request, body, credentials, region, SigningName, signedAt, cancellationToken);
+
+    /// <summary>Signs <paramref name="request"/> for <paramref name="signingName"/> (<c>ecs</c>, <c>ec2</c>, ...); see the other overload.</summary>
     public static async Task SignAsync(
         HttpRequestMessage request,
         byte[] body,
         AWSCredentials credentials,
         string region,
+        string signingName,
         DateTimeOffset signedAt,
         CancellationToken cancellationToken)
     {
@@ -56,14 +81,17 @@ internal static class CloudMapRequestSigner
             RequestUri = request.RequestUri,
             Content = body,
         };
-        signingRequest.Headers["Content-Type"] = JsonContentType;
-        signingRequest.Headers["X-Amz-Target"] = string.Join(',', request.Headers.GetValues("X-Amz-Target"));
+        signingRequest.Headers["Content-Type"] = request.Content?.Headers.TryGetValues("Content-Type", out var types) == true ? string.Join(',', types) : JsonContentType;
+        if (request.Headers.TryGetValues("X-Amz-Target", out var targets))
+        {
+            signingRequest.Headers["X-Amz-Target"] = string.Join(',', targets);
+        }
 
         var parameters = new AWSSigV4Parameters
         {
             Credentials = credentials,
             Region = RegionEndpoint.GetBySystemName(region),
-            Service = SigningName,
+            Service = signingName,
             SignedAt = signedAt.UtcDateTime,
         };
 

@@ -17,7 +17,7 @@ namespace CloudMap.Lifecycle.Client;
 /// <see cref="CloudMapCallPipeline"/>, which owns retries, the span and the metrics; this type only builds, signs,
 /// sends and reads one attempt.
 /// </summary>
-internal sealed class HttpCloudMapClient : ICloudMapClient, ICloudMapDiscoveryClient
+internal sealed partial class HttpCloudMapClient : ICloudMapClient, ICloudMapDiscoveryClient
 {
     /// <summary>The name of the HttpClient this client asks <see cref="IHttpClientFactory"/> for.</summary>
     public const string HttpClientName = "CloudMap.Lifecycle.Client";

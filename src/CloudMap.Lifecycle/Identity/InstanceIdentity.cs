@@ -16,6 +16,9 @@ internal sealed record InstanceIdentity(string? InstanceId, IPAddress? Address, 
     /// <summary>Gets the ECS bridge-mode port mappings, container port → host port (empty otherwise).</summary>
     public IReadOnlyDictionary<int, int> HostPorts { get; init; } = new Dictionary<int, int>();
 
+    /// <summary>Gets who this instance is to its platform (task ARN, cluster, EC2 instance id, zone, region), for the registration's attributes.</summary>
+    public CloudMap.Lifecycle.Platform.PlatformIdentity Platform { get; init; } = CloudMap.Lifecycle.Platform.PlatformIdentity.None;
+
     /// <summary>Gets the ECS task's launch type (<c>EC2</c>, <c>FARGATE</c>, <c>EXTERNAL</c>), or <see langword="null"/> off ECS.</summary>
     public string? LaunchType { get; init; }
 }

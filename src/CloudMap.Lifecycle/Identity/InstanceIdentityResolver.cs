@@ -3,6 +3,7 @@
 using System.Net;
 using System.Net.Http.Headers;
 using System.Text.Json;
+using CloudMap.Lifecycle.Platform;
 using Microsoft.Extensions.Logging;
 
 namespace CloudMap.Lifecycle.Identity;
@@ -16,12 +17,20 @@ namespace CloudMap.Lifecycle.Identity;
 /// <remarks>
 /// In ECS awsvpc mode the task's own address is used. In bridge mode the container address is the docker bridge's
 /// and unreachable from other hosts, so the address comes from EC2 metadata (the host) and the port from the task's
-/// host port mappings. Network timeouts here are real time on purpose (<see cref="HttpClient.Timeout"/>).
+/// host port mappings. Network timeouts here are real time on purpose (<see cref="HttpClient.Timeout"/>): each request
+/// is bounded by <see cref="InstanceIdentityResolverOptions.RequestTimeout"/> (1 s) and the whole resolution by
+/// <see cref="InstanceIdentityResolverOptions.TotalTimeout"/> (3 s), so an endpoint that is absent, slow or answers
+/// garbage delays the first registration by at most that and never fails it (the host's start is never delayed: the
+/// resolution runs in the background work, after the server listens). Answers are read up to
+/// <see cref="MaxAnswerBytes"/>.
 /// </remarks>
 internal sealed partial class InstanceIdentityResolver : IInstanceIdentityResolver, IDisposable
 {
     private const string TokenTtlHeader = "X-aws-ec2-metadata-token-ttl-seconds";
     private const string TokenHeader = "X-aws-ec2-metadata-token";
+
+    /// <summary>The largest metadata answer read (a task with many containers is a few tens of KB).</summary>
+    internal const int MaxAnswerBytes = 1024 * 1024;
 
     private static readonly string NoEc2SignReason = "no sign of an EC2 host in " + string.Join(", ", Ec2HostEvidence.Paths) + " and no AWS_EC2_METADATA_SERVICE_ENDPOINT";
 
@@ -40,6 +49,7 @@ internal sealed partial class InstanceIdentityResolver : IInstanceIdentityResolv
         _http = new HttpClient(new SocketsHttpHandler { UseProxy = false, AllowAutoRedirect = false, ConnectTimeout = options.RequestTimeout }, disposeHandler: true)
         {
             Timeout = options.RequestTimeout,
+            MaxResponseContentBufferSize = MaxAnswerBytes,
         };
 #pragma warning restore CA2000
     }
@@ -70,6 +80,21 @@ internal sealed partial class InstanceIdentityResolver : IInstanceIdentityResolv
 
     internal async Task<InstanceIdentity> ResolveCoreAsync(CancellationToken cancellationToken)
     {
+        using var budget = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken);
+        budget.CancelAfter(_options.TotalTimeout);
+        try
+        {
+            return await ResolveWithinBudgetAsync(budget.Token).ConfigureAwait(false);
+        }
+        catch (OperationCanceledException) when (!cancellationToken.IsCancellationRequested)
+        {
+            Log.MetadataTimedOut(_logger, _options.TotalTimeout);
+            return InstanceIdentity.None;
+        }
+    }
+
+    private async Task<InstanceIdentity> ResolveWithinBudgetAsync(CancellationToken cancellationToken)
+    {
         var ecs = _options.EcsMetadataUri is { } ecsUri ? await TryEcsAsync(ecsUri, cancellationToken).ConfigureAwait(false) : null;
         if (ecs is { Address: not null })
         {
@@ -83,7 +108,7 @@ internal sealed partial class InstanceIdentityResolver : IInstanceIdentityResolv
             return ec2 ?? InstanceIdentity.None;
         }
 
-        return ec2 is null ? ecs : ecs with { Address = ec2.Address, Source = "ecs+ec2" };
+        return ec2 is null ? ecs : ecs with { Address = ec2.Address, Source = "ecs+ec2", Platform = ecs.Platform.Or(ec2.Platform with { AvailabilityZone = null, Region = null }) };
     }
 
     internal async Task<InstanceIdentity?> TryEcsAsync(Uri metadataUri, CancellationToken cancellationToken)
@@ -180,8 +205,19 @@ internal sealed partial class InstanceIdentityResolver : IInstanceIdentityResolv
             }
         }
 
-        var launchType = root.TryGetProperty("LaunchType", out var lt) && lt.ValueKind == JsonValueKind.String ? lt.GetString() : null;
-        return new InstanceIdentity(taskId, address, "ecs") { HostPorts = address is null ? hostPorts : new Dictionary<int, int>(), LaunchType = launchType };
+        var launchType = StringOf(root, "LaunchType");
+        var taskArn = PlatformIdentity.Clean(StringOf(root, "TaskARN"));
+        var region = taskArn is not null && EcsArn.TryParseTask(taskArn, out var arnRegion, out _, out _) ? arnRegion : null;
+        var platform = new PlatformIdentity(
+            region is null ? null : taskArn,
+            PlatformIdentity.Clean(EcsArn.ClusterName(StringOf(root, "Cluster"))),
+            null,
+            PlatformIdentity.Clean(StringOf(root, "AvailabilityZone")),
+            region);
+        return new InstanceIdentity(taskId, address, "ecs") { HostPorts = address is null ? hostPorts : new Dictionary<int, int>(), LaunchType = launchType, Platform = platform };
+
+        static string? StringOf(JsonElement element, string name) =>
+            element.TryGetProperty(name, out var value) && value.ValueKind == JsonValueKind.String ? value.GetString() : null;
     }
 
     /// <summary>
@@ -229,10 +265,18 @@ internal sealed partial class InstanceIdentityResolver : IInstanceIdentityResolv
             }
 
             var (instanceId, token2) = await GetMetadataAsync(imds, "latest/meta-data/instance-id", token, cancellationToken).ConfigureAwait(false);
-            var (localIpv4, _) = await GetMetadataAsync(imds, "latest/meta-data/local-ipv4", token2, cancellationToken).ConfigureAwait(false);
+            var (localIpv4, token3) = await GetMetadataAsync(imds, "latest/meta-data/local-ipv4", token2, cancellationToken).ConfigureAwait(false);
             var id = InstanceIdRule.IsValid(instanceId) ? instanceId : null;
             var address = IPAddress.TryParse(localIpv4, out var parsed) ? parsed : null;
-            return id is null && address is null ? null : new InstanceIdentity(id, address, "ec2");
+            if (id is null && address is null)
+            {
+                return null;
+            }
+
+            var (zone, token4) = await GetMetadataAsync(imds, "latest/meta-data/placement/availability-zone", token3, cancellationToken).ConfigureAwait(false);
+            var (region, _) = await GetMetadataAsync(imds, "latest/meta-data/placement/region", token4, cancellationToken).ConfigureAwait(false);
+            var platform = new PlatformIdentity(null, null, PlatformIdentity.IsEc2InstanceId(id) ? id : null, PlatformIdentity.Clean(zone), PlatformIdentity.Clean(region));
+            return new InstanceIdentity(id, address, "ec2") { Platform = platform };
         }
         catch (Exception ex) when (ex is HttpRequestException or TaskCanceledException && !cancellationToken.IsCancellationRequested)
         {
@@ -292,6 +336,10 @@ internal sealed partial class InstanceIdentityResolver : IInstanceIdentityResolv
         [LoggerMessage(EventId = 1101, EventName = "MetadataFailed", Level = LogLevel.Debug,
             Message = "{Platform} metadata is not reachable; not using it.")]
         public static partial void MetadataFailed(ILogger logger, string platform, Exception exception);
+
+        [LoggerMessage(EventId = 1140, EventName = "PlatformMetadataTimedOut", Level = LogLevel.Debug,
+            Message = "Platform metadata gave no complete answer within {Budget}; registering without platform identity.")]
+        public static partial void MetadataTimedOut(ILogger logger, TimeSpan budget);
 
         [LoggerMessage(EventId = 1102, EventName = "Ec2MetadataSkipped", Level = LogLevel.Debug,
             Message = "EC2 instance metadata is not asked: {Reason}.")]

@@ -30,6 +30,9 @@ internal sealed class InstanceIdentityResolverOptions
     /// <summary>Gets or sets the timeout of each metadata request.</summary>
     public TimeSpan RequestTimeout { get; set; } = TimeSpan.FromSeconds(1);
 
+    /// <summary>Gets or sets the bound of the whole resolution (ECS, then EC2): past it, nothing is known (3 seconds).</summary>
+    public TimeSpan TotalTimeout { get; set; } = TimeSpan.FromSeconds(3);
+
     /// <summary>Gets the reader of the small platform files that tell an EC2 host (see <see cref="Ec2HostEvidence.Find"/>).</summary>
     public Func<string, string?> ReadPlatformFile { get; init; } = Ec2HostEvidence.ReadFile;
 

@@ -215,6 +215,9 @@ internal sealed partial class CloudMapRegistrationService
             _telemetry.CleanupProbes.Add(1, RegistrationTag(), new(TelemetryTags.ProbeOutcome, TelemetryTags.ProbeOutcomeName(results[i].Outcome)));
         }
 
+        // Platform evidence (issue 14): ECS/EC2 verdicts on the peers whose probe did not prove life, before the plan.
+        await RecordPlatformEvidenceAsync(watched, cancellationToken).ConfigureAwait(false);
+
         var plan = CleanupPlanner.Plan(watched, _serviceInstances, CleanupRules.From(options), now);
         ReportHold(plan);
         var removed = new List<string>();
@@ -303,6 +306,8 @@ internal sealed partial class CloudMapRegistrationService
             {
                 _evidence[peer.InstanceId] = new PeerEvidence(peer, now);
             }
+
+            _evidence[peer.InstanceId].Platform ??= Platform.PlatformIdentity.FromAttributes(instance.Attributes); // platform evidence (issue 14)
         }
 
         var current = members.Select(m => m.InstanceId).ToHashSet(StringComparer.Ordinal);
@@ -445,6 +450,12 @@ internal sealed partial class CloudMapRegistrationService
             ForgetPeer(peer.InstanceId, relist: false);
             _telemetry.CleanupRemovals.Add(1, RegistrationTag());
             var lastAlive = evidence.LastAliveAt is { } alive ? alive.ToString("o", CultureInfo.InvariantCulture) : "never";
+            if (evidence.IsRemovableByPlatform(CleanupRules.From(Options.Cleanup))) // platform evidence (issue 14)
+            {
+                Log.CleanupRemovedByPlatform(_logger, _displayName, peer.InstanceId, peer.Address, peer.Port, Prefix(peer.OwnerToken), serviceId, evidence.LastPlatformVerdict!.Value.Detail, evidence.PlatformDeadCount, evidence.PlatformDeadSince!.Value, evidence.GoneCount, evidence.UnknownCount, lastAlive);
+                return true;
+            }
+
             Log.CleanupRemoved(
                 _logger,
                 _displayName,

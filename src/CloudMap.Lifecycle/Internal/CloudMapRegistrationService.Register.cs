@@ -41,7 +41,7 @@ internal sealed partial class CloudMapRegistrationService
         _state.Phase = CloudMapRegistrationPhase.Registering;
         // Crash cleanup (G7): answering for this identity starts before the registration that advertises it is sent.
         var proof = Options.Cleanup.AnswerProbes ? _proofOfLife?.Advertise(target.Service.Id, target.InstanceId, _ownerToken, target.ProofScheme) : null;
-        var attributes = RegistrationAttributes.Build(target.Address, target.Port, _ownerToken, target.Service.HealthCheckKind, initialStatus, Options.Attributes, proof);
+        var attributes = BuildAttributes(target, initialStatus, proof); // with the platform identity (issue 14)
         var request = new CloudMapInstanceRegistration(target.Service.Id, target.InstanceId, attributes, Guid.NewGuid().ToString("N"));
         Log.Registering(_logger, _displayName, target.InstanceId, target.Service.Id);
         using var activity = StartActivity("Register", target);

@@ -40,6 +40,8 @@ internal sealed partial class CloudMapRegistrationService
             identity = await _identityResolver.ResolveAsync(cancellationToken).ConfigureAwait(false);
         }
 
+        KeepPlatformIdentity(identity); // platform identity (issue 14)
+
         var instanceId = options.InstanceId ?? identity.InstanceId ?? HostIdentity.SanitizeInstanceId(Environment.MachineName);
         var bound = _serverAddresses.GetAddresses().Select(ServerBinding.Parse).OfType<ServerBinding>().ToList();
 

@@ -40,12 +40,39 @@ internal static class RegistrationAttributes
         CloudMapHealthStatus initialStatus,
         IEnumerable<KeyValuePair<string, string>> customAttributes,
         ProofOfLifeAdvert? proofOfLife = null)
+        => Build(address, port, ownerToken, healthCheckKind, initialStatus, customAttributes, proofOfLife, platform: null, out _);
+
+    /// <summary>
+    /// Builds the RegisterInstance attributes with the platform identity (<paramref name="platform"/>: <c>ECS_TASK_ARN</c>,
+    /// <c>ECS_CLUSTER_NAME</c>, <c>EC2_INSTANCE_ID</c>, <c>AVAILABILITY_ZONE</c>, <c>REGION</c>), which replaces custom
+    /// attributes of the same names. A platform attribute that does not fit Cloud Map's quotas (30 attributes besides the
+    /// reserved <c>AWS_*</c> ones, 5000 characters in all) is left out and named in <paramref name="dropped"/>.
+    /// </summary>
+    public static Dictionary<string, string> Build(
+        IPAddress address,
+        int port,
+        string ownerToken,
+        ServiceHealthCheckKind healthCheckKind,
+        CloudMapHealthStatus initialStatus,
+        IEnumerable<KeyValuePair<string, string>> customAttributes,
+        ProofOfLifeAdvert? proofOfLife,
+        IReadOnlyList<KeyValuePair<string, string>>? platform,
+        out IReadOnlyList<string> dropped)
     {
         ArgumentNullException.ThrowIfNull(address);
         var attributes = new Dictionary<string, string>(StringComparer.Ordinal);
         foreach (var (key, value) in customAttributes)
         {
             attributes[key] = value;
+        }
+
+        if (platform is { Count: > 0 })
+        {
+            // The platform's values are the truth about this process: they replace custom ones (the fit is checked below).
+            foreach (var (key, _) in platform)
+            {
+                attributes.Remove(key);
+            }
         }
 
         attributes[address.AddressFamily == AddressFamily.InterNetworkV6 ? Ipv6Key : Ipv4Key] = address.ToString();
@@ -66,6 +93,26 @@ internal static class RegistrationAttributes
             attributes.Remove(ProofOfLifeAdvert.AttributeKey);
         }
 
+        var left = new List<string>();
+        if (platform is { Count: > 0 })
+        {
+            var length = attributes.Sum(a => a.Key.Length + a.Value.Length);
+            var count = attributes.Keys.Count(k => !k.StartsWith("AWS_", StringComparison.Ordinal));
+            foreach (var (key, value) in platform)
+            {
+                if (count + 1 > CloudMapRegistrationOptions.MaxAttributeCount || length + key.Length + value.Length > CloudMapRegistrationOptions.CloudMapMaxAttributesLength)
+                {
+                    left.Add(key);
+                    continue;
+                }
+
+                attributes[key] = value;
+                count++;
+                length += key.Length + value.Length;
+            }
+        }
+
+        dropped = left;
         return attributes;
     }
 

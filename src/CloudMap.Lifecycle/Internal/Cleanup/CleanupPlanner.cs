@@ -33,7 +33,10 @@ internal sealed record CleanupPlan(bool Held, int LookingDead, int Watched, int 
 /// <item>At most max(1, floor(<see cref="CleanupRules.MaxRemovalShare"/> × instances in the service)) per sweep
 /// (<see cref="MaxRemovals"/>).</item>
 /// <item>Each removal needs the evidence of <see cref="PeerEvidence.IsRemovable"/>: positive evidence only, several
-/// times, over a minimum span, past a startup grace, with no proof of life since.</item>
+/// times, over a minimum span, past a startup grace, with no proof of life since. Platform evidence (ECS, EC2) comes
+/// first: a peer the platform says is alive is never removed nor counted as looking dead; one it said is dead
+/// <see cref="CleanupRules.PlatformConfirmations"/> times in a row is removable past the grace and counts as looking
+/// dead (so self-preservation and the cap still apply to it).</item>
 /// </list>
 /// </remarks>
 internal static class CleanupPlanner
@@ -60,7 +63,7 @@ internal static class CleanupPlanner
         var lookingDead = watched.Count(e => e.LooksDead);
         var removable = watched
             .Where(e => e.IsRemovable(rules, now))
-            .OrderBy(e => e.FirstGoneAt)
+            .OrderBy(e => e.EvidenceSince)
             .ThenBy(e => e.InstanceId, StringComparer.Ordinal)
             .ToList();
         var cap = MaxRemovals(serviceInstances, rules.MaxRemovalShare);

@@ -1,6 +1,7 @@
 // Copyright (c) CloudMap.Lifecycle contributors. Licensed under the MIT License.
 
 using System.Net;
+using CloudMap.Lifecycle.Platform;
 
 namespace CloudMap.Lifecycle.Internal.Cleanup;
 
@@ -45,6 +46,9 @@ internal sealed class PeerEvidence(PeerTarget target, DateTimeOffset firstSeen)
     /// <summary>Gets when the last probe counted in <see cref="GoneCount"/> ended.</summary>
     public DateTimeOffset? LastGoneAt { get; private set; }
 
+    /// <summary>Gets a value indicating whether the removal (when <see cref="IsRemovable"/>) rests on the platform's word rather than on the probes.</summary>
+    public bool IsRemovableByPlatform(CleanupRules rules) => IsPlatformDead && PlatformDeadCount >= rules.PlatformConfirmations;
+
     /// <summary>Gets when the registration last proved life, or <see langword="null"/> when this observer never saw it do so.</summary>
     public DateTimeOffset? LastAliveAt { get; private set; }
 
@@ -54,6 +58,33 @@ internal sealed class PeerEvidence(PeerTarget target, DateTimeOffset firstSeen)
     /// <summary>Gets what the last probe saw (loggable, never a secret).</summary>
     public string? LastDetail { get; private set; }
 
+    /// <summary>
+    /// Gets or sets the platform resources the registration names (from its attributes), or <see langword="null"/> when
+    /// it names none; set by the sweep from the listing.
+    /// </summary>
+    public PlatformIdentity? Platform { get; set; }
+
+    /// <summary>Gets the last platform verdict, or <see langword="null"/> when the platform was never asked.</summary>
+    public PlatformVerdict? LastPlatformVerdict { get; private set; }
+
+    /// <summary>Gets how many platform answers since the last sign of life (unknown ones skipped) said the registered process is gone.</summary>
+    public int PlatformDeadCount { get; private set; }
+
+    /// <summary>Gets when the first of <see cref="PlatformDeadCount"/> came.</summary>
+    public DateTimeOffset? PlatformDeadSince { get; private set; }
+
+    /// <summary>Gets when the platform last said the registration is alive, or <see langword="null"/>.</summary>
+    public DateTimeOffset? PlatformAliveAt { get; private set; }
+
+    /// <summary>Gets a value indicating whether the latest platform answer said "alive".</summary>
+    public bool IsPlatformAlive => LastPlatformVerdict is { State: PlatformState.Alive };
+
+    /// <summary>Gets a value indicating whether the platform evidence (not the probes) makes the registration removable once the grace is over.</summary>
+    public bool IsPlatformDead => LastPlatformVerdict is { State: PlatformState.Dead };
+
+    /// <summary>Gets when the evidence of death began: the first gone probe or the first dead platform answer, whichever came first.</summary>
+    public DateTimeOffset? EvidenceSince => FirstGoneAt is { } gone && PlatformDeadSince is { } dead ? (gone < dead ? gone : dead) : FirstGoneAt ?? PlatformDeadSince;
+
     /// <summary>Gets the time between the first and the last probe that found the process gone.</summary>
     public TimeSpan GoneSpan => FirstGoneAt is { } first && LastGoneAt is { } last ? last - first : TimeSpan.Zero;
 
@@ -62,7 +93,9 @@ internal sealed class PeerEvidence(PeerTarget target, DateTimeOffset firstSeen)
     /// self-preservation rule counts. Unknown counts here, unlike in the evidence: many timeouts at once are how a
     /// partition of the observer looks.
     /// </summary>
-    public bool LooksDead => LastOutcome is PeerProbeOutcome.Refused or PeerProbeOutcome.Foreign or PeerProbeOutcome.Unknown;
+    /// <remarks>The platform outranks the probes: a peer the platform says is alive never looks dead, one it says is dead always does.</remarks>
+    public bool LooksDead => !IsPlatformAlive
+        && (IsPlatformDead || LastOutcome is PeerProbeOutcome.Refused or PeerProbeOutcome.Foreign or PeerProbeOutcome.Unknown);
 
     /// <summary>Whether <paramref name="target"/> is the same registration (instance id, owner token, address and port).</summary>
     public bool Matches(PeerTarget target)
@@ -91,6 +124,11 @@ internal sealed class PeerEvidence(PeerTarget target, DateTimeOffset firstSeen)
                 LastAliveAt = at;
                 GoneCount = RefusedCount = ForeignCount = UnknownCount = 0;
                 FirstGoneAt = LastGoneAt = null;
+
+                // A proof of life is cryptographic: it vetoes a platform answer that says the process is gone (such an
+                // answer is then about another resource: a wrong cluster or region in the attributes).
+                PlatformDeadCount = 0;
+                PlatformDeadSince = null;
                 break;
             case PeerProbeOutcome.Refused or PeerProbeOutcome.Foreign:
                 GoneCount++;
@@ -113,6 +151,37 @@ internal sealed class PeerEvidence(PeerTarget target, DateTimeOffset firstSeen)
     }
 
     /// <summary>
+    /// Adds one platform answer, come at <paramref name="at"/>. <see cref="PlatformState.Alive"/> clears the evidence of
+    /// the probes (as a proof of life does: the platform outranks them) and of the platform; <see cref="PlatformState.Dead"/>
+    /// adds to <see cref="PlatformDeadCount"/>; <see cref="PlatformState.Unknown"/> (a failed call, a state that proves
+    /// nothing) neither adds nor clears the counts, and ends the standing of the earlier verdict: until the platform
+    /// tells something again, the probes decide.
+    /// </summary>
+    public void RecordPlatform(PlatformVerdict verdict, DateTimeOffset at)
+    {
+        switch (verdict.State)
+        {
+            case PlatformState.Alive:
+                LastPlatformVerdict = verdict;
+                PlatformAliveAt = at;
+                PlatformDeadCount = 0;
+                PlatformDeadSince = null;
+                GoneCount = RefusedCount = ForeignCount = UnknownCount = 0;
+                FirstGoneAt = LastGoneAt = null;
+                break;
+            case PlatformState.Dead:
+                LastPlatformVerdict = verdict;
+                PlatformDeadCount++;
+                PlatformDeadSince ??= at;
+                break;
+            default:
+                // Neither adds to nor clears the counts, but the platform's earlier word no longer stands: the probes decide.
+                LastPlatformVerdict = verdict;
+                break;
+        }
+    }
+
+    /// <summary>
     /// Whether the evidence is enough to remove the registration at <paramref name="now"/>: at least
     /// <see cref="CleanupRules.FailuresBeforeRemoval"/> gone observations since the last proof of life, spread over at
     /// least <see cref="CleanupRules.MinimumEvidenceSpan"/>, and the registration known to this observer for at least
@@ -121,9 +190,26 @@ internal sealed class PeerEvidence(PeerTarget target, DateTimeOffset firstSeen)
     public bool IsRemovable(CleanupRules rules, DateTimeOffset now) => WhyNotRemovable(rules, now) is null;
 
     /// <summary>Why the evidence is not enough yet, or <see langword="null"/> when it is.</summary>
+    /// <remarks>
+    /// The platform first: a platform that says "alive" makes it not removable whatever the probes say; one that said
+    /// "dead" <see cref="CleanupRules.PlatformConfirmations"/> times in a row makes it removable past the startup grace,
+    /// whatever the probes say (but a proof of life since, see <see cref="Record"/>). Otherwise the probes decide.
+    /// </remarks>
     public string? WhyNotRemovable(CleanupRules rules, DateTimeOffset now)
     {
         ArgumentNullException.ThrowIfNull(rules);
+        if (IsPlatformAlive)
+        {
+            return "the platform says it is alive (" + LastPlatformVerdict!.Value.Detail + ")";
+        }
+
+        if (IsPlatformDead && PlatformDeadCount >= rules.PlatformConfirmations)
+        {
+            return now - FirstSeen < rules.StartupGrace
+                ? $"seen {(now - FirstSeen).TotalSeconds:0.#} of {rules.StartupGrace.TotalSeconds:0.#} s (startup grace)"
+                : null;
+        }
+
         if (GoneCount < rules.FailuresBeforeRemoval)
         {
             return $"gone {GoneCount} of {rules.FailuresBeforeRemoval} times";
