@@ -48,7 +48,7 @@ internal sealed class CleanupCostScenario : IScenario
     {
         var sizes = Sizes(context);
         result.Method = Format.Invariant($"""
-            Accelerated on ONE fake clock shared by N real generic hosts (library mode, cleanup on with defaults) and one in-process emulator (operations complete at once), in one process; N = {string.Join(", ", sizes)}. Hosts start 1 s apart in 10 groups (spread over one health interval: a fleet never registers in the same instant); after all registered plus {Settle.TotalSeconds} s the emulator's counters are reset and the clock runs one simulated hour, one second per step, each step only once every running host has armed its one timer and no cleanup sweep is in flight. Phases of {Phase.TotalMinutes} min: steady (nobody changes); rolling replacement of 10 % (at least 1) of the instances, evenly spaced, each a graceful stop (deregistration, no drain delay) and a new instance id started at once (two revision moves); 1 % (at least 1) crashed at the start of the phase (Cloud Map calls held forever, probes refused, the registration left to cleanup). Probes are answered from a table (alive, or refused once crashed), not over HTTP: real-HTTP probing is scenario 8's job. Counted per phase from the emulator (per instance-hour = count / N / phase hours): DiscoverInstancesRevision, DiscoverInstances, GetInstance, DeregisterInstance, all other calls; probes from the table; peak data-plane calls in any one simulated second across the fleet, against the account quotas (DiscoverInstances 1,000/s, DiscoverInstancesRevision 3,000/s). Baseline: it has no cleanup, so no figure exists for these keys; its own cost is its health heartbeat (UpdateInstanceCustomHealthStatus every 10 s = 360 per instance-hour, counted in scenario 4). Wall time per N is real time on the machine it ran on.
+            Accelerated on ONE fake clock shared by N real generic hosts (library mode, cleanup on with defaults) and one in-process emulator (operations complete at once), in one process; N = {string.Join(", ", sizes)}. Hosts start 1 s apart in 10 groups (spread over one health interval: a fleet never registers in the same instant); after all registered plus {Settle.TotalSeconds} s the emulator's counters are reset and the clock runs one simulated hour, one second per step, each step only once every running host has armed its one timer and no cleanup sweep is in flight. Phases of {Phase.TotalMinutes} min: steady (nobody changes); rolling replacement of 10 % (at least 1) of the instances, evenly spaced, each a graceful stop (deregistration, no drain delay) and a new instance id started at once (two revision moves); 1 % (at least 1) crashed at the start of the phase (Cloud Map calls held forever, probes refused, the registration left to cleanup). Probes are answered from a table (alive, or refused once crashed or stopped), not over HTTP: real-HTTP probing is scenario 8's job. Counted per phase from the emulator (per instance-hour = count / N / phase hours): DiscoverInstancesRevision, DiscoverInstances, GetInstance, DeregisterInstance, all other calls; probes from the table; peak data-plane calls in any one simulated second across the fleet, against the account quotas (DiscoverInstances 1,000/s, DiscoverInstancesRevision 3,000/s). Baseline: it has no cleanup, so no figure exists for these keys; its own cost is its health heartbeat (UpdateInstanceCustomHealthStatus every 10 s = 360 per instance-hour, counted in scenario 4). Wall time per N is real time on the machine it ran on.
             """);
         result.Repetitions = 1;
         foreach (var n in sizes)
@@ -131,6 +131,8 @@ internal sealed class CleanupCostScenario : IScenario
 
             var stops = fleet.StopDurations.ToArray();
             result.AddNote(Format.Invariant($"N = {n}: {stops.Length} graceful stops of replaced hosts finished within the run; the longest took {(stops.Length == 0 ? 0 : stops.Max(d => d.Real)):0.#} s of real time and {(stops.Length == 0 ? 0 : stops.Max(d => d.Simulated)):0} s simulated."));
+            var left = fleet.Stopped.Count(id => lane.Emulator.FindInstance(lane.ServiceId, id) is not null);
+            result.AddNote(Format.Invariant($"N = {n}: {left} of {fleet.Stopped.Count} gracefully stopped (replaced) instances still registered at the end."));
             var zombies = fleet.Crashed.Count(h => lane.Emulator.FindInstance(lane.ServiceId, h.InstanceId) is not null);
             var wrongful = fleet.Running.Count(h => lane.Emulator.FindInstance(lane.ServiceId, h.InstanceId) is null);
             result.Metric("cost-crashed-left", "crashed instances still registered at the end", string.Empty, "0").Add(RegistrationMode.Library, zombies);
@@ -210,6 +212,8 @@ internal sealed class CleanupCostScenario : IScenario
 
         public List<CostHost> Crashed { get; } = [];
 
+        public List<string> Stopped { get; } = [];
+
         public async Task StartHostAsync(string instanceId, CancellationToken cancellationToken)
         {
             var host = CostHost.Build(lane.Emulator.Endpoint, instanceId, _nextPort++, time, table);
@@ -231,6 +235,7 @@ internal sealed class CleanupCostScenario : IScenario
             Running.Remove(old);
 
             // The stop runs on while the clock moves on (it waits on the fake clock too); awaited at the end.
+            Stopped.Add(old.InstanceId);
             _stopping.Add(StopTimedAsync(old, cancellationToken));
             await StartHostAsync(old.InstanceId.Replace("cost-", "cost-r" + index.ToString(CultureInfo.InvariantCulture) + "-", StringComparison.Ordinal), cancellationToken).ConfigureAwait(false);
         }
@@ -243,6 +248,7 @@ internal sealed class CleanupCostScenario : IScenario
             var real = Stopwatch.StartNew();
             var simulatedStart = time.GetUtcNow();
             await host.Host.StopAsync(cancellationToken).ConfigureAwait(false);
+            table.Dead[host.InstanceId] = true; // a stopped process refuses connections: should its registration remain, cleanup may remove it
             StopDurations.Enqueue((real.Elapsed.TotalSeconds, (time.GetUtcNow() - simulatedStart).TotalSeconds));
         }
 
