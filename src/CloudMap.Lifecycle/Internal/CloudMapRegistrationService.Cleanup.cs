@@ -25,7 +25,8 @@ namespace CloudMap.Lifecycle.Internal;
 /// <para>
 /// Cost per sweep: the service revision from the <see cref="ServiceRevisionWatch"/> the ownership check reads anyway
 /// (shared: at most one DiscoverInstancesRevision per health interval between the two); one DiscoverInstances
-/// (<c>HealthStatus=ALL</c>, 1,000 at most) only when the revision moved; <see cref="CloudMapCleanupOptions.WatchedPeers"/>
+/// (<c>HealthStatus=ALL</c>, 1,000 at most) when the revision moved, shared with the ownership check, plus its
+/// follow-ups (the watch's rule, <see cref="ServiceRevisionWatch.GetListingAsync"/>); <see cref="CloudMapCleanupOptions.WatchedPeers"/>
 /// probes, peer to peer. A removal costs one GetInstance (the re-check) and one DeregisterInstance; its operation is not
 /// polled (Cloud Map finishes it on its own; should it fail, the peer is still listed and judged again).
 /// </para>
@@ -40,23 +41,17 @@ internal sealed partial class CloudMapRegistrationService
     /// <summary>A sweep is due once this share of the probe interval has passed since the last one began (ticks are not exact).</summary>
     private const double SweepDueShare = 0.9;
 
-    /// <summary>How long after the revision moved every sweep lists the service again (see <see cref="NeedsListing"/>).</summary>
-    internal static readonly TimeSpan ListSettleTime = TimeSpan.FromSeconds(30);
-
-    /// <summary>The longest time between two listings of the service, whatever the revision says.</summary>
-    internal static readonly TimeSpan ListRefreshInterval = TimeSpan.FromMinutes(5);
-
     /// <summary>How much longer than its own timeout a probe is waited for before the sweep takes it as unknown.</summary>
     private static readonly TimeSpan ProbeOverrun = TimeSpan.FromSeconds(1);
 
     private readonly CancellationTokenSource _cleanupStop = new();
     private readonly Dictionary<string, PeerEvidence> _evidence = new(StringComparer.Ordinal);
+    private readonly Dictionary<string, long> _vanished = new(StringComparer.Ordinal);
     private Task _cleanupSweep = Task.CompletedTask;
     private bool _cleanupActive;
     private long? _lastSweepStartedAt;
-    private long? _cleanupRevision;
-    private long? _revisionMovedAt;
-    private long? _listedAt;
+    private CloudMapDiscoveryResult? _appliedListing;
+    private bool _relist;
     private List<PeerTarget> _cleanupMembers = [];
     private int _serviceInstances;
     private bool _cleanupHeld;
@@ -189,20 +184,38 @@ internal sealed partial class CloudMapRegistrationService
         var prober = PeerProber!;
         var watch = GetRevisionWatch()!;
         var options = Options.Cleanup;
+        using var activity = StartActivity(LifecycleTelemetry.SweepStep, target);
+        try
+        {
+            return await SweepAsync(target, prober, watch, options, activity, cancellationToken).ConfigureAwait(false);
+        }
+        catch (Exception ex) when (!cancellationToken.IsCancellationRequested)
+        {
+            MarkFailed(activity, ex);
+            throw;
+        }
+    }
+
+    private async Task<CleanupSweepOutcome> SweepAsync(
+        RegistrationTarget target, IPeerProber prober, ServiceRevisionWatch watch, CloudMapCleanupOptions options, System.Diagnostics.Activity? activity, CancellationToken cancellationToken)
+    {
 
         // Shared with the ownership check: a revision read up to one health interval ago is taken as it is.
         var revision = await watch.ReadAsync(Options.Health.Interval, cancellationToken).ConfigureAwait(false);
         if (revision is not { } current)
         {
             ReportWatchUnavailable(watch);
+            activity?.SetTag(LifecycleTelemetry.SweepSkippedTag, true);
             Log.CleanupSweepSkipped(_logger, _displayName, "the service revision cannot be read");
             return CleanupSweepOutcome.Skipped("the service revision cannot be read");
         }
 
-        if (NeedsListing(current))
+        // When to list again is the watch's rule (shared with the ownership check, which reuses the same listing).
+        var listed = await watch.GetListingAsync(current, force: _relist, cancellationToken).ConfigureAwait(false);
+        _relist = false;
+        if (!ReferenceEquals(listed, _appliedListing))
         {
-            var listed = await watch.ListAllAsync(cancellationToken).WaitAsync(cancellationToken).ConfigureAwait(false);
-            UpdateMembers(listed, current);
+            UpdateMembers(listed);
         }
 
         var watchedIds = PeerRing.Watched(_cleanupMembers.Select(m => m.InstanceId), target.InstanceId, options.WatchedPeers);
@@ -219,6 +232,12 @@ internal sealed partial class CloudMapRegistrationService
         await RecordPlatformEvidenceAsync(watched, cancellationToken).ConfigureAwait(false);
 
         var plan = CleanupPlanner.Plan(watched, _serviceInstances, CleanupRules.From(options), now);
+        var confirmed = 0;
+        if (!plan.Held && watched.Any(e => e.LooksDead))
+        {
+            (plan, confirmed) = await ApplyFleetRulesAsync(prober, target.InstanceId, plan, watched, options, cancellationToken).ConfigureAwait(false);
+        }
+
         ReportHold(plan);
         var removed = new List<string>();
         var leftAlone = new List<string>();
@@ -259,7 +278,61 @@ internal sealed partial class CloudMapRegistrationService
             removed.Count,
             plan.Cap,
             plan.Held ? "; held (self-preservation)" : string.Empty);
-        return new CleanupSweepOutcome(null, plan, watchedIds, removed, leftAlone);
+        activity?.SetTag(LifecycleTelemetry.SweepPeersWatchedTag, watched.Count);
+        activity?.SetTag(LifecycleTelemetry.SweepProbesTag, watched.Count + confirmed);
+        activity?.SetTag(LifecycleTelemetry.SweepConfirmationProbesTag, confirmed);
+        activity?.SetTag(LifecycleTelemetry.SweepAliveTag, counts[(int)PeerProbeOutcome.Alive]);
+        activity?.SetTag(LifecycleTelemetry.SweepRefusedTag, counts[(int)PeerProbeOutcome.Refused]);
+        activity?.SetTag(LifecycleTelemetry.SweepForeignTag, counts[(int)PeerProbeOutcome.Foreign]);
+        activity?.SetTag(LifecycleTelemetry.SweepUnknownTag, counts[(int)PeerProbeOutcome.Unknown]);
+        activity?.SetTag(LifecycleTelemetry.SweepRemovableTag, plan.Removable);
+        activity?.SetTag(LifecycleTelemetry.SweepRemovalsTag, removed.Count);
+        activity?.SetTag(LifecycleTelemetry.SweepHeldTag, plan.Held);
+        return new CleanupSweepOutcome(null, plan, watchedIds, removed, leftAlone) { ConfirmationProbes = confirmed };
+    }
+
+    /// <summary>
+    /// The fleet-wide rules (<see cref="FleetBudget"/>), for a sweep in which a watched peer looks dead: probes a wider
+    /// sample of the ring; holds when more than half of all it probed look dead; otherwise keeps only the removals in
+    /// this epoch's batch. Returns the plan and the number of confirmation probes sent.
+    /// </summary>
+    private async Task<(CleanupPlan Plan, int Probes)> ApplyFleetRulesAsync(
+        IPeerProber prober, string self, CleanupPlan plan, List<PeerEvidence> watched, CloudMapCleanupOptions options, CancellationToken cancellationToken)
+    {
+        var sampleIds = FleetBudget.ConfirmationSample(_cleanupMembers.Select(m => m.InstanceId), self, watched.Count, FleetBudget.MaxConfirmationProbes);
+        var sample = sampleIds.Select(id => _evidence[id].Target).ToList();
+        var results = new List<PeerProbeResult>(sample.Count);
+        foreach (var chunk in sample.Chunk(FleetBudget.ConfirmationConcurrency))
+        {
+            results.AddRange(await Task.WhenAll(chunk.Select(p => ProbeAsync(prober, p, options.ProbeTimeout, cancellationToken))).ConfigureAwait(false));
+        }
+
+        foreach (var result in results)
+        {
+            _telemetry.CleanupProbes.Add(1, RegistrationTag(), new(TelemetryTags.ProbeOutcome, TelemetryTags.ProbeOutcomeName(result.Outcome)));
+        }
+
+        var probed = watched.Count + sample.Count;
+        var lookingDead = watched.Count(e => e.LooksDead) + results.Count(r => r.Outcome != PeerProbeOutcome.Alive);
+        if (FleetBudget.IsHeld(lookingDead, probed))
+        {
+            return (plan with { Held = true, LookingDead = lookingDead, Watched = probed, Removals = [] }, sample.Count);
+        }
+
+        var epoch = FleetBudget.Epoch(_time.GetUtcNow(), options.ProbeInterval);
+        foreach (var old in _vanished.Where(v => v.Value != epoch).Select(v => v.Key).ToList())
+        {
+            _vanished.Remove(old);
+        }
+
+        var gone = watched.Where(e => e.LastOutcome is PeerProbeOutcome.Refused or PeerProbeOutcome.Foreign).Select(e => e.InstanceId)
+            .Concat(sample.Where((_, i) => results[i].IsGone).Select(p => p.InstanceId))
+            .Concat(_vanished.Keys);
+        // The cap from the service as listed now; the instances that left it this epoch still take their rank (see
+        // FleetBudget: so a removal by another observer never opens room for a new one within the epoch).
+        var cap = CleanupPlanner.MaxRemovals(_serviceInstances, options.MaxRemovalShare);
+        var batch = FleetBudget.Batch(gone, epoch, cap, viewed: probed + 1, ringSize: _cleanupMembers.Count + 1);
+        return (plan with { Removals = plan.Removals.Where(e => batch.Contains(e.InstanceId)).ToList() }, sample.Count);
     }
 
     /// <summary>Why this instance may not clean up now (see <see cref="CleanupPlanner.WhyNotObserving"/>), or <see langword="null"/>.</summary>
@@ -267,30 +340,8 @@ internal sealed partial class CloudMapRegistrationService
         CleanupPlanner.WhyNotObserving(new CleanupObserver(_ledger.IsConfirmed, _ledger.IsSuperseded, EffectiveStatus == CloudMapHealthStatus.Healthy));
 
     /// <summary>Takes a fresh list of the service: the members are the registrations that can be verified; evidence of any other is dropped.</summary>
-    /// <summary>
-    /// Whether the sweep lists the service again: when the revision moved; on every sweep for
-    /// <see cref="ListSettleTime"/> after it moved, because the revision moves when a RegisterInstance is accepted while
-    /// DiscoverInstances shows the instance only once the operation finished (a listing taken in between misses it, and
-    /// an instance killed then would never be watched); and at the latest every <see cref="ListRefreshInterval"/>.
-    /// </summary>
-    private bool NeedsListing(long revision)
+    private void UpdateMembers(CloudMapDiscoveryResult listed)
     {
-        if (_cleanupRevision != revision)
-        {
-            // The first listing counts as a move too: the revision it reads may already include a registration whose
-            // operation has not finished, which only a later listing shows.
-            _revisionMovedAt = _time.GetTimestamp();
-            return true;
-        }
-
-        return (_revisionMovedAt is { } moved && _time.GetElapsedTime(moved) <= ListSettleTime)
-            || _listedAt is not { } listedAt
-            || _time.GetElapsedTime(listedAt) >= ListRefreshInterval;
-    }
-
-    private void UpdateMembers(CloudMapDiscoveryResult listed, long revision)
-    {
-        _listedAt = _time.GetTimestamp();
         var now = _time.GetUtcNow();
         var serviceId = Target!.Service.Id;
         var members = new List<PeerTarget>();
@@ -311,6 +362,12 @@ internal sealed partial class CloudMapRegistrationService
         }
 
         var current = members.Select(m => m.InstanceId).ToHashSet(StringComparer.Ordinal);
+        var epoch = FleetBudget.Epoch(now, Options.Cleanup.ProbeInterval);
+        foreach (var left in _cleanupMembers.Where(m => !current.Contains(m.InstanceId)))
+        {
+            _vanished[left.InstanceId] = epoch; // still counts as gone in this epoch's fleet budget (FleetBudget)
+        }
+
         foreach (var gone in _evidence.Keys.Where(id => !current.Contains(id)).ToList())
         {
             _evidence.Remove(gone);
@@ -318,7 +375,7 @@ internal sealed partial class CloudMapRegistrationService
 
         _cleanupMembers = members;
         _serviceInstances = listed.Instances.Count;
-        _cleanupRevision = revision;
+        _appliedListing = listed;
     }
 
     /// <summary>
@@ -486,11 +543,16 @@ internal sealed partial class CloudMapRegistrationService
     /// <summary>Drops a peer from this observer's view; <paramref name="relist"/> makes the next sweep list the service again.</summary>
     private void ForgetPeer(string instanceId, bool relist)
     {
+        if (!relist)
+        {
+            _vanished[instanceId] = FleetBudget.Epoch(_time.GetUtcNow(), Options.Cleanup.ProbeInterval);
+        }
+
         _evidence.Remove(instanceId);
         _cleanupMembers.RemoveAll(m => string.Equals(m.InstanceId, instanceId, StringComparison.Ordinal));
         if (relist)
         {
-            _cleanupRevision = null;
+            _relist = true;
         }
     }
 
@@ -512,5 +574,8 @@ internal sealed record CleanupSweepOutcome(
     IReadOnlyList<string> Removed,
     IReadOnlyList<string> LeftAlone)
 {
+    /// <summary>Gets how many confirmation probes the sweep sent beyond its watched peers (<see cref="FleetBudget"/>).</summary>
+    public int ConfirmationProbes { get; init; }
+
     public static CleanupSweepOutcome Skipped(string reason) => new(reason, null, [], [], []);
 }

@@ -95,7 +95,7 @@ internal sealed partial class CloudMapRegistrationService
     {
         var target = Target!;
         var expectedOwner = _ledger.IsSuperseded ? _ledger.SupersedingOwner : _ownerToken;
-        if (expectedOwner is not null && await watch.HoldsAsync(target.InstanceId, expectedOwner, cancellationToken).ConfigureAwait(false))
+        if (expectedOwner is not null && await HoldsAsync(watch, revision, target.InstanceId, expectedOwner, cancellationToken).ConfigureAwait(false))
         {
             _verifiedRevision = revision;
             if (_ledger.IsSuperseded)
@@ -152,6 +152,18 @@ internal sealed partial class CloudMapRegistrationService
         OnSuperseded(instance);
         return OwnershipVerdict.Superseded;
     }
+
+    /// <summary>
+    /// Whether the data plane shows our entry: from the service's full listing when crash cleanup runs (it lists the
+    /// service after every move anyway, so both share one DiscoverInstances), otherwise with the narrowed query.
+    /// </summary>
+    private Task<bool> HoldsAsync(ServiceRevisionWatch watch, long revision, string instanceId, string ownerToken, CancellationToken cancellationToken) =>
+        _cleanupActive
+            ? HoldsInListingAsync(watch, revision, instanceId, ownerToken, cancellationToken)
+            : watch.HoldsAsync(instanceId, ownerToken, cancellationToken);
+
+    private static async Task<bool> HoldsInListingAsync(ServiceRevisionWatch watch, long revision, string instanceId, string ownerToken, CancellationToken cancellationToken) =>
+        ServiceRevisionWatch.Holds(await watch.GetListingAsync(revision, force: false, cancellationToken).ConfigureAwait(false), instanceId, ownerToken);
 
     /// <summary>
     /// Cloud Map shows <paramref name="instance"/> under our instance id with another owner (or none): from now on this

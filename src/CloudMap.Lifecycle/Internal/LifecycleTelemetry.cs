@@ -24,6 +24,20 @@ internal sealed class LifecycleTelemetry
     public const string CleanupProbesInstrument = "cloudmap.lifecycle.cleanup.probes";
     public const string CleanupHeldInstrument = "cloudmap.lifecycle.cleanup.held";
 
+    /// <summary>The step name of the cleanup sweep's span: <c>CloudMap.Lifecycle CleanupSweep</c>.</summary>
+    public const string SweepStep = "CleanupSweep";
+    public const string SweepPeersWatchedTag = "cloudmap.cleanup.peers.watched";
+    public const string SweepProbesTag = "cloudmap.cleanup.probes";
+    public const string SweepConfirmationProbesTag = "cloudmap.cleanup.probes.confirmation";
+    public const string SweepAliveTag = "cloudmap.cleanup.outcome.alive";
+    public const string SweepRefusedTag = "cloudmap.cleanup.outcome.refused";
+    public const string SweepForeignTag = "cloudmap.cleanup.outcome.foreign";
+    public const string SweepUnknownTag = "cloudmap.cleanup.outcome.unknown";
+    public const string SweepRemovableTag = "cloudmap.cleanup.removable";
+    public const string SweepRemovalsTag = "cloudmap.cleanup.removals";
+    public const string SweepHeldTag = "cloudmap.cleanup.held";
+    public const string SweepSkippedTag = "cloudmap.cleanup.skipped";
+
     public LifecycleTelemetry(IMeterFactory meterFactory, CloudMapRegistrationStateProvider states)
     {
         ArgumentNullException.ThrowIfNull(meterFactory);

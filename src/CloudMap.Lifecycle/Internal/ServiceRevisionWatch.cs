@@ -29,8 +29,15 @@ namespace CloudMap.Lifecycle.Internal;
 /// Shared by two loops of one registration: the health cycle's ownership check and the crash-cleanup sweep, which run
 /// side by side. One <see cref="SemaphoreSlim"/> serialises the reads (and the one namespace lookup), so when both ask
 /// at once the second waits for the first and takes its answer: one <c>DiscoverInstancesRevision</c> per interval
-/// between them. The lock is not held across the discovery reads (<see cref="HoldsAsync"/>, <see cref="ListAllAsync"/>),
-/// which change nothing here.
+/// between them. The lock is not held across the discovery reads (<see cref="HoldsAsync"/>, <see cref="GetListingAsync"/>).
+/// </para>
+/// <para>
+/// The full listing of the service (DiscoverInstances <c>HealthStatus=ALL</c>) is shared the same way, and the rule of
+/// when it is taken again lives here (<see cref="GetListingAsync"/>): once per revision move, whoever asks first (the
+/// ownership check after a move, or the cleanup sweep) and the other takes the same answer; then one follow-up at
+/// each of <see cref="ListFollowUps"/> after the move (Cloud Map moves the revision when a RegisterInstance is accepted
+/// but lists the instance only once its operation finished, so the listing at the move can miss it); and at the
+/// latest every <see cref="ListRefreshInterval"/>.
 /// </para>
 /// </remarks>
 internal sealed class ServiceRevisionWatch(
@@ -42,10 +49,24 @@ internal sealed class ServiceRevisionWatch(
     /// <summary>The most instances one DiscoverInstances returns (and a Cloud Map service holds): 1,000.</summary>
     public const int MaxInstances = 1000;
 
+    /// <summary>The longest time between two listings of the service, whatever the revision says.</summary>
+    public static readonly TimeSpan ListRefreshInterval = TimeSpan.FromMinutes(5);
+
+    /// <summary>
+    /// After a revision move, the times at which the service is listed once more (each once, at the first ask at or
+    /// after it): a registration accepted at the move may have been listed only once its operation finished.
+    /// </summary>
+    public static readonly IReadOnlyList<TimeSpan> ListFollowUps = [TimeSpan.FromSeconds(10), TimeSpan.FromSeconds(30)];
+
     private readonly TimeProvider _time = timeProvider;
     private readonly SemaphoreSlim _gate = new(1, 1);
+    private readonly Lock _listingLock = new();
     private long? _lastReadAt;
     private string? _namespaceName;
+    private long? _movedAt;
+    private Task<CloudMapDiscoveryResult>? _listing;
+    private long? _listingRevision;
+    private long? _listingStartedAt;
 
     /// <summary>Gets the service watched.</summary>
     public CloudMapService Service { get; } = service;
@@ -91,6 +112,15 @@ internal sealed class ServiceRevisionWatch(
 
             var namespaceName = NamespaceName ??= await LookUpNamespaceNameAsync(cancellationToken).ConfigureAwait(false);
             var revision = await discovery.DiscoverInstancesRevisionAsync(namespaceName, Service.Name, cancellationToken).ConfigureAwait(false);
+            if (Current != revision)
+            {
+                // The first read counts as a move too: its revision may include a registration still pending.
+                lock (_listingLock)
+                {
+                    _movedAt = _time.GetTimestamp();
+                }
+            }
+
             Current = revision;
             _lastReadAt = _time.GetTimestamp();
             return revision;
@@ -107,13 +137,78 @@ internal sealed class ServiceRevisionWatch(
     }
 
     /// <summary>
-    /// Lists every instance of the service on the data plane: DiscoverInstances with <c>HealthStatus=ALL</c> (an
-    /// instance that reported UNHEALTHY is still registered) and <c>MaxResults</c> 1,000 (the most a service holds), one
-    /// call and no paging. Crash cleanup calls it only when the revision moved.
+    /// The full listing of the service at <paramref name="revision"/> (a revision this watch read): DiscoverInstances
+    /// with <c>HealthStatus=ALL</c> (an instance that reported UNHEALTHY is still registered) and <c>MaxResults</c> 1,000
+    /// (the most a service holds), one call and no paging. The last listing is returned again, without a call, unless
+    /// a new one is due: none yet, or the last one failed; it was taken at another revision; <paramref name="force"/>;
+    /// a follow-up of the last move (<see cref="ListFollowUps"/>) has come since it was taken; or it is older than
+    /// <see cref="ListRefreshInterval"/>. One listing in flight serves every caller.
     /// </summary>
+    /// <param name="revision">The revision the caller acts on (from <see cref="ReadAsync"/>).</param>
+    /// <param name="force">Lists again whatever the rule says (a registration the caller looked at changed).</param>
+    /// <param name="cancellationToken">
+    /// Stops this caller's wait, and the listing when this caller started it (another caller sharing it then lists again).
+    /// </param>
     /// <exception cref="CloudMapException">A failure; the caller tries again on its next sweep.</exception>
-    public async Task<CloudMapDiscoveryResult> ListAllAsync(CancellationToken cancellationToken)
+    public async Task<CloudMapDiscoveryResult> GetListingAsync(long revision, bool force, CancellationToken cancellationToken)
     {
+        for (var attempt = 0; ; attempt++)
+        {
+            Task<CloudMapDiscoveryResult> listing;
+            lock (_listingLock)
+            {
+                if (force || IsListingDueLocked(revision))
+                {
+                    _listingRevision = revision;
+                    _listingStartedAt = _time.GetTimestamp();
+                    _listing = ListAllAsync(cancellationToken);
+                }
+
+                listing = _listing!;
+            }
+
+            force = false;
+            try
+            {
+                return await listing.WaitAsync(cancellationToken).ConfigureAwait(false);
+            }
+            catch (OperationCanceledException) when (!cancellationToken.IsCancellationRequested && attempt == 0)
+            {
+                // The caller that started the shared listing stopped (its token, not ours): list again for this caller.
+            }
+        }
+    }
+
+    /// <summary>Gets the number of DiscoverInstances listings this watch took (for tests and the cost figures).</summary>
+    public int ListingCount { get; private set; }
+
+    /// <summary>The rule of <see cref="GetListingAsync"/>, under <see cref="_listingLock"/>.</summary>
+    private bool IsListingDueLocked(long revision)
+    {
+        if (_listing is not { } last || last.IsFaulted || last.IsCanceled || _listingRevision != revision || _listingStartedAt is not { } startedAt)
+        {
+            return true;
+        }
+
+        if (_time.GetElapsedTime(startedAt) >= ListRefreshInterval)
+        {
+            return true;
+        }
+
+        if (_movedAt is not { } movedAt)
+        {
+            return false;
+        }
+
+        var listedAfterMove = _time.GetElapsedTime(movedAt, startedAt);
+        var sinceMove = _time.GetElapsedTime(movedAt);
+        return ListFollowUps.Any(followUp => listedAfterMove < followUp && sinceMove >= followUp);
+    }
+
+    /// <summary>One listing, cancelled with the token of the caller that started it (nothing outlives a stop).</summary>
+    private async Task<CloudMapDiscoveryResult> ListAllAsync(CancellationToken cancellationToken)
+    {
+        ListingCount++;
         var namespaceName = await GetNamespaceNameAsync(cancellationToken).ConfigureAwait(false);
         return await discovery.DiscoverInstancesAsync(
             new CloudMapDiscoveryQuery(namespaceName, Service.Name, HealthStatus: "ALL", MaxResults: MaxInstances),
@@ -138,7 +233,14 @@ internal sealed class ServiceRevisionWatch(
                 HealthStatus: "ALL",
                 QueryParameters: new Dictionary<string, string>(StringComparer.Ordinal) { [RegistrationAttributes.OwnerKey] = ownerToken }),
             cancellationToken).ConfigureAwait(false);
-        return result.Instances.Any(i => string.Equals(i.InstanceId, instanceId, StringComparison.Ordinal)
+        return Holds(result, instanceId, ownerToken);
+    }
+
+    /// <summary>Whether <paramref name="listing"/> shows <paramref name="instanceId"/> carrying <paramref name="ownerToken"/>.</summary>
+    public static bool Holds(CloudMapDiscoveryResult listing, string instanceId, string ownerToken)
+    {
+        ArgumentNullException.ThrowIfNull(listing);
+        return listing.Instances.Any(i => string.Equals(i.InstanceId, instanceId, StringComparison.Ordinal)
             && i.Attributes.TryGetValue(RegistrationAttributes.OwnerKey, out var owner)
             && string.Equals(owner, ownerToken, StringComparison.Ordinal));
     }

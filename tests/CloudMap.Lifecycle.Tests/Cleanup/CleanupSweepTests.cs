@@ -313,7 +313,7 @@ public sealed class CleanupSweepTests
         await s.SweepAsync();
 
         // The first listing counts as a move: past its settle time the service is no longer listed on every sweep.
-        s.H.Time.Advance(CloudMapRegistrationService.ListSettleTime + SweepHarness.Interval);
+        s.H.Time.Advance(ServiceRevisionWatch.ListFollowUps[^1] + SweepHarness.Interval);
         await s.Service.RunCleanupSweepAsync(TestContext.Current.CancellationToken);
         s.Emulator.ResetCounters();
 
@@ -330,9 +330,9 @@ public sealed class CleanupSweepTests
         Assert.Equal(0, s.H.ControlPlaneCalls());
         Assert.Equal(30, s.Prober.Probes.Count - 6); // 3 watched peers per sweep (6 more from the two sweeps before)
 
-        // A new peer registers: the revision moves, the next sweep lists the service, and so does every sweep in the
-        // 30 s after (Cloud Map moves the revision when RegisterInstance is accepted, but lists the instance only once
-        // its operation finished: a listing in between misses it); after that, no more until the next change.
+        // A new peer registers: the revision moves, the next sweep lists the service, and again once 10 s and once 30 s
+        // after the move (Cloud Map moves the revision when RegisterInstance is accepted, but lists the instance only
+        // once its operation finished: a listing in between misses it); after that, no more until the next change.
         s.AddPeer("orders-5", "127.0.0.6");
         s.H.Time.Advance(SweepHarness.Interval);
         for (var i = 0; i < 6; i++)
@@ -342,7 +342,7 @@ public sealed class CleanupSweepTests
         }
 
         var listed = s.Emulator.GetRequestLog().Where(r => r.Operation == "DiscoverInstances").ToList();
-        var expected = 1 + (int)(CloudMapRegistrationService.ListSettleTime / SweepHarness.Interval);
+        var expected = 1 + ServiceRevisionWatch.ListFollowUps.Count; // at the move, then once at each follow-up (10 s, 30 s)
         Assert.Equal(expected, listed.Count);
     }
 
