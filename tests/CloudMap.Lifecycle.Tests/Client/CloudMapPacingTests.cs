@@ -239,6 +239,16 @@ public sealed class CloudMapPacingTests
         Assert.Equal(2, h.Server.Requests.Count);
     }
 
+    [Fact]
+    public void Options_UndefinedRetryMode_IsRejectedNamingTheSettingAndTheValue()
+    {
+        var result = new CloudMapClientOptionsValidator().Validate(null, new CloudMapClientOptions { RetryMode = (CloudMapRetryMode)7 });
+
+        Assert.True(result.Failed);
+        Assert.Contains("CloudMapClientOptions.RetryMode must be Standard or Adaptive; it is 7.", result.FailureMessage, StringComparison.Ordinal);
+        Assert.Equal(CloudMapRetryMode.Adaptive, new CloudMapClientOptions().RetryMode);
+    }
+
     private static IEnumerable<(double At, bool Throttled)> Script()
     {
         for (var n = 1; n <= 20; n++)
