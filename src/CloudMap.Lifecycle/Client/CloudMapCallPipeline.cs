@@ -2,6 +2,7 @@
 
 using System.Diagnostics;
 using System.Globalization;
+using CloudMap.Lifecycle.Client.Pacing;
 using Microsoft.Extensions.Logging;
 using Microsoft.Extensions.Options;
 using Polly;
@@ -14,6 +15,8 @@ namespace CloudMap.Lifecycle.Client;
 /// What every Cloud Map API call goes through, whatever the transport: one span, retries of the retryable failures
 /// (exponential backoff with full jitter, throttling backed off from <see cref="ThrottlingBaseDelay"/>), a timeout per
 /// attempt (cut to half of what is left of a caller's budget, see <see cref="CloudMapCallContext.LimitAttempts"/>), one count and one duration when it ends, and the client's retry and failure logs.
+/// Between the retry and the timeout, <see cref="CloudMapPacingStrategy"/> paces the attempts (the endpoint's retry quota
+/// and, in <see cref="CloudMapRetryMode.Adaptive"/> mode, its rate limiter, shared by the process's clients).
 /// </summary>
 /// <remarks>
 /// A transport (<see cref="HttpCloudMapClient"/> today; an adapter over the official <c>IAmazonServiceDiscovery</c>
@@ -232,13 +235,16 @@ internal sealed class CloudMapCallPipeline
     private ResiliencePipeline Build(CloudMapClientOptions options)
     {
         var builder = new ResiliencePipelineBuilder { TimeProvider = _timeProvider };
+        var pacing = new CloudMapPacingStrategy(CloudMapPacing.For(_timeProvider, PacingKey(options)), options.RetryMode, static ctx => MaxPacingWait(ctx.Properties.GetValue(CallKey, null!)));
         if (options.MaxAttempts > 1)
         {
             builder.AddRetry(new RetryStrategyOptions
             {
                 MaxRetryAttempts = options.MaxAttempts - 1,
-                ShouldHandle = static args => ValueTask.FromResult(
-                    args.Outcome.Exception is { } failure && CloudMapRetryClassifier.IsRetryable(failure, args.Context.CancellationToken)),
+                // The quota is asked only when a retry would follow: Polly also asks after the last attempt.
+                ShouldHandle = args => ValueTask.FromResult(
+                    args.Outcome.Exception is { } failure && CloudMapRetryClassifier.IsRetryable(failure, args.Context.CancellationToken)
+                    && args.AttemptNumber < options.MaxAttempts - 1 && pacing.ShouldRetry(args.Context, failure)),
                 DelayGenerator = args =>
                 {
                     var (baseDelay, maxDelay) = args.Outcome.Exception is { } failure && CloudMapRetryClassifier.IsThrottling(failure)
@@ -265,6 +271,8 @@ internal sealed class CloudMapCallPipeline
             });
         }
 
+        builder.AddStrategy(_ => pacing);
+
         // Always present, even without a configured attempt timeout: a caller's budget (CloudMapCallContext.LimitAttempts,
         // the deregistration at stop) cuts each attempt to half of what is left, so one hung answer cannot spend it all.
         builder.AddTimeout(new TimeoutStrategyOptions
@@ -277,6 +285,35 @@ internal sealed class CloudMapCallPipeline
     }
 
     private static TimeSpan Max(TimeSpan a, TimeSpan b) => a > b ? a : b;
+
+    /// <summary>
+    /// How long pacing may hold an attempt back: without a caller's budget as long as the bucket says; within one (the
+    /// deregistration at stop) half of the attempt timeout the budget would give, a quarter of what is left, so the
+    /// attempt still gets at least three eighths of the budget left and a retry fits after it.
+    /// </summary>
+    private static TimeSpan MaxPacingWait(CloudMapCallContext call)
+    {
+        // Asking for the attempt timeout of an unlimited client tells whether a budget applies (the timeout step asks again).
+        var budgeted = call.StartAttemptTimeout(Timeout.InfiniteTimeSpan);
+        return budgeted == Timeout.InfiniteTimeSpan ? Timeout.InfiniteTimeSpan : budgeted / 2;
+    }
+
+    private string PacingKey(CloudMapClientOptions options)
+    {
+        string endpoint;
+        try
+        {
+            var resolved = CloudMapEndpoint.Resolve(options, _environment);
+            endpoint = resolved.Region + " " + resolved.ControlPlane.AbsoluteUri;
+        }
+        catch (InvalidOperationException)
+        {
+            // The transport fails every call with the same error; those calls share one pace.
+            endpoint = "unresolved";
+        }
+
+        return options.PacingScope is { } scope ? endpoint + " " + scope : endpoint;
+    }
 
     private sealed record State(CloudMapClientOptions Options, ResiliencePipeline Pipeline);
 }

@@ -109,6 +109,22 @@ public sealed class CloudMapClientOptions
     /// </value>
     public TimeSpan BaseDelay { get; set; } = DefaultBaseDelay;
 
+    /// <summary>Gets or sets how calls are retried and paced: the AWS SDKs' retry modes.</summary>
+    /// <value>
+    /// The default value is <see cref="CloudMapRetryMode.Adaptive"/>: retries limited by the retry quota, and a rate
+    /// limiter per endpoint and process that learns the account's rate from throttling (nothing is held back until the
+    /// first throttling answer; a deregistration at stop by at most a quarter of what is left of its budget).
+    /// <see cref="CloudMapRetryMode.Standard"/> turns the limiter off and keeps the quota.
+    /// </value>
+    public CloudMapRetryMode RetryMode { get; set; } = CloudMapRetryMode.Adaptive;
+
+    /// <summary>
+    /// Gets or sets a name that gives these clients a pace of their own (their own retry quota and rate limiter) instead
+    /// of the one every client of the process shares for the endpoint. For scenarios that run many simulated
+    /// processes in one; <see langword="null"/> (the default) in an app.
+    /// </summary>
+    internal string? PacingScope { get; set; }
+
     /// <summary>Gets or sets the upper bound of the backoff delay between attempts.</summary>
     /// <value>The default value is <see cref="DefaultMaxDelay"/> (5 s). Not less than <see cref="BaseDelay"/>.</value>
     public TimeSpan MaxDelay { get; set; } = DefaultMaxDelay;

@@ -36,6 +36,11 @@ internal sealed class CloudMapClientOptionsValidator : IValidateOptions<CloudMap
             builder.AddError($"CloudMapClientOptions.MaxDelay ({options.MaxDelay}) must not be less than BaseDelay ({options.BaseDelay}).", nameof(options.MaxDelay));
         }
 
+        if (!Enum.IsDefined(options.RetryMode))
+        {
+            builder.AddError($"CloudMapClientOptions.RetryMode must be Standard or Adaptive; it is {(int)options.RetryMode}.", nameof(options.RetryMode));
+        }
+
         if (options.ServiceUrl is { } url && !CloudMapServiceUrl.IsValid(url))
         {
             builder.AddError($"CloudMapClientOptions.ServiceUrl must be {CloudMapServiceUrl.Requirement}; it is '{url}'.", nameof(options.ServiceUrl));

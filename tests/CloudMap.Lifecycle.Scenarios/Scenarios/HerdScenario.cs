@@ -43,6 +43,9 @@ internal sealed class HerdScenario : IScenario
                 ready: () => true,
                 configure: o => o.Shutdown.DrainDelay = TimeSpan.Zero,
                 logs: logs,
+
+                // Each host stands for one process of the fleet: its own retry quota and rate limiter, as on its own machine.
+                client: o => o.PacingScope = Format.Invariant($"herd-{i}"),
                 minimumLogLevel: LogLevel.Error))
             .ToList();
         lane.Emulator.Faults.Throttle(Burst, Rate);
@@ -91,6 +94,7 @@ internal sealed class HerdScenario : IScenario
             result.Metric("calls", "Requests until registered", string.Empty).Add(mode, calls);
             result.Metric("throttled", "Throttled responses", string.Empty).Add(mode, throttled);
             result.Metric("peak-rate", "Peak request rate", "req/s").Add(mode, PeakRate(samples));
+            result.Metric("rate-throttled-per-host", "Throttled responses per registered host", string.Empty).Add(mode, registered == 0 ? 0 : (double)throttled / registered);
             context.Log(Format.Invariant($"  {mode}: {registered}/{count} registered, {failedStarts} failed starts, {calls} calls, {throttled} throttled"));
 
             lane.Emulator.ResetCounters();

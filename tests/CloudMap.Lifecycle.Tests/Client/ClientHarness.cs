@@ -41,7 +41,7 @@ internal sealed class ClientHarness : IAsyncDisposable
 
     public IReadOnlyList<Measurement> Measurements => _metrics.Measurements;
 
-    /// <summary>Starts a server and a client. By default: region us-east-1, no host prefix, no attempt timeout, zero jitter.</summary>
+    /// <summary>Starts a server and a client. By default: region us-east-1, no host prefix, no attempt timeout, zero jitter, standard retry mode.</summary>
     public static async Task<ClientHarness> StartAsync(
         Action<CloudMapClientOptions>? configure = null,
         Func<double>? random = null,
@@ -69,6 +69,10 @@ internal sealed class ClientHarness : IAsyncDisposable
             o.ServiceUrl = server.Url;
             o.DisableHostPrefixInjection = true;
             o.AttemptTimeout = Timeout.InfiniteTimeSpan;
+
+            // The client tests pin the retry strategy's delays on the fake clock; in adaptive mode a retry after a throttle
+            // would also wait for its token. CloudMapPacingTests opt into adaptive mode.
+            o.RetryMode = CloudMapRetryMode.Standard;
             configure?.Invoke(o);
         });
         services.AddHttpClient(HttpCloudMapClient.HttpClientName).ConfigurePrimaryHttpMessageHandler(() => CreateHandler(routeEveryHostToServer ? server.Port : null));

@@ -169,7 +169,9 @@ public sealed class CloudMapCallPipelineTests : IDisposable
 
     private CloudMapCallPipeline CreatePipeline(Action<CloudMapClientOptions>? configure = null)
     {
-        var options = new CloudMapClientOptions { AttemptTimeout = Timeout.InfiniteTimeSpan };
+        // Standard mode: these tests pin the retry strategy's delays on the fake clock; in adaptive mode a retry after a
+        // throttle also waits for its token (CloudMapPacingTests).
+        var options = new CloudMapClientOptions { AttemptTimeout = Timeout.InfiniteTimeSpan, RetryMode = CloudMapRetryMode.Standard };
         configure?.Invoke(options);
         return new CloudMapCallPipeline(
             Options.Create(options),

@@ -1,0 +1,43 @@
+// Copyright (c) CloudMap.Lifecycle contributors. Licensed under the MIT License.
+
+using System.Collections.Concurrent;
+using System.Runtime.CompilerServices;
+
+namespace CloudMap.Lifecycle.Client.Pacing;
+
+/// <summary>
+/// What paces the calls to one Cloud Map endpoint in this process: its retry quota (both retry modes) and its adaptive
+/// rate limiter (<see cref="CloudMapRetryMode.Adaptive"/> only). Every client of the process that calls the same
+/// endpoint, in the same region, on the same <see cref="TimeProvider"/>, shares one (<see cref="For"/>): the limit
+/// they are throttled against is the account's, not one client's.
+/// </summary>
+/// <remarks>
+/// The account itself is not known without a call (STS), so the key is the endpoint and the signing region; clients of
+/// two accounts in one process and region share a pace, which errs on the slow side. Keyed by the
+/// <see cref="TimeProvider"/> too, so tests on different fake clocks never share a bucket; in an app every client uses
+/// <see cref="TimeProvider.System"/>.
+/// </remarks>
+internal sealed class CloudMapPacing
+{
+    private static readonly ConditionalWeakTable<TimeProvider, ConcurrentDictionary<string, CloudMapPacing>> ByClock = [];
+
+    private CloudMapPacing(TimeProvider timeProvider)
+    {
+        Limiter = new CloudMapAdaptiveRateLimiter(timeProvider);
+    }
+
+    /// <summary>Gets the retry quota of the endpoint.</summary>
+    public CloudMapRetryQuota Quota { get; } = new();
+
+    /// <summary>Gets the adaptive rate limiter of the endpoint (used by the clients in adaptive mode only).</summary>
+    public CloudMapAdaptiveRateLimiter Limiter { get; }
+
+    /// <summary>Gets the pacing of the endpoint named by <paramref name="key"/> (region and URL) on <paramref name="timeProvider"/>.</summary>
+    public static CloudMapPacing For(TimeProvider timeProvider, string key)
+    {
+        ArgumentNullException.ThrowIfNull(timeProvider);
+        ArgumentNullException.ThrowIfNull(key);
+        var endpoints = ByClock.GetValue(timeProvider, static _ => new ConcurrentDictionary<string, CloudMapPacing>(StringComparer.Ordinal));
+        return endpoints.GetOrAdd(key, static (_, time) => new CloudMapPacing(time), timeProvider);
+    }
+}
