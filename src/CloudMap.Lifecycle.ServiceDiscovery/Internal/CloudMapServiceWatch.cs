@@ -9,7 +9,8 @@ namespace CloudMap.Lifecycle.ServiceDiscovery.Internal;
 /// <summary>
 /// Keeps one Cloud Map service's instance list for every provider that resolves it: DiscoverInstances once, then every
 /// <see cref="CloudMapServiceEndpointProviderOptions.RevisionInterval"/> a DiscoverInstancesRevision (DiscoverInstances
-/// again when it moved, and once more at the next tick, since a revision can count an instance not listed yet), and a
+/// again when it moved, and once more at the next tick when that answer's list had not changed: a revision can count an
+/// instance not listed yet), and a
 /// full DiscoverInstances every <see cref="CloudMapServiceEndpointProviderOptions.RefreshInterval"/>
 /// (the revision ignores health changes). A change cancels the current change token.
 /// </summary>
@@ -167,12 +168,12 @@ internal sealed partial class CloudMapServiceWatch : IAsyncDisposable
             var result = await _client.DiscoverInstancesAsync(
                 new CloudMapDiscoveryQuery(Key.NamespaceName, Key.ServiceName, _healthStatus, MaxResults, _queryParameters),
                 cancellationToken).ConfigureAwait(false);
-            Apply(result);
+            var listChanged = Apply(result);
 
             // The revision may count a registration whose instance is not listed yet (it is listed when its operation
-            // completes; the data plane is eventually consistent): an answer whose revision moved is read once more at
-            // the next tick instead of being taken as current until the next full refresh.
-            if (!first && result.InstancesRevision is { } answered && answered != before)
+            // completes; the data plane is eventually consistent): an answer whose revision moved but whose list did not
+            // is read once more at the next tick instead of being taken as current until the next full refresh.
+            if (!first && !listChanged && result.InstancesRevision is { } answered && answered != before)
             {
                 lock (_lock)
                 {
@@ -251,7 +252,8 @@ internal sealed partial class CloudMapServiceWatch : IAsyncDisposable
         return true;
     }
 
-    private void Apply(CloudMapDiscoveryResult result)
+    /// <summary>Takes the answer; true when the list in use changed (the change token fired).</summary>
+    private bool Apply(CloudMapDiscoveryResult result)
     {
         var now = _time.GetTimestamp();
         CancellationTokenSource? fired = null;
@@ -311,6 +313,8 @@ internal sealed partial class CloudMapServiceWatch : IAsyncDisposable
             fired.Cancel();
             fired.Dispose();
         }
+
+        return fired is not null;
     }
 
     private TimeSpan Failed(Exception error)
