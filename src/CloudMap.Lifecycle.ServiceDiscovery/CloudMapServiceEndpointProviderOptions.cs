@@ -16,8 +16,10 @@ namespace CloudMap.Lifecycle.ServiceDiscovery;
 /// </para>
 /// <para>
 /// Staleness: a registration or deregistration is seen within <see cref="RevisionInterval"/> plus one round trip
-/// (DiscoverInstancesRevision, then DiscoverInstances). A health change does not change the revision, so it is seen
-/// within <see cref="RefreshInterval"/>. Both polls of one service are shared by every name and client that resolves it.
+/// (DiscoverInstancesRevision, then DiscoverInstances; when the revision moved but the list did not, the list is read
+/// again at the next tick, as a revision can count a registration whose instance is listed only once its operation
+/// completes). A health change does
+/// not change the revision, so it is seen within <see cref="RefreshInterval"/>. Both polls of one service are shared by every name and client that resolves it.
 /// </para>
 /// </remarks>
 public sealed class CloudMapServiceEndpointProviderOptions

@@ -42,9 +42,35 @@ public sealed class CloudMapProviderTests
         await h.StepAsync(Revision);
         Assert.Equal(["127.0.0.1:8081"], await h.ResolveAsync());
 
-        // Per poll: one revision read; DiscoverInstances only when it moved (initial + 2 changes).
+        // Per poll: one revision read; DiscoverInstances only when it moved (initial + 2 changes). Both answers listed the
+        // change, so neither is read again.
         Assert.Equal(3, h.Calls("DiscoverInstances"));
         Assert.Equal(2, h.Calls("DiscoverInstancesRevision"));
+    }
+
+    [Fact]
+    [Trait(Guarantees.Trait, Guarantees.G2)]
+    public async Task RevisionMovedBeforeTheNewInstanceIsListed_ReadAgainAtTheNextTick_NotAtTheFullRefresh()
+    {
+        await using var h = await DiscoveryHarness.StartAsync(scheduledOperations: true);
+        h.Register("orders-1", 8080);
+        Assert.Equal(["127.0.0.1:8080"], await h.ResolveAsync());
+
+        // RegisterInstance through the API: the revision moves now, the instance is listed once its operation completes
+        // (250 + 750 ms). The poll 0.5 s later sees the new revision but not yet the instance.
+        await h.StepAsync(TimeSpan.FromSeconds(1.5));
+        await RegisterThroughTheApiAsync(h, "orders-2", 8081);
+        await h.StepAsync(TimeSpan.FromSeconds(0.5));
+        Assert.Equal(2, h.Calls("DiscoverInstances"));
+        Assert.Equal(["127.0.0.1:8080"], await h.ResolveAsync());
+
+        await h.StepAsync(Revision);
+        Assert.Equal(["127.0.0.1:8080", "127.0.0.1:8081"], await h.ResolveAsync());
+        Assert.Equal(3, h.Calls("DiscoverInstances"));
+
+        // Settled: that answer listed the change, so polls are revision reads again.
+        await h.StepAsync(Revision);
+        Assert.Equal(3, h.Calls("DiscoverInstances"));
     }
 
     [Fact]
@@ -258,5 +284,18 @@ public sealed class CloudMapProviderTests
         // Used again: a new watch, a new first DiscoverInstances.
         Assert.Equal(["127.0.0.1:8080"], await h.ResolveAsync());
         Assert.Equal(2, h.Calls("DiscoverInstances"));
+    }
+
+    private static async Task RegisterThroughTheApiAsync(DiscoveryHarness h, string instanceId, int port)
+    {
+        using var http = new HttpClient();
+        using var request = new HttpRequestMessage(HttpMethod.Post, h.Emulator.Endpoint);
+        request.Headers.Add("X-Amz-Target", "Route53AutoNaming_v20170314.RegisterInstance");
+        request.Content = new StringContent(
+            System.Text.Json.JsonSerializer.Serialize(new { ServiceId = h.ServiceId, InstanceId = instanceId, Attributes = DiscoveryHarness.Attributes(port) }),
+            System.Text.Encoding.UTF8,
+            "application/x-amz-json-1.1");
+        using var response = await http.SendAsync(request, TestContext.Current.CancellationToken);
+        Assert.True(response.IsSuccessStatusCode, await response.Content.ReadAsStringAsync(TestContext.Current.CancellationToken));
     }
 }

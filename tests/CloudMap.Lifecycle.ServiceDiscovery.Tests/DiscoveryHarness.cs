@@ -49,10 +49,13 @@ internal sealed class DiscoveryHarness : IAsyncDisposable
     public static async Task<DiscoveryHarness> StartAsync(
         Action<CloudMapServiceEndpointProviderOptions>? configure = null,
         EmulatedHealthCheck healthCheck = EmulatedHealthCheck.Custom,
-        bool createNamespace = true)
+        bool createNamespace = true,
+        bool scheduledOperations = false)
     {
         var clock = new TimerCountingFakeTimeProvider();
-        var emulator = await CloudMapEmulator.StartAsync(new CloudMapEmulatorOptions { TimeProvider = clock });
+
+        // scheduledOperations: API registrations are listed only after their operation's 250 + 750 ms on the fake clock.
+        var emulator = await CloudMapEmulator.StartAsync(new CloudMapEmulatorOptions { TimeProvider = clock, CompleteOperationsImmediately = scheduledOperations ? false : null });
         var serviceId = createNamespace ? emulator.CreateService(emulator.CreateHttpNamespace(Namespace), Service, healthCheck) : "";
         var logs = new AwaitableFakeLogs(FakeLogCollector.Create(new FakeLogCollectorOptions { TimeProvider = clock }));
         var services = new ServiceCollection();

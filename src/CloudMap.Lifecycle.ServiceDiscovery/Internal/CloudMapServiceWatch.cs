@@ -9,7 +9,9 @@ namespace CloudMap.Lifecycle.ServiceDiscovery.Internal;
 /// <summary>
 /// Keeps one Cloud Map service's instance list for every provider that resolves it: DiscoverInstances once, then every
 /// <see cref="CloudMapServiceEndpointProviderOptions.RevisionInterval"/> a DiscoverInstancesRevision (DiscoverInstances
-/// again when it moved), and a full DiscoverInstances every <see cref="CloudMapServiceEndpointProviderOptions.RefreshInterval"/>
+/// again when it moved, and once more at the next tick when that answer's list had not changed: a revision can count an
+/// instance not listed yet), and a
+/// full DiscoverInstances every <see cref="CloudMapServiceEndpointProviderOptions.RefreshInterval"/>
 /// (the revision ignores health changes). A change cancels the current change token.
 /// </summary>
 /// <remarks>
@@ -41,6 +43,7 @@ internal sealed partial class CloudMapServiceWatch : IAsyncDisposable
     private long _confirmedAt;
     private int _failures;
     private bool _holdingEmpty;
+    private bool _recheck;
     private Task _loop = Task.CompletedTask;
 
     public CloudMapServiceWatch(CloudMapServiceKey key, ICloudMapDiscoveryClient client, CloudMapServiceEndpointProviderOptions options, TimeProvider time, ILogger logger)
@@ -138,12 +141,19 @@ internal sealed partial class CloudMapServiceWatch : IAsyncDisposable
     /// <summary>One poll: a full DiscoverInstances when due (or the revision moved), else a revision read. Returns the wait before the next.</summary>
     internal async Task<TimeSpan> PollAsync(CancellationToken cancellationToken)
     {
+        var recheck = false;
         try
         {
             bool full;
+            bool first;
+            long? before;
             lock (_lock)
             {
-                full = _snapshot is null || _holdingEmpty || _time.GetElapsedTime(_lastFullAt) >= _options.RefreshInterval;
+                recheck = _recheck;
+                _recheck = false;
+                first = _snapshot is null;
+                before = _revision;
+                full = recheck || first || _holdingEmpty || _time.GetElapsedTime(_lastFullAt) >= _options.RefreshInterval;
             }
 
             if (!full)
@@ -158,11 +168,31 @@ internal sealed partial class CloudMapServiceWatch : IAsyncDisposable
             var result = await _client.DiscoverInstancesAsync(
                 new CloudMapDiscoveryQuery(Key.NamespaceName, Key.ServiceName, _healthStatus, MaxResults, _queryParameters),
                 cancellationToken).ConfigureAwait(false);
-            Apply(result);
+            var listChanged = Apply(result);
+
+            // The revision may count a registration whose instance is not listed yet (it is listed when its operation
+            // completes; the data plane is eventually consistent): an answer whose revision moved but whose list did not
+            // is read once more at the next tick instead of being taken as current until the next full refresh.
+            if (!first && !listChanged && result.InstancesRevision is { } answered && answered != before)
+            {
+                lock (_lock)
+                {
+                    _recheck = true;
+                }
+            }
+
             return _options.RevisionInterval;
         }
         catch (Exception ex) when (!cancellationToken.IsCancellationRequested)
         {
+            if (recheck)
+            {
+                lock (_lock)
+                {
+                    _recheck = true;
+                }
+            }
+
             return Failed(ex);
         }
         finally
@@ -222,7 +252,8 @@ internal sealed partial class CloudMapServiceWatch : IAsyncDisposable
         return true;
     }
 
-    private void Apply(CloudMapDiscoveryResult result)
+    /// <summary>Takes the answer; true when the list in use changed (the change token fired).</summary>
+    private bool Apply(CloudMapDiscoveryResult result)
     {
         var now = _time.GetTimestamp();
         CancellationTokenSource? fired = null;
@@ -282,6 +313,8 @@ internal sealed partial class CloudMapServiceWatch : IAsyncDisposable
             fired.Cancel();
             fired.Dispose();
         }
+
+        return fired is not null;
     }
 
     private TimeSpan Failed(Exception error)

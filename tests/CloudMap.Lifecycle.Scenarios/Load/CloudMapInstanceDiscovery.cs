@@ -5,7 +5,7 @@ using CloudMap.Lifecycle.Client;
 
 namespace CloudMap.Lifecycle.Scenarios.Load;
 
-/// <summary>Discovery through the library's own Cloud Map client (the data-plane calls any Cloud Map client makes).</summary>
+/// <summary>The scenarios' probe through the library's own Cloud Map client (see <see cref="IInstanceDiscovery"/>).</summary>
 internal sealed class CloudMapInstanceDiscovery(ICloudMapDiscoveryClient client, string namespaceName, string serviceName) : IInstanceDiscovery
 {
     public async Task<(IReadOnlyList<DiscoveredEndpoint> Endpoints, long? Revision)> DiscoverAsync(CancellationToken cancellationToken)

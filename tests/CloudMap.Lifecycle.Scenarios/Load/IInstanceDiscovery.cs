@@ -2,7 +2,10 @@
 
 namespace CloudMap.Lifecycle.Scenarios.Load;
 
-/// <summary>How the load generator finds instances: the two data-plane calls a Cloud Map client makes.</summary>
+/// <summary>
+/// The scenarios' probe of what is discoverable right now (the lanes' <c>DiscoverIdsAsync</c>): the two data-plane calls,
+/// made directly. Not a client of the service: the load's client is <see cref="LoadGenerator"/>, through the real provider.
+/// </summary>
 internal interface IInstanceDiscovery
 {
     /// <summary>DiscoverInstances (HEALTHY only).</summary>

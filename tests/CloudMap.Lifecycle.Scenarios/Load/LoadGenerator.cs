@@ -1,86 +1,146 @@
 // Copyright (c) CloudMap.Lifecycle contributors. Licensed under the MIT License.
 
 using System.Collections.Concurrent;
+using System.Diagnostics.Metrics;
 using System.Net.Sockets;
-using CloudMap.Lifecycle.Scenarios.Infrastructure;
+using Amazon.Runtime;
+using CloudMap.Lifecycle.Client;
+using Microsoft.Extensions.Configuration;
+using Microsoft.Extensions.ServiceDiscovery;
 
 namespace CloudMap.Lifecycle.Scenarios.Load;
 
 /// <summary>
-/// A client of the service: keeps a discovered instance list (DiscoverInstances, refreshed when
-/// DiscoverInstancesRevision changes, checked every second) and sends steady requests round robin over it.
+/// A client of the service as users write one: an <see cref="HttpClient"/> from <see cref="IHttpClientFactory"/> with
+/// <c>AddServiceDiscovery()</c>, resolving <c>http://sample.demo.local/</c> through Microsoft.Extensions.ServiceDiscovery
+/// and the CloudMap.Lifecycle.ServiceDiscovery provider (<c>AddServiceDiscoveryCore().AddCloudMapServiceEndpointProvider()</c>,
+/// the provider's default intervals and health filter), sending steady requests that the resolver spreads round robin.
+/// It records, per instance port, when the client last sent a request there (for the consumer staleness) and counts the
+/// provider's Cloud Map calls by operation from the client's own <c>cloudmap.client.requests</c> counter.
 /// </summary>
 internal sealed class LoadGenerator : IAsyncDisposable
 {
-    private static readonly TimeSpan RequestTimeout = TimeSpan.FromSeconds(3);
+    /// <summary>The name the client calls (the sample's service in its namespace).</summary>
+    public static readonly Uri Target = new($"http://{EmulatorLane.ServiceName}.{EmulatorLane.NamespaceName}/");
 
-    // The revision does not change on health changes, and may change before a new instance is listed: like a cache
-    // with a TTL, the client also re-discovers every few seconds whatever the revision says.
-    private static readonly TimeSpan FullRefreshInterval = TimeSpan.FromSeconds(5);
-    private readonly IInstanceDiscovery discovery;
+    private static readonly TimeSpan RequestTimeout = TimeSpan.FromSeconds(3);
+    private static readonly HttpRequestOptionsKey<int> PortKey = new("cloudmap.scenarios.port");
     private readonly double requestsPerSecond;
-    private readonly TimeSpan refreshInterval;
+    private readonly ServiceProvider services;
     private readonly HttpClient http;
+    private readonly MeterListener listener = new();
     private readonly ConcurrentDictionary<RequestOutcome, int> counts = new();
+    private readonly ConcurrentDictionary<string, long> calls = new(StringComparer.Ordinal);
+    private readonly ConcurrentDictionary<int, DateTimeOffset> lastSent = new();
+    private Dictionary<string, long> callsAtStart = new(StringComparer.Ordinal);
+    private Dictionary<string, long>? callsAtStop;
     private readonly ConcurrentQueue<string> failureSamples = new();
     private readonly CancellationTokenSource stop = new();
     private readonly List<Task> inFlight = [];
-    private volatile IReadOnlyList<DiscoveredEndpoint> endpoints = [];
-    private Task? discoveryLoop;
     private Task? requestLoop;
-    private long? revision;
-    private int next;
-    private int discoveryErrors;
     private long started = Clock.Now;
-    private long lastFullDiscovery = Clock.Now;
+    private long stopped;
 
-    public LoadGenerator(IInstanceDiscovery discovery, double requestsPerSecond, TimeSpan refreshInterval)
+    private LoadGenerator(Uri emulator, double requestsPerSecond)
     {
-        this.discovery = discovery;
         this.requestsPerSecond = requestsPerSecond;
-        this.refreshInterval = refreshInterval;
-        http = new HttpClient(new SocketsHttpHandler { ConnectTimeout = RequestTimeout, PooledConnectionIdleTimeout = TimeSpan.FromSeconds(30) })
+        var collection = new ServiceCollection();
+
+        // The AWS settings as the client sample reads them (AWS:ServiceURL, AWS:Region); the provider's own section
+        // (CloudMapDiscovery) names only the namespace: every interval and the health filter are the defaults.
+        collection.AddSingleton<IConfiguration>(new ConfigurationBuilder().AddInMemoryCollection(new Dictionary<string, string?>
         {
-            Timeout = RequestTimeout,
+            ["AWS:ServiceURL"] = emulator.ToString().TrimEnd('/'),
+            ["AWS:Region"] = ClientFactory.Region,
+            ["CloudMapDiscovery:Namespaces:0"] = EmulatorLane.NamespaceName,
+        }).Build());
+        collection.AddSingleton<AWSCredentials>(new BasicAWSCredentials("AKIDSCENARIOS", "scenarios-secret"));
+        collection.AddLogging();
+        collection.AddServiceDiscoveryCore().AddCloudMapServiceEndpointProvider();
+        collection.AddHttpClient("load", c => c.Timeout = RequestTimeout)
+            .ConfigurePrimaryHttpMessageHandler(() => new SocketsHttpHandler { ConnectTimeout = RequestTimeout, PooledConnectionIdleTimeout = TimeSpan.FromSeconds(30) })
+            .AddServiceDiscovery()
+
+            // Inside the resolving handler: it sees the instance each request was sent to.
+            .AddHttpMessageHandler(() => new RecordingHandler(this));
+        services = collection.BuildServiceProvider(new ServiceProviderOptions { ValidateOnBuild = true });
+        http = services.GetRequiredService<IHttpClientFactory>().CreateClient("load");
+
+        // Only this client's meters: the scenario's own probes use another container, hence another IMeterFactory.
+        var meterFactory = services.GetRequiredService<IMeterFactory>();
+        listener.InstrumentPublished = (instrument, l) =>
+        {
+            if (instrument.Name == "cloudmap.client.requests" && ReferenceEquals(instrument.Meter.Scope, meterFactory))
+            {
+                l.EnableMeasurementEvents(instrument);
+            }
         };
+        listener.SetMeasurementEventCallback<long>((_, value, tags, _) =>
+        {
+            foreach (var tag in tags)
+            {
+                if (tag.Key == "rpc.method" && tag.Value is string method)
+                {
+                    calls.AddOrUpdate(method, value, (_, n) => n + value);
+                }
+            }
+        });
+        listener.Start();
     }
-
-    public IReadOnlyList<DiscoveredEndpoint> Endpoints => endpoints;
-
-    public int DiscoveryErrors => discoveryErrors;
 
     public int Sent => counts.Values.Sum();
 
     public int Failed => counts.Where(c => c.Key != RequestOutcome.Success).Sum(c => c.Value);
 
-    public int Count(RequestOutcome outcome) => counts.TryGetValue(outcome, out var n) ? n : 0;
-
     public IReadOnlyList<string> FailureSamples => [.. failureSamples];
 
-    /// <summary>Discovers once (so the first request has somewhere to go), then starts both loops.</summary>
-    public async Task StartAsync(CancellationToken cancellationToken)
+    /// <summary>Gets how long the request loop ran (start to stop, or to now).</summary>
+    public TimeSpan Elapsed => TimeSpan.FromMilliseconds(stopped != 0 ? Clock.MillisecondsBetween(started, stopped) : Clock.MillisecondsSince(started));
+
+    public int Count(RequestOutcome outcome) => counts.TryGetValue(outcome, out var n) ? n : 0;
+
+    /// <summary>
+    /// The provider's Cloud Map calls of <paramref name="operation"/> while the request loop ran (<see cref="Elapsed"/>; the
+    /// first resolution is not in it), from the client's <c>cloudmap.client.requests</c> counter, tag <c>rpc.method</c>.
+    /// </summary>
+    public long Calls(string operation) =>
+        ((callsAtStop ?? Snapshot()).TryGetValue(operation, out var n) ? n : 0) - (callsAtStart.TryGetValue(operation, out var s) ? s : 0);
+
+    /// <summary>When the client last sent a request to the instance listening on <paramref name="port"/> (wall clock, as the emulator's).</summary>
+    public DateTimeOffset? LastSentTo(int port) => lastSent.TryGetValue(port, out var at) ? at : null;
+
+    /// <summary>Resolves the name once (so the first request has somewhere to go), then starts the request loop.</summary>
+    public static async Task<LoadGenerator> StartAsync(Uri emulator, double requestsPerSecond, CancellationToken cancellationToken)
     {
-        await RefreshAsync(force: true, cancellationToken).ConfigureAwait(false);
-        started = Clock.Now;
-        discoveryLoop = Task.Run(() => DiscoveryLoopAsync(stop.Token), CancellationToken.None);
-        requestLoop = Task.Run(() => RequestLoopAsync(stop.Token), CancellationToken.None);
+        var load = new LoadGenerator(emulator, requestsPerSecond);
+        try
+        {
+            var resolver = load.services.GetRequiredService<ServiceEndpointResolver>();
+            _ = await resolver.GetEndpointsAsync(Target.ToString(), cancellationToken).ConfigureAwait(false);
+            load.callsAtStart = load.Snapshot();
+            load.started = Clock.Now;
+            load.requestLoop = Task.Run(() => load.RequestLoopAsync(load.stop.Token), CancellationToken.None);
+            return load;
+        }
+        catch
+        {
+            await load.DisposeAsync().ConfigureAwait(false);
+            throw;
+        }
     }
 
     /// <summary>Stops sending and waits for the requests in flight.</summary>
     public async Task StopAsync()
     {
         await stop.CancelAsync().ConfigureAwait(false);
-        foreach (var loop in new[] { discoveryLoop, requestLoop })
+        if (requestLoop is not null)
         {
-            if (loop is not null)
+            try
             {
-                try
-                {
-                    await loop.ConfigureAwait(false);
-                }
-                catch (OperationCanceledException)
-                {
-                }
+                await requestLoop.ConfigureAwait(false);
+            }
+            catch (OperationCanceledException)
+            {
             }
         }
 
@@ -91,6 +151,11 @@ internal sealed class LoadGenerator : IAsyncDisposable
         }
 
         await Task.WhenAll(pending).ConfigureAwait(false);
+        if (stopped == 0)
+        {
+            stopped = Clock.Now;
+            callsAtStop = Snapshot();
+        }
     }
 
     public async ValueTask DisposeAsync()
@@ -100,48 +165,13 @@ internal sealed class LoadGenerator : IAsyncDisposable
             await StopAsync().ConfigureAwait(false);
         }
 
+        listener.Dispose();
         http.Dispose();
+        await services.DisposeAsync().ConfigureAwait(false);
         stop.Dispose();
     }
 
-    private async Task DiscoveryLoopAsync(CancellationToken cancellationToken)
-    {
-        using var timer = new PeriodicTimer(refreshInterval);
-        while (await timer.WaitForNextTickAsync(cancellationToken).ConfigureAwait(false))
-        {
-            await RefreshAsync(force: false, cancellationToken).ConfigureAwait(false);
-        }
-    }
-
-    private async Task RefreshAsync(bool force, CancellationToken cancellationToken)
-    {
-        try
-        {
-            if (!force)
-            {
-                var current = await discovery.RevisionAsync(cancellationToken).ConfigureAwait(false);
-                if (current == revision && Clock.MillisecondsSince(lastFullDiscovery) < FullRefreshInterval.TotalMilliseconds)
-                {
-                    return;
-                }
-            }
-
-            var (found, foundRevision) = await discovery.DiscoverAsync(cancellationToken).ConfigureAwait(false);
-            if (Environment.GetEnvironmentVariable("SCENARIOS_DEBUG") == "1")
-            {
-                Console.WriteLine($"  refresh +{Clock.MillisecondsSince(started) / 1000:F1}s revision {foundRevision}: {string.Join(", ", found.Select(e => e.InstanceId))}");
-            }
-
-            endpoints = found;
-            revision = foundRevision;
-            lastFullDiscovery = Clock.Now;
-        }
-        catch (Exception ex) when (ex is not OperationCanceledException || !cancellationToken.IsCancellationRequested)
-        {
-            // A client keeps its last known list when discovery fails.
-            Interlocked.Increment(ref discoveryErrors);
-        }
-    }
+    private Dictionary<string, long> Snapshot() => new(calls, StringComparer.Ordinal);
 
     private async Task RequestLoopAsync(CancellationToken cancellationToken)
     {
@@ -159,20 +189,13 @@ internal sealed class LoadGenerator : IAsyncDisposable
 
     private async Task SendOneAsync()
     {
-        var list = endpoints;
-        if (list.Count == 0)
-        {
-            Record(RequestOutcome.NoInstanceDiscovered, "no instance discovered");
-            return;
-        }
-
-        var endpoint = list[(int)((uint)Interlocked.Increment(ref next) % (uint)list.Count)];
+        using var request = new HttpRequestMessage(HttpMethod.Get, Target);
         try
         {
-            using var response = await http.GetAsync(endpoint.Uri, CancellationToken.None).ConfigureAwait(false);
+            using var response = await http.SendAsync(request, CancellationToken.None).ConfigureAwait(false);
             if ((int)response.StatusCode >= 500)
             {
-                Record(RequestOutcome.ServerError, $"{endpoint.InstanceId}: HTTP {(int)response.StatusCode}");
+                Record(RequestOutcome.ServerError, $"{Where(request)}: HTTP {(int)response.StatusCode}");
             }
             else
             {
@@ -181,14 +204,22 @@ internal sealed class LoadGenerator : IAsyncDisposable
         }
         catch (TaskCanceledException)
         {
-            Record(RequestOutcome.Timeout, $"{endpoint.InstanceId}: timeout");
+            Record(RequestOutcome.Timeout, $"{Where(request)}: timeout");
         }
         catch (HttpRequestException ex)
         {
             var outcome = Classify(ex);
-            Record(outcome, $"{endpoint.InstanceId}: {outcome} ({ex.Message})");
+            Record(outcome, $"{Where(request)}: {outcome} ({ex.Message})");
+        }
+        catch (Exception ex) when (ex is InvalidOperationException or ArgumentException)
+        {
+            // The resolving handler found no endpoint (or could not resolve the name at all).
+            Record(RequestOutcome.NoInstanceDiscovered, $"no instance resolved ({ex.GetType().Name}: {ex.Message})");
         }
     }
+
+    private static string Where(HttpRequestMessage request) =>
+        request.Options.TryGetValue(PortKey, out var port) ? Format.Invariant($"port {port}") : "no instance";
 
     private static RequestOutcome Classify(HttpRequestException ex)
     {
@@ -224,6 +255,22 @@ internal sealed class LoadGenerator : IAsyncDisposable
         if (detail is not null && failureSamples.Count < 20)
         {
             failureSamples.Enqueue($"+{Clock.MillisecondsSince(started) / 1000:F1}s {detail}");
+        }
+    }
+
+    /// <summary>Between the resolving handler and the socket: notes where and when each request went.</summary>
+    private sealed class RecordingHandler(LoadGenerator owner) : DelegatingHandler
+    {
+        protected override Task<HttpResponseMessage> SendAsync(HttpRequestMessage request, CancellationToken cancellationToken)
+        {
+            if (request.RequestUri is { IsAbsoluteUri: true } uri)
+            {
+                request.Options.Set(PortKey, uri.Port);
+                var now = DateTimeOffset.UtcNow;
+                owner.lastSent.AddOrUpdate(uri.Port, now, (_, last) => now > last ? now : last);
+            }
+
+            return base.SendAsync(request, cancellationToken);
         }
     }
 }
