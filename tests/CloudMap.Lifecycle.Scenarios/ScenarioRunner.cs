@@ -100,6 +100,7 @@ public static class ScenarioRunner
         6 => new FaultsScenario(),
         7 => new OverheadScenario(),
         8 => new CrashCleanupScenario(),
+        9 => new HaproxyScenario(),
         _ => new NotYetAvailableScenario(number),
     };
 
