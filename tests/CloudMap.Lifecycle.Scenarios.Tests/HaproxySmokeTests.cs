@@ -1,6 +1,7 @@
 // Copyright (c) CloudMap.Lifecycle contributors. Licensed under the MIT License.
 
 using CloudMap.Lifecycle.Scenarios;
+using CloudMap.Lifecycle.Scenarios.Infrastructure;
 using CloudMap.Lifecycle.Scenarios.Reporting;
 using CloudMap.Lifecycle.Scenarios.Scenarios;
 using CloudMap.Lifecycle.TestInfrastructure;
@@ -47,6 +48,24 @@ public sealed class HaproxySmokeTests
         Assert.True(lags.Count == size.Replacements, $"HAProxy lag measured for {lags.Count} of {size.Replacements} replaced instances: {string.Join("; ", kept.Notes(RegistrationMode.Library))}");
         Assert.All(lags, ms => Assert.True(ms < size.DrainDelay.TotalMilliseconds, $"HAProxy kept sending {ms:F0} ms after deregistration, beyond the drain delay of {size.DrainDelay.TotalMilliseconds} ms"));
         Assert.Equal([0d], scenario.Find("dns-zombies")!.Samples(RegistrationMode.Library));
+    }
+
+    [Theory]
+    [InlineData("None", "init-addr none\n", false)]
+    [InlineData("Tcp", "init-addr none check inter 1s\n", false)]
+    [InlineData("HttpReady", "init-addr none check inter 1s fall 2 rise 1\n", true)]
+    public void BuildConfiguration_Checks_WriteTheServerTemplateTheScenarioReports(string checks, string serverLineEnd, bool httpCheck)
+    {
+        var timings = HaproxyScenario.SizeFor(smoke: false).Timings;
+
+        var text = HaproxyProcess.BuildConfiguration(new System.Net.IPEndPoint(System.Net.IPAddress.Loopback, 5354), "_web._tcp.scenarios.local", 8, 8080, timings, checks: Enum.Parse<HaproxyChecks>(checks)).ReplaceLineEndings("\n");
+
+        Assert.Contains("server-template instance 8 _web._tcp.scenarios.local resolvers emulator resolve-prefer ipv4 " + serverLineEnd, text, StringComparison.Ordinal);
+        Assert.Equal(httpCheck, text.Contains("option httpchk GET /health/ready", StringComparison.Ordinal));
+        Assert.Contains("    timeout resolve 1000ms\n", text, StringComparison.Ordinal);
+        Assert.Contains("    hold obsolete 2000ms\n", text, StringComparison.Ordinal);
+        Assert.Contains("    hold timeout 30s\n", text, StringComparison.Ordinal);
+        Assert.Contains("    retries 0\n", text, StringComparison.Ordinal);
     }
 
     [Fact]

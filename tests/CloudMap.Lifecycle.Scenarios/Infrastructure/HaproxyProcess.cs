@@ -92,9 +92,11 @@ internal sealed class HaproxyProcess : IAsyncDisposable
         text.AppendLine(CultureInfo.InvariantCulture, $"    hold valid {Ms(timings.HoldValid)}");
         text.AppendLine(CultureInfo.InvariantCulture, $"    hold obsolete {Ms(timings.HoldObsolete)}");
         text.AppendLine(CultureInfo.InvariantCulture, $"    hold nx {Ms(timings.HoldNx)}");
-        text.AppendLine("    hold other 1s");
-        text.AppendLine("    hold refused 1s");
-        text.AppendLine("    hold timeout 1s");
+
+        // A resolver that errs or times out must not empty the backend: the servers stay for 30 s (HAProxy's default).
+        text.AppendLine("    hold other 30s");
+        text.AppendLine("    hold refused 30s");
+        text.AppendLine("    hold timeout 30s");
         text.AppendLine("frontend web");
         text.AppendLine(CultureInfo.InvariantCulture, $"    bind 127.0.0.1:{frontendPort}");
         text.AppendLine("    default_backend instances");
