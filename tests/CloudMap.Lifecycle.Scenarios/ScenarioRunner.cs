@@ -13,7 +13,7 @@ public static class ScenarioRunner
     /// keys appear only when scenario 6 ran its adversarial cases (a full run or --adversarial, not the smoke); the crash
     /// keys are scenario 8's (its smoke case included).
     /// </summary>
-    public static readonly IReadOnlyList<string> GateMetricKeys = ["failed-requests", "zombies", "unexpected-exceptions", "adv-zombies", "adv-superseded-pushes", "crash-wrongful-removals", "crash-zombies"];
+    public static readonly IReadOnlyList<string> GateMetricKeys = ["failed-requests", "zombies", "unexpected-exceptions", "adv-zombies", "adv-superseded-pushes", "crash-wrongful-removals", "crash-zombies", "dns-failed-requests", "dns-zombies"];
 
     public static async Task<RunReport> RunAsync(RunOptions options, CancellationToken cancellationToken)
     {
@@ -67,13 +67,13 @@ public static class ScenarioRunner
     {
         foreach (var scenario in report.Scenarios)
         {
-            if (scenario.Number is 2 or 6 or 8 && scenario.Failures.TryGetValue(RegistrationMode.Library, out var reason))
+            if (scenario.Number is 2 or 6 or 8 or 9 && scenario.Failures.TryGetValue(RegistrationMode.Library, out var reason))
             {
                 report.GateFailures.Add($"scenario {scenario.Number} did not run in library mode: {reason}");
             }
 
-            // The gate covers what the smoke runs (2, 6 and 8); scenario 5's herd is reported against its goal, not gated.
-            if (scenario.Number is not (2 or 6 or 8))
+            // The gate covers what the smokes run (2, 6, 8 and HAProxy's 9); scenario 5's herd is reported against its goal, not gated.
+            if (scenario.Number is not (2 or 6 or 8 or 9))
             {
                 continue;
             }
@@ -100,6 +100,7 @@ public static class ScenarioRunner
         6 => new FaultsScenario(),
         7 => new OverheadScenario(),
         8 => new CrashCleanupScenario(),
+        9 => new HaproxyScenario(),
         10 => new CleanupCostScenario(),
         _ => new NotYetAvailableScenario(number),
     };

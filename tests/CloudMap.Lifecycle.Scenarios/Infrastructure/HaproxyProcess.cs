@@ -16,6 +16,19 @@ internal sealed record HaproxyDnsTimings(TimeSpan Resolve, TimeSpan HoldValid, T
     public static readonly HaproxyDnsTimings Fast = new(TimeSpan.FromSeconds(1), TimeSpan.FromSeconds(1), TimeSpan.FromSeconds(0), TimeSpan.FromSeconds(0));
 }
 
+/// <summary>HAProxy's own health checks of the servers the SRV name lists.</summary>
+internal enum HaproxyChecks
+{
+    /// <summary>No check: a server is used as soon as DNS lists it and until DNS drops it.</summary>
+    None,
+
+    /// <summary>A TCP connect every second (<c>check inter 1s</c>, HAProxy's default fall 3, rise 2).</summary>
+    Tcp,
+
+    /// <summary><c>option httpchk GET /health/ready</c> every second, fall 2, rise 1: the sample's readiness endpoint.</summary>
+    HttpReady,
+}
+
 /// <summary>
 /// Debian's <c>haproxy</c> as a child process, balancing HTTP over the servers an SRV name lists: a <c>resolvers</c>
 /// section pointed at the emulator's DNS port and a <c>server-template</c> over <c>&lt;service&gt;.&lt;namespace&gt;</c>
@@ -49,7 +62,7 @@ internal sealed class HaproxyProcess : IAsyncDisposable
     /// Writes the configuration. <paramref name="srvName"/> starts with <c>_</c> or HAProxy asks A instead of SRV: Cloud
     /// Map services meant for SRV clients are named like <c>_web._tcp</c>.
     /// </summary>
-    public static string BuildConfiguration(IPEndPoint dns, string srvName, int slots, int frontendPort, HaproxyDnsTimings timings, int statsPort = 0)
+    public static string BuildConfiguration(IPEndPoint dns, string srvName, int slots, int frontendPort, HaproxyDnsTimings timings, int statsPort = 0, HaproxyChecks checks = HaproxyChecks.Tcp)
     {
         ArgumentNullException.ThrowIfNull(dns);
         ArgumentNullException.ThrowIfNull(timings);
@@ -79,15 +92,28 @@ internal sealed class HaproxyProcess : IAsyncDisposable
         text.AppendLine(CultureInfo.InvariantCulture, $"    hold valid {Ms(timings.HoldValid)}");
         text.AppendLine(CultureInfo.InvariantCulture, $"    hold obsolete {Ms(timings.HoldObsolete)}");
         text.AppendLine(CultureInfo.InvariantCulture, $"    hold nx {Ms(timings.HoldNx)}");
-        text.AppendLine("    hold other 1s");
-        text.AppendLine("    hold refused 1s");
-        text.AppendLine("    hold timeout 1s");
+
+        // A resolver that errs or times out must not empty the backend: the servers stay for 30 s (HAProxy's default).
+        text.AppendLine("    hold other 30s");
+        text.AppendLine("    hold refused 30s");
+        text.AppendLine("    hold timeout 30s");
         text.AppendLine("frontend web");
         text.AppendLine(CultureInfo.InvariantCulture, $"    bind 127.0.0.1:{frontendPort}");
         text.AppendLine("    default_backend instances");
         text.AppendLine("backend instances");
         text.AppendLine("    balance roundrobin");
-        text.AppendLine(CultureInfo.InvariantCulture, $"    server-template instance {slots} {srvName} resolvers emulator resolve-prefer ipv4 init-addr none check inter 1s");
+        if (checks == HaproxyChecks.HttpReady)
+        {
+            text.AppendLine("    option httpchk GET /health/ready");
+        }
+
+        var check = checks switch
+        {
+            HaproxyChecks.Tcp => " check inter 1s",
+            HaproxyChecks.HttpReady => " check inter 1s fall 2 rise 1",
+            _ => string.Empty,
+        };
+        text.AppendLine(CultureInfo.InvariantCulture, $"    server-template instance {slots} {srvName} resolvers emulator resolve-prefer ipv4 init-addr none{check}");
         if (statsPort > 0)
         {
             text.AppendLine("frontend stats");
@@ -101,10 +127,15 @@ internal sealed class HaproxyProcess : IAsyncDisposable
 
     /// <summary>Checks the configuration with <c>haproxy -c</c>, then runs HAProxy in the foreground (<c>-db</c>).</summary>
     /// <exception cref="InvalidOperationException">haproxy is missing, rejects the configuration, or exits at once.</exception>
-    public static async Task<HaproxyProcess> StartAsync(IPEndPoint dns, string srvName, int slots, HaproxyDnsTimings timings, CancellationToken cancellationToken)
+    public static Task<HaproxyProcess> StartAsync(IPEndPoint dns, string srvName, int slots, HaproxyDnsTimings timings, CancellationToken cancellationToken) =>
+        StartAsync(dns, srvName, slots, timings, HaproxyChecks.Tcp, cancellationToken);
+
+    /// <summary>Checks the configuration with <c>haproxy -c</c>, then runs HAProxy in the foreground (<c>-db</c>).</summary>
+    /// <exception cref="InvalidOperationException">haproxy is missing, rejects the configuration, or exits at once.</exception>
+    public static async Task<HaproxyProcess> StartAsync(IPEndPoint dns, string srvName, int slots, HaproxyDnsTimings timings, HaproxyChecks checks, CancellationToken cancellationToken)
     {
         var port = FreePorts.Next();
-        var configuration = BuildConfiguration(dns, srvName, slots, port, timings);
+        var configuration = BuildConfiguration(dns, srvName, slots, port, timings, checks: checks);
         var directory = Directory.CreateTempSubdirectory("cloudmap-haproxy-").FullName;
         var file = Path.Combine(directory, "haproxy.cfg");
         await File.WriteAllTextAsync(file, configuration, cancellationToken).ConfigureAwait(false);
