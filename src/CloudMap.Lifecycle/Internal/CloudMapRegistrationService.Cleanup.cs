@@ -325,7 +325,9 @@ internal sealed partial class CloudMapRegistrationService
             _vanished.Remove(old);
         }
 
-        var gone = watched.Where(e => e.LastOutcome is PeerProbeOutcome.Refused or PeerProbeOutcome.Foreign).Select(e => e.InstanceId)
+        // Gone = positive evidence the peer is not there: the platform says dead, or the probes say refused/foreign and
+        // the platform does not say alive (a peer the platform reports running takes no place in the batch).
+        var gone = watched.Where(e => !e.IsPlatformAlive && (e.IsPlatformDead || e.LastOutcome is PeerProbeOutcome.Refused or PeerProbeOutcome.Foreign)).Select(e => e.InstanceId)
             .Concat(sample.Where((_, i) => results[i].IsGone).Select(p => p.InstanceId))
             .Concat(_vanished.Keys);
         // The cap from the service as listed now; the instances that left it this epoch still take their rank (see
