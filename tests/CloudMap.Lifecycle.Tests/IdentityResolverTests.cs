@@ -2,6 +2,7 @@
 
 using System.Net;
 using CloudMap.Lifecycle.Identity;
+using CloudMap.Lifecycle.Tests.Fakes;
 using Microsoft.AspNetCore.Builder;
 using Microsoft.AspNetCore.Hosting;
 using Microsoft.AspNetCore.Http;
@@ -115,7 +116,7 @@ public sealed class IdentityResolverTests
     {
         await using var imds = await FakeMetadataServer.StartAsync(null);
         using var resolver = new InstanceIdentityResolver(
-            new InstanceIdentityResolverOptions { ImdsBaseUri = imds.Url, Ec2MetadataDisabled = true },
+            new InstanceIdentityResolverOptions { RequestTimeout = TestPatience.Request, TotalTimeout = TestPatience.Total, ImdsBaseUri = imds.Url, Ec2MetadataDisabled = true },
             NullLogger<InstanceIdentityResolver>.Instance);
 
         var identity = await resolver.ResolveAsync(Ct);
@@ -143,7 +144,7 @@ public sealed class IdentityResolverTests
     {
         await using var imds = await FakeMetadataServer.StartAsync(null);
         using var resolver = new InstanceIdentityResolver(
-            new InstanceIdentityResolverOptions { UnconfiguredImdsBaseUri = imds.Url, ReadPlatformFile = p => p == Ec2HostEvidence.SysVendorPath ? "Amazon EC2\n" : null },
+            new InstanceIdentityResolverOptions { RequestTimeout = TestPatience.Request, TotalTimeout = TestPatience.Total, UnconfiguredImdsBaseUri = imds.Url, ReadPlatformFile = p => p == Ec2HostEvidence.SysVendorPath ? "Amazon EC2\n" : null },
             NullLogger<InstanceIdentityResolver>.Instance);
 
         var identity = await resolver.ResolveAsync(Ct);
@@ -160,6 +161,8 @@ public sealed class IdentityResolverTests
         using var resolver = new InstanceIdentityResolver(
             new InstanceIdentityResolverOptions
             {
+                RequestTimeout = TestPatience.Request,
+                TotalTimeout = TestPatience.Total,
                 UnconfiguredImdsBaseUri = imds.Url,
                 ReadPlatformFile = p =>
                 {
@@ -181,7 +184,7 @@ public sealed class IdentityResolverTests
     {
         await using var imds = await FakeMetadataServer.StartAsync(null);
         using var resolver = new InstanceIdentityResolver(
-            new InstanceIdentityResolverOptions { ImdsBaseUri = imds.Url, UnconfiguredImdsBaseUri = new Uri("http://127.0.0.1:9/"), ReadPlatformFile = _ => null },
+            new InstanceIdentityResolverOptions { RequestTimeout = TestPatience.Request, TotalTimeout = TestPatience.Total, ImdsBaseUri = imds.Url, UnconfiguredImdsBaseUri = new Uri("http://127.0.0.1:9/"), ReadPlatformFile = _ => null },
             NullLogger<InstanceIdentityResolver>.Instance);
 
         var identity = await resolver.ResolveAsync(Ct);
@@ -198,7 +201,7 @@ public sealed class IdentityResolverTests
         await using var ecs = await FakeMetadataServer.StartAsync(BridgeTask.Replace("\"TaskARN\"", $"\"LaunchType\":\"{launchType}\",\"TaskARN\"", StringComparison.Ordinal));
         await using var imds = await FakeMetadataServer.StartAsync(null);
         using var resolver = new InstanceIdentityResolver(
-            new InstanceIdentityResolverOptions { EcsMetadataUri = new Uri(ecs.Url, "v4"), UnconfiguredImdsBaseUri = imds.Url, ReadPlatformFile = _ => null },
+            new InstanceIdentityResolverOptions { RequestTimeout = TestPatience.Request, TotalTimeout = TestPatience.Total, EcsMetadataUri = new Uri(ecs.Url, "v4"), UnconfiguredImdsBaseUri = imds.Url, ReadPlatformFile = _ => null },
             NullLogger<InstanceIdentityResolver>.Instance);
 
         var identity = await resolver.ResolveAsync(Ct);
@@ -250,6 +253,8 @@ public sealed class IdentityResolverTests
     private static InstanceIdentityResolver Resolver(Uri? ecs, Uri? imds) => new(
         new InstanceIdentityResolverOptions
         {
+            RequestTimeout = TestPatience.Request,
+            TotalTimeout = TestPatience.Total,
             EcsMetadataUri = ecs is null ? null : new Uri(ecs, "v4"),
             ImdsBaseUri = imds ?? new Uri("http://127.0.0.1:9/"),
             Ec2MetadataDisabled = imds is null,

@@ -5,6 +5,7 @@ using CloudMap.Lifecycle.Client;
 using CloudMap.Lifecycle.Identity;
 using CloudMap.Lifecycle.Internal;
 using CloudMap.Lifecycle.Platform;
+using CloudMap.Lifecycle.Tests.Fakes;
 using Microsoft.AspNetCore.Builder;
 using Microsoft.AspNetCore.Hosting;
 using Microsoft.AspNetCore.Http;
@@ -79,7 +80,7 @@ public sealed class PlatformIdentityTests
     {
         await using var imds = await MetadataFake.StartAsync(Imds("i-0abc123def4567890"));
         using var resolver = new InstanceIdentityResolver(
-            new InstanceIdentityResolverOptions { ImdsBaseUri = imds.Url, Ec2MetadataDisabled = true, ReadPlatformFile = _ => "Amazon EC2" },
+            new InstanceIdentityResolverOptions { RequestTimeout = TestPatience.Request, TotalTimeout = TestPatience.Total, ImdsBaseUri = imds.Url, Ec2MetadataDisabled = true, ReadPlatformFile = _ => "Amazon EC2" },
             NullLogger<InstanceIdentityResolver>.Instance);
 
         var identity = await resolver.ResolveAsync(Ct);
@@ -129,8 +130,9 @@ public sealed class PlatformIdentityTests
 
         Assert.Same(InstanceIdentity.None, identity);
 
-        // Real time on purpose (the resolver's timeouts are real time): bounded by TotalTimeout, with room for a loaded machine.
-        Assert.True(TimeProvider.System.GetElapsedTime(started) < TimeSpan.FromSeconds(5));
+        // Real time on purpose (the resolver's timeouts are real time): bounded by TotalTimeout, with room for a loaded machine
+        // (a hang the bound did not end would run until the test's own cancellation).
+        Assert.True(TimeProvider.System.GetElapsedTime(started) < TimeSpan.FromSeconds(30));
     }
 
     [Theory]
@@ -224,6 +226,8 @@ public sealed class PlatformIdentityTests
     private static InstanceIdentityResolver Resolver(Uri? ecsUri = null, Uri? imdsUri = null) => new(
         new InstanceIdentityResolverOptions
         {
+            RequestTimeout = TestPatience.Request,
+            TotalTimeout = TestPatience.Total,
             EcsMetadataUri = ecsUri,
             ImdsBaseUri = imdsUri,
             Ec2MetadataDisabled = imdsUri is null,
