@@ -90,6 +90,26 @@ internal sealed class JanitorHarness : IAsyncDisposable
         return task;
     }
 
+    /// <summary>Registers <paramref name="count"/> tasks as ECS does (<see cref="RegisterEcsTask"/>); returns the first.</summary>
+    public EmulatedTask RegisterEcsTasks(string serviceId, int count, bool withClusterAttribute = true)
+    {
+        var first = RegisterEcsTask(serviceId, withClusterAttribute);
+        for (var i = 1; i < count; i++)
+        {
+            RegisterEcsTask(serviceId, withClusterAttribute);
+        }
+
+        return first;
+    }
+
+    /// <summary>Three tasks registered as ECS does, the first one crashed (STOPPED at once); returns it.</summary>
+    public EmulatedTask RegisterOneStoppedOfThree(string serviceId, bool withClusterAttribute = true)
+    {
+        var dead = RegisterEcsTasks(serviceId, 3, withClusterAttribute);
+        Emulator.StopTask(dead.TaskId, "EssentialContainerExited", TimeSpan.Zero);
+        return dead;
+    }
+
     /// <summary>An instance registered by an EC2 script: instance id = EC2 instance id, its address.</summary>
     public void RegisterEc2(string serviceId, string instanceId, string address) =>
         Emulator.RegisterInstance(serviceId, instanceId, new Dictionary<string, string>(StringComparer.Ordinal) { ["AWS_INSTANCE_IPV4"] = address });

@@ -38,10 +38,7 @@ public sealed class PlatformStateTests
     {
         await using var h = await JanitorHarness.StartAsync();
         var service = h.CreateService("orders");
-        var gone = h.RegisterEcsTask(service);
-        h.RegisterEcsTask(service);
-        h.RegisterEcsTask(service);
-        h.Emulator.StopTask(gone.TaskId, stopDuration: TimeSpan.Zero);
+        var gone = h.RegisterOneStoppedOfThree(service);
         h.Clock.Advance(TimeSpan.FromHours(2)); // ECS forgets a task an hour after it stopped: MISSING
 
         var exit = await h.RunOnceAsync("--service", service);
@@ -56,10 +53,7 @@ public sealed class PlatformStateTests
     {
         await using var h = await JanitorHarness.StartAsync();
         var service = h.CreateService("orders");
-        var dead = h.RegisterEcsTask(service, withClusterAttribute: false);
-        h.RegisterEcsTask(service, withClusterAttribute: false);
-        h.RegisterEcsTask(service, withClusterAttribute: false);
-        h.Emulator.StopTask(dead.TaskId, stopDuration: TimeSpan.Zero);
+        var dead = h.RegisterOneStoppedOfThree(service, withClusterAttribute: false);
 
         var without = await h.RunOnceAsync("--service", service);
 
@@ -198,10 +192,7 @@ public sealed class PlatformStateTests
     {
         await using var h = await JanitorHarness.StartAsync();
         var service = h.CreateService("orders");
-        var dead = h.RegisterEcsTask(service);
-        h.RegisterEcsTask(service);
-        h.RegisterEcsTask(service);
-        h.Emulator.StopTask(dead.TaskId, stopDuration: TimeSpan.Zero);
+        var dead = h.RegisterOneStoppedOfThree(service);
         h.Emulator.Faults.Script("DescribeTasks", ScriptedFault.Error("AccessDeniedException", "not allowed: ecs:DescribeTasks"));
 
         var exit = await h.RunOnceAsync("--service", service);
@@ -219,15 +210,9 @@ public sealed class PlatformStateTests
         var orders = h.CreateService("orders");
         var payments = h.CreateService("payments");
         var other = h.Emulator.CreateService(h.Emulator.CreateHttpNamespace("elsewhere"), "orders");
-        var deadOrder = h.RegisterEcsTask(orders);
-        h.RegisterEcsTask(orders);
-        h.RegisterEcsTask(orders);
-        var deadPayment = h.RegisterEcsTask(payments);
-        h.RegisterEcsTask(payments);
-        h.RegisterEcsTask(payments);
-        var deadElsewhere = h.RegisterEcsTask(other);
-        h.RegisterEcsTask(other);
-        h.RegisterEcsTask(other);
+        var deadOrder = h.RegisterEcsTasks(orders, 3);
+        var deadPayment = h.RegisterEcsTasks(payments, 3);
+        var deadElsewhere = h.RegisterEcsTasks(other, 3);
         foreach (var task in new[] { deadOrder, deadPayment, deadElsewhere })
         {
             h.Emulator.StopTask(task.TaskId, stopDuration: TimeSpan.Zero);

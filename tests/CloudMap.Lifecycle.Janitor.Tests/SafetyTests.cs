@@ -74,10 +74,7 @@ public sealed class SafetyTests
         var payments = h.CreateService("payments");
         foreach (var service in new[] { orders, payments })
         {
-            var dead = h.RegisterEcsTask(service);
-            h.RegisterEcsTask(service);
-            h.RegisterEcsTask(service);
-            h.Emulator.StopTask(dead.TaskId, stopDuration: TimeSpan.Zero);
+            var dead = h.RegisterOneStoppedOfThree(service);
         }
 
         var exit = await h.RunOnceAsync("--namespace", "example", "--max-per-sweep", "1");
@@ -93,10 +90,7 @@ public sealed class SafetyTests
     {
         await using var h = await JanitorHarness.StartAsync();
         var service = h.CreateService("orders");
-        var dead = h.RegisterEcsTask(service);
-        h.RegisterEcsTask(service);
-        h.RegisterEcsTask(service);
-        h.Emulator.StopTask(dead.TaskId, "EssentialContainerExited", TimeSpan.Zero);
+        var dead = h.RegisterOneStoppedOfThree(service);
 
         var exit = await h.RunAsync(["--once", "--dry-run", "--service", service]);
 
@@ -116,10 +110,7 @@ public sealed class SafetyTests
     {
         await using var h = await JanitorHarness.StartAsync();
         var service = h.CreateService("orders");
-        var dead = h.RegisterEcsTask(service);
-        h.RegisterEcsTask(service);
-        h.RegisterEcsTask(service);
-        h.Emulator.StopTask(dead.TaskId, stopDuration: TimeSpan.Zero);
+        var dead = h.RegisterOneStoppedOfThree(service);
 
         var run = h.RunAsync(["--once", "--confirm-delay", "10s", "--service", service]);
         await h.Clock.WaitForTimersAsync(1, TestContext.Current.CancellationToken).WaitAsync(TimeSpan.FromSeconds(30), TestContext.Current.CancellationToken);
@@ -139,10 +130,7 @@ public sealed class SafetyTests
     {
         await using var h = await JanitorHarness.StartAsync();
         var service = h.CreateService("orders");
-        var dead = h.RegisterEcsTask(service);
-        h.RegisterEcsTask(service);
-        h.RegisterEcsTask(service);
-        h.Emulator.StopTask(dead.TaskId, stopDuration: TimeSpan.Zero);
+        var dead = h.RegisterOneStoppedOfThree(service);
         using var stop = new CancellationTokenSource();
 
         var run = h.RunStoppableAsync(["--once", "--service", service], stop.Token);

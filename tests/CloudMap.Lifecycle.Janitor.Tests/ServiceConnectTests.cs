@@ -17,9 +17,7 @@ public sealed class ServiceConnectTests
         var service = h.CreateService("orders", EmulatedHealthCheck.None);
         var unhealthy = h.RegisterEcsTask(service);
         var stopping = h.RegisterEcsTask(service);
-        var healthy = h.RegisterEcsTask(service);
-        h.RegisterEcsTask(service);
-        h.RegisterEcsTask(service);
+        var healthy = h.RegisterEcsTasks(service, 3);
         h.Emulator.SetTaskHealth(unhealthy.TaskId, healthy: false);
         h.Emulator.StopTask(stopping.TaskId, stopDuration: TimeSpan.FromMinutes(3)); // DEACTIVATING, then STOPPING
 
@@ -40,9 +38,7 @@ public sealed class ServiceConnectTests
     {
         await using var h = await JanitorHarness.StartAsync();
         var service = h.CreateService("orders", EmulatedHealthCheck.None);
-        var unhealthy = h.RegisterEcsTask(service);
-        h.RegisterEcsTask(service);
-        h.RegisterEcsTask(service);
+        var unhealthy = h.RegisterEcsTasks(service, 3);
         h.Emulator.SetTaskHealth(unhealthy.TaskId, healthy: false);
 
         var exit = await h.RunOnceAsync("--service", service);
@@ -58,9 +54,7 @@ public sealed class ServiceConnectTests
     {
         await using var h = await JanitorHarness.StartAsync();
         var service = h.CreateService("orders", EmulatedHealthCheck.Custom);
-        var unhealthy = h.RegisterEcsTask(service);
-        h.RegisterEcsTask(service);
-        h.RegisterEcsTask(service);
+        var unhealthy = h.RegisterEcsTasks(service, 3);
         h.Emulator.SetTaskHealth(unhealthy.TaskId, healthy: false);
 
         var exit = await h.RunOnceAsync("--service", service, "--deregister-unhealthy-tasks");
@@ -75,9 +69,7 @@ public sealed class ServiceConnectTests
     {
         await using var h = await JanitorHarness.StartAsync();
         var service = h.CreateService("orders", EmulatedHealthCheck.None);
-        var flapping = h.RegisterEcsTask(service);
-        h.RegisterEcsTask(service);
-        h.RegisterEcsTask(service);
+        var flapping = h.RegisterEcsTasks(service, 3);
         h.Emulator.SetTaskHealth(flapping.TaskId, healthy: false);
 
         var run = h.RunAsync(["--once", "--confirm-delay", "5s", "--service", service, "--deregister-unhealthy-tasks"]);

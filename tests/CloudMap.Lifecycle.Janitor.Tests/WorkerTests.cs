@@ -12,9 +12,7 @@ public sealed class WorkerTests
     {
         await using var h = await JanitorHarness.StartAsync();
         var service = h.CreateService("orders");
-        var later = h.RegisterEcsTask(service);
-        h.RegisterEcsTask(service);
-        h.RegisterEcsTask(service);
+        var later = h.RegisterEcsTasks(service, 3);
         using var stop = new CancellationTokenSource();
 
         var run = h.RunStoppableAsync(["--interval", "5m", "--confirm-delay", "0s", "--service", service], stop.Token);
