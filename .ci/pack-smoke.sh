@@ -7,12 +7,14 @@ set -euo pipefail
 artifacts="${1:-$PWD/artifacts}"
 mkdir -p "$artifacts"
 artifacts=$(cd "$artifacts" && pwd)   # absolute: the steps below run in other folders
+repo=$PWD
 packages="$artifacts/packages"
 rm -rf "$packages"
 dotnet pack src/CloudMap.Lifecycle/CloudMap.Lifecycle.csproj -c Release --no-build -o "$packages"
 dotnet pack src/CloudMap.Lifecycle.Testing/CloudMap.Lifecycle.Testing.csproj -c Release --no-build -o "$packages"
 dotnet pack src/CloudMap.Lifecycle.ServiceDiscovery/CloudMap.Lifecycle.ServiceDiscovery.csproj -c Release --no-build -o "$packages"
 dotnet pack src/CloudMap.Lifecycle.Emulator/CloudMap.Lifecycle.Emulator.csproj -c Release --no-build -o "$packages"
+dotnet pack src/CloudMap.Lifecycle.Janitor/CloudMap.Lifecycle.Janitor.csproj -c Release --no-build -o "$packages"
 ls "$packages"
 
 # A package version is immutable in the global cache: drop our own so the fresh build is restored.
@@ -20,9 +22,11 @@ rm -rf "${NUGET_PACKAGES:-$HOME/.nuget/packages}/cloudmap.lifecycle" "${NUGET_PA
 consumer=$(mktemp -d)
 tool=$(mktemp -d)
 emulator_pid=
+janitor_pid=
 cleanup() {
   # The emulator runs in its own process group (setsid): stop the whole group, whatever the CLI started under it.
   if [ -n "$emulator_pid" ]; then kill -KILL -- "-$emulator_pid" 2>/dev/null || true; fi
+  if [ -n "$janitor_pid" ]; then kill -KILL "$janitor_pid" 2>/dev/null || true; fi
   rm -rf "$consumer" "$tool"
 }
 trap cleanup EXIT
@@ -108,6 +112,59 @@ emulator_pid=
 dotnet tool install CloudMap.Lifecycle.Emulator --version "$tool_version" --add-source "$packages" --tool-path "$tool/bin"
 "$tool/bin/cloudmap-emulator" --help | grep -q '^Usage: cloudmap-emulator' \
   || { echo "Tool smoke FAILED: the installed cloudmap-emulator command did not print its usage." >&2; exit 1; }
+
+# The janitor as a .NET tool (--tool-path, as --global does), against the standalone emulator seeded with an ECS
+# cluster and a Service Connect-style service (no health check) of three tasks registered by ECS (instance id = task
+# id, ECS_CLUSTER_NAME), one of them STOPPED: a dry run says it would remove that one and removes nothing (exit 0),
+# --once removes it and keeps the running two (exit 0), and the --interval worker ends with exit 0 on SIGTERM.
+janitor_version=$(ls "$packages" | sed -n 's/^CloudMap\.Lifecycle\.Janitor\.\([0-9][0-9a-zA-Z.-]*\)\.nupkg$/\1/p' | head -1)
+[ -n "$janitor_version" ] || { echo "Janitor smoke FAILED: no CloudMap.Lifecycle.Janitor package in $packages." >&2; exit 1; }
+dotnet tool install CloudMap.Lifecycle.Janitor --version "$janitor_version" --add-source "$packages" --tool-path "$tool/bin"
+cp "$repo/.ci/janitor-seed.json" "$tool/janitor-seed.json"
+coproc JANITOR_EMULATOR { exec setsid "$tool/bin/cloudmap-emulator" --port 0 --seed ./janitor-seed.json 2>&1; }
+emulator_pid=$JANITOR_EMULATOR_PID
+line=
+while IFS= read -r -t 60 line <&"${JANITOR_EMULATOR[0]}"; do
+  case "$line" in *"listening on "*) break ;; esac
+done
+url=$(grep -o 'http://[0-9.]*:[0-9]*' <<<"$line" | head -1 || true)
+[ -n "$url" ] || { echo "Janitor smoke FAILED: cloudmap-emulator did not print its 'listening on' line." >&2; exit 1; }
+dead=0a1b2c3d4e5f60718293a4b5c6d7e8f3
+janitor() { env AWS_ACCESS_KEY_ID=x AWS_SECRET_ACCESS_KEY=x AWS_REGION=us-east-1 AWS_ENDPOINT_URL="$url" "$tool/bin/cloudmap-janitor" "$@"; }
+instances() { AWS_ACCESS_KEY_ID=x AWS_SECRET_ACCESS_KEY=x aws servicediscovery list-instances --endpoint-url "$url" --region us-east-1 \
+  --service-id "$(AWS_ACCESS_KEY_ID=x AWS_SECRET_ACCESS_KEY=x aws servicediscovery list-services --endpoint-url "$url" --region us-east-1 --query 'Services[0].Id' --output text)" \
+  --query 'Instances[].Id' --output text; }
+rc=0; out=$(janitor --once --dry-run --namespace smoke) || rc=$?
+echo "$out"
+[ "$rc" -eq 0 ] || { echo "Janitor smoke FAILED: --once --dry-run exited $rc (expected 0)." >&2; exit 1; }
+grep -q "would remove instance '$dead'" <<<"$out" || { echo "Janitor smoke FAILED: the dry run did not name the stopped task." >&2; exit 1; }
+grep -qw "$dead" <<<"$(instances)" || { echo "Janitor smoke FAILED: the dry run removed the stopped task." >&2; exit 1; }
+rc=0; out=$(janitor --once --confirm-delay 1s --namespace smoke) || rc=$?
+echo "$out"
+[ "$rc" -eq 0 ] || { echo "Janitor smoke FAILED: --once exited $rc (expected 0)." >&2; exit 1; }
+grep -q "Removed instance '$dead'" <<<"$out" || { echo "Janitor smoke FAILED: --once did not say it removed the stopped task." >&2; exit 1; }
+left=$(instances)
+if grep -qw "$dead" <<<"$left" || [ "$(wc -w <<<"$left")" -ne 2 ]; then
+  echo "Janitor smoke FAILED: after --once the service holds '$left' (expected the two running tasks)." >&2; exit 1
+fi
+# A process substitution, not a second coproc (bash runs one at a time); its pid is $! and `wait` reaps it.
+exec {worker_out}< <(exec env AWS_ACCESS_KEY_ID=x AWS_SECRET_ACCESS_KEY=x AWS_REGION=us-east-1 AWS_ENDPOINT_URL="$url" "$tool/bin/cloudmap-janitor" --interval 1h --namespace smoke 2>&1)
+janitor_pid=$!
+while IFS= read -r -t 60 line <&"$worker_out"; do
+  echo "cloudmap-janitor --interval: $line"
+  case "$line" in *"Sweep done"*) break ;; esac
+done
+kill -TERM "$janitor_pid"
+rc=0
+wait "$janitor_pid" || rc=$?
+janitor_pid=
+exec {worker_out}<&-
+[ "$rc" -eq 0 ] || { echo "Janitor smoke FAILED: cloudmap-janitor --interval exited $rc on SIGTERM (expected 0)." >&2; exit 1; }
+kill -TERM -- "-$emulator_pid"
+wait "$emulator_pid" || true
+emulator_pid=
+echo "Janitor smoke OK: cloudmap-janitor installed with --tool-path; --once --dry-run named the stopped task and removed nothing (exit 0), --once removed it and kept the two running tasks (exit 0), --interval stopped on SIGTERM with exit 0."
+
 cd - >/dev/null
 unset NUGET_PACKAGES
 echo "Tool smoke OK: installed from $packages as a local tool (dotnet cloudmap-emulator --seed ./seed.json answered aws servicediscovery list-services, stopped on SIGTERM with exit 0) and with --tool-path (cloudmap-emulator --help)."

@@ -10,7 +10,12 @@ namespace CloudMap.Lifecycle.Platform;
 internal sealed record PlatformSubject(string InstanceId, PlatformIdentity Platform, IPAddress Address);
 
 /// <summary>What one round of platform reads found: a verdict per instance id, the calls made, and the first failure, if any.</summary>
-internal sealed record PlatformJudgement(IReadOnlyDictionary<string, PlatformVerdict> Verdicts, int Calls, string? Failure);
+internal sealed record PlatformJudgement(IReadOnlyDictionary<string, PlatformVerdict> Verdicts, int Calls, string? Failure)
+{
+    /// <summary>Gets the ECS task each judged ECS subject is, as DescribeTasks answered it (by instance id; absent when ECS did not describe it).</summary>
+    /// <remarks>For the janitor's unhealthy-task rule (<c>healthStatus</c>, a stopping <c>lastStatus</c>), which the verdict alone does not carry.</remarks>
+    public IReadOnlyDictionary<string, EcsTaskStatus> Tasks { get; init; } = new Dictionary<string, EcsTaskStatus>(StringComparer.Ordinal);
+}
 
 /// <summary>
 /// Asks ECS and EC2 about the registrations that name a task or an instance, in as few calls as the APIs allow
@@ -37,6 +42,7 @@ internal static class PlatformEvidenceJudge
         ArgumentNullException.ThrowIfNull(client);
         ArgumentNullException.ThrowIfNull(subjects);
         var verdicts = new Dictionary<string, PlatformVerdict>(StringComparer.Ordinal);
+        var described = new Dictionary<string, EcsTaskStatus>(StringComparer.Ordinal);
         var calls = 0;
         string? failure = null;
 
@@ -69,6 +75,10 @@ internal static class PlatformEvidenceJudge
                     foreach (var (subject, _, cluster, task) in chunk)
                     {
                         verdicts[subject.InstanceId] = JudgeTask(task, cluster, answer);
+                        if (FindTask(task, answer) is { } status)
+                        {
+                            described[subject.InstanceId] = status;
+                        }
                     }
                 }
                 catch (Exception ex) when (ex is not OperationCanceledException || !cancellationToken.IsCancellationRequested)
@@ -107,7 +117,7 @@ internal static class PlatformEvidenceJudge
             }
         }
 
-        return new PlatformJudgement(verdicts, calls, failure);
+        return new PlatformJudgement(verdicts, calls, failure) { Tasks = described };
     }
 
     /// <summary>Records each verdict on its evidence (matched by instance id).</summary>
@@ -152,9 +162,8 @@ internal static class PlatformEvidenceJudge
 
     internal static PlatformVerdict JudgeTask(string task, string cluster, EcsDescribeTasksResult answer)
     {
-        var taskId = EcsArn.TryParseTask(task, out _, out _, out var id) ? id : task;
-        var found = answer.Tasks.FirstOrDefault(t => string.Equals(t.TaskArn, task, StringComparison.Ordinal)
-            || (EcsArn.TryParseTask(t.TaskArn, out _, out _, out var foundId) && string.Equals(foundId, taskId, StringComparison.Ordinal)));
+        var taskId = TaskIdOf(task);
+        var found = FindTask(task, answer);
         if (found is not null)
         {
             var detail = $"ECS task '{taskId}' in cluster '{cluster}' is {found.LastStatus ?? "(no lastStatus)"}{(found.StoppedReason is { } reason ? " (" + reason + ")" : string.Empty)}";
@@ -174,6 +183,16 @@ internal static class PlatformEvidenceJudge
             null => PlatformVerdict.Unknown($"ECS did not answer about task '{taskId}'"),
         };
     }
+
+    /// <summary>The task <paramref name="task"/> (an ARN or an id) in <paramref name="answer"/>, or <see langword="null"/>.</summary>
+    internal static EcsTaskStatus? FindTask(string task, EcsDescribeTasksResult answer)
+    {
+        var taskId = TaskIdOf(task);
+        return answer.Tasks.FirstOrDefault(t => string.Equals(t.TaskArn, task, StringComparison.Ordinal)
+            || (EcsArn.TryParseTask(t.TaskArn, out _, out _, out var foundId) && string.Equals(foundId, taskId, StringComparison.Ordinal)));
+    }
+
+    private static string TaskIdOf(string task) => EcsArn.TryParseTask(task, out _, out _, out var id) ? id : task;
 
     internal static PlatformVerdict JudgeInstance(PlatformSubject subject, string region, bool regionNamed, IReadOnlyList<Ec2InstanceStatus> answer)
     {

@@ -55,6 +55,20 @@ public sealed class PlatformEvidenceTests
     }
 
     [Fact]
+    public async Task JudgeAsync_EcsTasks_DescribedTaskKeptPerInstance_MissingOneAbsent()
+    {
+        var platform = new FakePlatformClient();
+        var arn = FakePlatformClient.TaskArn("0123456789abcdef0123456789abcdef");
+        platform.TaskStatus[arn] = "DEACTIVATING";
+
+        var judgement = await PlatformEvidenceJudge.JudgeAsync(platform, [Task("a", arn), Task("b", FakePlatformClient.TaskArn("ffff"))], null, Ct);
+
+        Assert.Equal("DEACTIVATING", judgement.Tasks["a"].LastStatus);
+        Assert.Equal(arn, judgement.Tasks["a"].TaskArn);
+        Assert.False(judgement.Tasks.ContainsKey("b"));
+    }
+
+    [Fact]
     [Trait(Guarantees.Trait, Guarantees.G7)]
     public async Task JudgeAsync_EcsTaskUnknownToEcs_Dead()
     {
