@@ -75,7 +75,7 @@ public sealed class RunOptions
                     options.AdversarialOnly = true;
                     selected.Add(6);
                     break;
-                case "--scenario" when i + 1 < args.Count && int.TryParse(args[i + 1], NumberStyles.None, CultureInfo.InvariantCulture, out var n) && n is >= 1 and <= 12:
+                case "--scenario" when i + 1 < args.Count && int.TryParse(args[i + 1], NumberStyles.None, CultureInfo.InvariantCulture, out var n) && n is (>= 1 and <= 10) or 12:
                     selected.Add(n);
                     i++;
                     break;

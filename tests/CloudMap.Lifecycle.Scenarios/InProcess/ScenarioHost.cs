@@ -62,7 +62,7 @@ internal sealed class ScenarioHost : IAsyncDisposable
         }
 
         IHostApplicationBuilder builder = web
-            ? WebApplication.CreateSlimBuilder(new WebApplicationOptions { EnvironmentName = "Production", ContentRootPath = AppContext.BaseDirectory })
+            ? WebApplication.CreateEmptyBuilder(new WebApplicationOptions { EnvironmentName = "Production", ContentRootPath = AppContext.BaseDirectory })
             : Microsoft.Extensions.Hosting.Host.CreateApplicationBuilder(new HostApplicationBuilderSettings { DisableDefaults = true, EnvironmentName = "Production" });
         builder.Configuration.AddInMemoryCollection(new Dictionary<string, string?>
         {
@@ -139,7 +139,9 @@ internal sealed class ScenarioHost : IAsyncDisposable
 
     private static WebApplication BuildWeb(WebApplicationBuilder builder, HostSettings settings)
     {
-        builder.WebHost.ConfigureKestrel(k => k.Listen(IPAddress.Loopback, settings.Port));
+        // The empty builder: no configuration files (hundreds of hosts would exhaust the inotify watches), Kestrel and routing only.
+        builder.WebHost.UseKestrelCore().ConfigureKestrel(k => k.Listen(IPAddress.Loopback, settings.Port));
+        builder.Services.AddRoutingCore();
         var app = builder.Build();
         app.MapGet("/", () => settings.InstanceId);
         return app;
