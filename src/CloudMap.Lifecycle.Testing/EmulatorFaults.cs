@@ -51,6 +51,27 @@ public sealed class EmulatorFaults
         return Add(new Rule(RuleKind.Throttle, operation) { Burst = burst, Rate = refillPerSecond, Tokens = burst, LastRefill = _time.GetUtcNow() });
     }
 
+    /// <summary>
+    /// Throttles <paramref name="operations"/> with one token bucket they share, as an account-wide limit on a group of
+    /// operations (for example the control plane) does, while the other operations stay unthrottled.
+    /// </summary>
+    /// <param name="burst">The bucket size; 0 throttles every request of the group.</param>
+    /// <param name="refillPerSecond">Tokens added per second.</param>
+    /// <param name="operations">The operation names sharing the bucket (at least one).</param>
+    /// <returns>This instance.</returns>
+    public EmulatorFaults ThrottleGroup(int burst, double refillPerSecond, IReadOnlyCollection<string> operations)
+    {
+        ArgumentOutOfRangeException.ThrowIfNegative(burst);
+        ArgumentOutOfRangeException.ThrowIfNegative(refillPerSecond);
+        ArgumentNullException.ThrowIfNull(operations);
+        if (operations.Count == 0 || operations.Any(string.IsNullOrEmpty))
+        {
+            throw new ArgumentException("Name at least one operation, none of them empty.", nameof(operations));
+        }
+
+        return Add(new Rule(RuleKind.Throttle, string.Join(',', operations), [.. operations]) { Burst = burst, Rate = refillPerSecond, Tokens = burst, LastRefill = _time.GetUtcNow() });
+    }
+
     /// <summary>Answers a fraction of requests with a generic server error.</summary>
     /// <param name="rate">The probability, 0 to 1.</param>
     /// <param name="statusCode">500 (<c>InternalFailure</c>) or 503 (<c>ServiceUnavailable</c>).</param>
@@ -179,7 +200,7 @@ public sealed class EmulatorFaults
             var now = _time.GetUtcNow();
             foreach (var rule in _rules)
             {
-                if (rule.Operation is not null && rule.Operation != operation)
+                if (!rule.Matches(operation))
                 {
                     continue;
                 }
@@ -260,11 +281,16 @@ public sealed class EmulatorFaults
         return this;
     }
 
-    private sealed class Rule(RuleKind kind, string? operation)
+    /// <param name="kind">What the rule does.</param>
+    /// <param name="operation">The operation the rule applies to (for a group, the names joined by commas, as the admin document shows them); <see langword="null"/> for all.</param>
+    /// <param name="group">The operations of a group rule, or <see langword="null"/>.</param>
+    private sealed class Rule(RuleKind kind, string? operation, HashSet<string>? group = null)
     {
         public RuleKind Kind { get; } = kind;
 
         public string? Operation { get; } = operation;
+
+        public bool Matches(string name) => group?.Contains(name) ?? (Operation is null || Operation == name);
 
         public double Rate { get; init; }
 

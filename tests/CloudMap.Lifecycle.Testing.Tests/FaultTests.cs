@@ -27,6 +27,37 @@ public sealed class FaultTests
     }
 
     [Fact]
+    public async Task ThrottleGroup_SharesOneBucketAndSparesTheRest()
+    {
+        await using var f = await EmulatorFixture.StartAsync();
+        f.Emulator.Faults.ThrottleGroup(burst: 2, refillPerSecond: 1, operations: ["GetService", "ListServices"]);
+
+        await f.Client.OkAsync("GetService", Get(f));
+        await f.Client.OkAsync("ListServices");
+        await f.Client.ErrorAsync("ListServices", new JsonObject(), "ThrottlingException");
+        await f.Client.ErrorAsync("GetService", Get(f), "ThrottlingException");
+        await f.Client.OkAsync("ListNamespaces");
+        await f.Client.OkAsync("ListNamespaces");
+        await f.Client.OkAsync("ListNamespaces");
+        f.Clock.Advance(TimeSpan.FromSeconds(1));
+        await f.Client.OkAsync("ListServices");
+
+        Assert.Equal(1, f.Emulator.GetThrottledCount("GetService"));
+        Assert.Equal(1, f.Emulator.GetThrottledCount("ListServices"));
+        Assert.Equal(0, f.Emulator.GetThrottledCount("ListNamespaces"));
+    }
+
+    [Fact]
+    public async Task ThrottleGroup_Empty_Throws()
+    {
+        await using var f = await EmulatorFixture.StartAsync();
+
+        var error = Assert.Throws<ArgumentException>(() => f.Emulator.Faults.ThrottleGroup(1, 1, operations: Array.Empty<string>()));
+
+        Assert.Equal("operations", error.ParamName);
+    }
+
+    [Fact]
     public async Task Throttle_Discovery_RequestLimitExceeded()
     {
         await using var f = await EmulatorFixture.StartAsync();

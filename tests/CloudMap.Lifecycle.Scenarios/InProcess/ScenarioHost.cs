@@ -1,8 +1,11 @@
 // Copyright (c) CloudMap.Lifecycle contributors. Licensed under the MIT License.
 
+using System.Net;
 using Amazon.Runtime;
 using CloudMap.Lifecycle.Client;
 using CloudMap.Lifecycle.Sample.Baseline;
+using Microsoft.AspNetCore.Builder;
+using Microsoft.AspNetCore.Hosting;
 using Microsoft.Extensions.Configuration;
 using Microsoft.Extensions.Diagnostics.HealthChecks;
 using Microsoft.Extensions.Hosting;
@@ -10,8 +13,9 @@ using Microsoft.Extensions.Hosting;
 namespace CloudMap.Lifecycle.Scenarios.InProcess;
 
 /// <summary>
-/// A real generic host (no web server, explicit CloudMap:Port) registering with the library or with the sample's
-/// hand-rolled baseline (<see cref="BaselineRegistrationService"/>, the same type as the sample's Baseline mode).
+/// A real generic host (explicit CloudMap:Port; no web server, or with <c>web</c> a Kestrel listener on that loopback
+/// port answering <c>GET /</c>) registering with the library or with the sample's hand-rolled baseline
+/// (<see cref="BaselineRegistrationService"/>, the same type as the sample's Baseline mode).
 /// </summary>
 internal sealed class ScenarioHost : IAsyncDisposable
 {
@@ -49,14 +53,17 @@ internal sealed class ScenarioHost : IAsyncDisposable
         Action<CloudMapClientOptions>? client = null,
         LogLevel minimumLogLevel = LogLevel.Information,
         Func<CancellationToken, Task<bool>>? readyAsync = null,
-        TimeSpan? shutdownTimeout = null)
+        TimeSpan? shutdownTimeout = null,
+        bool web = false)
     {
         if ((ready is null) == (readyAsync is null))
         {
             throw new ArgumentException("Give exactly one of ready and readyAsync.", nameof(ready));
         }
 
-        var builder = Microsoft.Extensions.Hosting.Host.CreateApplicationBuilder(new HostApplicationBuilderSettings { DisableDefaults = true, EnvironmentName = "Production" });
+        IHostApplicationBuilder builder = web
+            ? WebApplication.CreateEmptyBuilder(new WebApplicationOptions { EnvironmentName = "Production", ContentRootPath = AppContext.BaseDirectory })
+            : Microsoft.Extensions.Hosting.Host.CreateApplicationBuilder(new HostApplicationBuilderSettings { DisableDefaults = true, EnvironmentName = "Production" });
         builder.Configuration.AddInMemoryCollection(new Dictionary<string, string?>
         {
             ["AWS:ServiceURL"] = emulator.ToString(),
@@ -127,7 +134,30 @@ internal sealed class ScenarioHost : IAsyncDisposable
                 });
         }
 
-        return new ScenarioHost(builder.Build(), mode, settings);
+        return new ScenarioHost(builder is WebApplicationBuilder webBuilder ? BuildWeb(webBuilder, settings) : ((HostApplicationBuilder)builder).Build(), mode, settings);
+    }
+
+    private static WebApplication BuildWeb(WebApplicationBuilder builder, HostSettings settings)
+    {
+        // The empty builder: no configuration files (hundreds of hosts would exhaust the inotify watches), Kestrel and routing only.
+        builder.WebHost.UseKestrelCore().ConfigureKestrel(k => k.Listen(IPAddress.Loopback, settings.Port));
+        builder.Services.AddRoutingCore();
+        var app = builder.Build();
+        app.MapGet("/", () => settings.InstanceId);
+        return app;
+    }
+
+    /// <summary>Stops the host; a host whose start failed may refuse to stop cleanly, and what matters then is what it left registered.</summary>
+    public async Task StopQuietlyAsync()
+    {
+        try
+        {
+            await Host.StopAsync(CancellationToken.None).ConfigureAwait(false);
+        }
+        catch (Exception ex) when (ex is OperationCanceledException or AggregateException or InvalidOperationException)
+        {
+            // Counted by the scenario through what stays registered, not through the exception.
+        }
     }
 
     public async ValueTask DisposeAsync()

@@ -36,14 +36,15 @@ internal sealed class EmulatorLane : IAsyncDisposable
 
     /// <param name="operationDuration">How long an operation stays SUBMITTED and then PENDING (each); the emulator's defaults (250 + 750 ms) when <see langword="null"/>.</param>
     /// <param name="healthCheck">The service's kind of health check (custom unless stated).</param>
-    public static async Task<EmulatorLane> StartAsync(TimeSpan healthChangeDelay, int seed, CancellationToken cancellationToken, TimeProvider? timeProvider = null, TimeSpan? operationDuration = null, EmulatedHealthCheck healthCheck = EmulatedHealthCheck.Custom)
+    /// <param name="requestLogCapacity">How many requests the emulator's request log keeps (the oldest go first).</param>
+    public static async Task<EmulatorLane> StartAsync(TimeSpan healthChangeDelay, int seed, CancellationToken cancellationToken, TimeProvider? timeProvider = null, TimeSpan? operationDuration = null, EmulatedHealthCheck healthCheck = EmulatedHealthCheck.Custom, int requestLogCapacity = 1000)
     {
         var options = new CloudMapEmulatorOptions
         {
             HealthChangeDelay = healthChangeDelay,
             RandomSeed = seed,
             TimeProvider = timeProvider ?? TimeProvider.System,
-            RequestLogCapacity = 1000,
+            RequestLogCapacity = requestLogCapacity,
         };
         if (operationDuration is { } duration)
         {

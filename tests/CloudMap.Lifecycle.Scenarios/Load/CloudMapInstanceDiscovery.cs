@@ -10,7 +10,7 @@ internal sealed class CloudMapInstanceDiscovery(ICloudMapDiscoveryClient client,
 {
     public async Task<(IReadOnlyList<DiscoveredEndpoint> Endpoints, long? Revision)> DiscoverAsync(CancellationToken cancellationToken)
     {
-        var result = await client.DiscoverInstancesAsync(new CloudMapDiscoveryQuery(namespaceName, serviceName, HealthStatus: "HEALTHY"), cancellationToken).ConfigureAwait(false);
+        var result = await client.DiscoverInstancesAsync(new CloudMapDiscoveryQuery(namespaceName, serviceName, HealthStatus: "HEALTHY", MaxResults: 1000), cancellationToken).ConfigureAwait(false);
         var endpoints = new List<DiscoveredEndpoint>(result.Instances.Count);
         foreach (var instance in result.Instances)
         {

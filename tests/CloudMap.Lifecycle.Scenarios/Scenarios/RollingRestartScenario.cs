@@ -99,12 +99,7 @@ internal sealed class RollingRestartScenario : IScenario
             // Let the last refresh settle, then count.
             await Task.Delay(TimeSpan.FromSeconds(2), cancellationToken).ConfigureAwait(false);
             await load.StopAsync().ConfigureAwait(false);
-            result.Metric("requests-sent", "Requests sent", string.Empty).Add(mode, load.Sent);
-            result.Metric("failed-requests", "Failed requests", string.Empty, goal: "0").Add(mode, load.Failed);
-            result.Metric("failed-refused", "… connection refused", string.Empty).Add(mode, load.Count(RequestOutcome.ConnectionRefused));
-            result.Metric("failed-reset", "… connection reset", string.Empty).Add(mode, load.Count(RequestOutcome.ConnectionReset));
-            result.Metric("failed-5xx", "… HTTP 5xx", string.Empty).Add(mode, load.Count(RequestOutcome.ServerError));
-            result.Metric("failed-other", "… timeout / no instance / other", string.Empty).Add(mode, load.Count(RequestOutcome.Timeout) + load.Count(RequestOutcome.NoInstanceDiscovered) + load.Count(RequestOutcome.OtherError));
+            LoadOutcomes.Report(result, mode, load);
             if (load.Failed > 0)
             {
                 context.Log($"  {mode} failures: {string.Join(" | ", load.FailureSamples.Take(6))}");
