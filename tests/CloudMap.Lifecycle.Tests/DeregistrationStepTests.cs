@@ -67,13 +67,10 @@ public sealed class DeregistrationStepTests
     public async Task DeregisterAsync_JustRegisteredAndNotVisibleYet_RetriesUntilVisibleThenDeregisters()
     {
         using var h = new ServiceHarness();
-        var service = await h.RegisteredAsync();
+        await h.RegisteredAsync();
         h.Client.FailNext("GetInstance", FakeCloudMapClient.Error(CloudMapErrorCodes.InstanceNotFound), times: 2);
 
-        var deregistering = service.DeregisterAsync(TimeSpan.FromSeconds(10), Ct);
-        await h.DriveUntilAsync(deregistering, TimeSpan.FromSeconds(1));
-
-        Assert.True(await deregistering);
+        Assert.True(await h.DeregisterDrivenAsync());
         Assert.Equal(3, h.Client.CallCount("GetInstance"));
         Assert.Equal(1, h.Client.CallCount("DeregisterInstance"));
         Assert.Null(h.Client.GetStoredInstance(Svc, "i-test"));
@@ -84,17 +81,10 @@ public sealed class DeregistrationStepTests
     public async Task DeregisterAsync_RegisterAcceptedButOperationNeverConfirmed_WaitsForItThenDeregistersOnceVisible()
     {
         using var h = new ServiceHarness();
-        var service = h.Service;
         var registered = await RegisterAcceptedButUnconfirmedAsync(h);
         h.Client.RemoveInstance(Svc, "i-test"); // accepted by Cloud Map, not visible yet
-        var getInstancesBefore = h.Client.CallCount("GetInstance");
 
-        var deregistering = service.DeregisterAsync(TimeSpan.FromSeconds(10), Ct);
-        await h.Client.WaitForCallAsync("GetInstance", getInstancesBefore + 1).WaitAsync(TimeSpan.FromSeconds(30), Ct);
-        h.Client.PutInstance(Svc, "i-test", registered.Attributes); // now it appears
-        await h.DriveUntilAsync(deregistering, TimeSpan.FromSeconds(1));
-
-        Assert.True(await deregistering);
+        Assert.True(await DeregisterOnceItAppearsAsync(h, registered));
         Assert.True(h.Logs.Collector.HasEvent("WaitingForPendingRegistration"));
         Assert.Equal(1, h.Client.CallCount("DeregisterInstance"));
         Assert.Null(h.Client.GetStoredInstance(Svc, "i-test"));
@@ -110,14 +100,8 @@ public sealed class DeregistrationStepTests
         h.Client.FailNext("RegisterInstance", FakeCloudMapClient.Error(CloudMapErrorCodes.ThrottlingException));
         await Assert.ThrowsAsync<CloudMapException>(() => service.RegisterOnceAsync(CloudMapHealthStatus.Healthy));
         h.Client.RemoveInstance(Svc, "i-test"); // the first, accepted registration is not visible yet
-        var getInstancesBefore = h.Client.CallCount("GetInstance");
 
-        var deregistering = service.DeregisterAsync(TimeSpan.FromSeconds(10), Ct);
-        await h.Client.WaitForCallAsync("GetInstance", getInstancesBefore + 1).WaitAsync(TimeSpan.FromSeconds(30), Ct);
-        h.Client.PutInstance(Svc, "i-test", registered.Attributes);
-        await h.DriveUntilAsync(deregistering, TimeSpan.FromSeconds(1));
-
-        Assert.True(await deregistering);
+        Assert.True(await DeregisterOnceItAppearsAsync(h, registered));
         Assert.True(h.Logs.Collector.HasEvent("WaitingForPendingRegistration"));
         Assert.Equal(1, h.Client.CallCount("DeregisterInstance"));
         Assert.Null(h.Client.GetStoredInstance(Svc, "i-test"));
@@ -144,13 +128,10 @@ public sealed class DeregistrationStepTests
     public async Task DeregisterAsync_TransientFailures_RetriedWithinTimeout()
     {
         using var h = new ServiceHarness();
-        var service = await h.RegisteredAsync();
+        await h.RegisteredAsync();
         h.Client.FailNext("DeregisterInstance", FakeCloudMapClient.Error(CloudMapErrorCodes.ThrottlingException), times: 2);
 
-        var deregistering = service.DeregisterAsync(TimeSpan.FromSeconds(10), Ct);
-        await h.DriveUntilAsync(deregistering, TimeSpan.FromSeconds(1));
-
-        Assert.True(await deregistering);
+        Assert.True(await h.DeregisterDrivenAsync());
         Assert.Equal(3, h.Client.CallCount("DeregisterInstance"));
     }
 
@@ -175,14 +156,11 @@ public sealed class DeregistrationStepTests
     public async Task DeregisterAsync_PersistentFailure_LogsWarningNeverThrowsAndIsBoundedByTimeout()
     {
         using var h = new ServiceHarness();
-        var service = await h.RegisteredAsync();
+        await h.RegisteredAsync();
         h.Client.FailNext("DeregisterInstance", FakeCloudMapClient.Error(CloudMapErrorCodes.ServiceUnavailable), times: 1000);
         var started = h.Time.GetUtcNow();
 
-        var deregistering = service.DeregisterAsync(TimeSpan.FromSeconds(10), Ct);
-        await h.DriveUntilAsync(deregistering, TimeSpan.FromSeconds(1));
-
-        Assert.False(await deregistering);
+        Assert.False(await h.DeregisterDrivenAsync());
         Assert.InRange(h.Time.GetUtcNow() - started, TimeSpan.FromSeconds(10), TimeSpan.FromSeconds(11));
         var warning = Assert.Single(h.Logs.Collector.GetEvents("DeregistrationFailed"));
         Assert.Equal(LogLevel.Warning, warning.Level);
@@ -362,7 +340,17 @@ public sealed class DeregistrationStepTests
         h.Lifetime.FireStarted();
     }
 
-    /// <summary>When the one record named <paramref name="eventName"/> was logged, on the harness's fake clock.</summary>
+    /// <summary>Deregisters a registration Cloud Map accepted but does not show yet: it appears once the stop has looked for it.</summary>
+    private static async Task<bool> DeregisterOnceItAppearsAsync(ServiceHarness h, CloudMapInstance registered)
+    {
+        var getInstancesBefore = h.Client.CallCount("GetInstance");
+        var deregistering = h.Service.DeregisterAsync(TimeSpan.FromSeconds(10), Ct);
+        await h.Client.WaitForCallAsync("GetInstance", getInstancesBefore + 1).WaitAsync(TimeSpan.FromSeconds(30), Ct);
+        h.Client.PutInstance(Svc, "i-test", registered.Attributes);
+        await h.DriveUntilAsync(deregistering, TimeSpan.FromSeconds(1));
+        return await deregistering;
+    }
+
     /// <summary>Cloud Map accepts a RegisterInstance whose operation the service never sees finish (GetOperation fails); returns what was stored.</summary>
     private static async Task<CloudMapInstance> RegisterAcceptedButUnconfirmedAsync(ServiceHarness h)
     {

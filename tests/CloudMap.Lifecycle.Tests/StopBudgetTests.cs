@@ -143,10 +143,7 @@ public sealed class StopBudgetTests
         service.Ledger.Sent();
         service.Ledger.Accepted("op-unreadable");
 
-        var deregistering = service.DeregisterAsync(Budget, Ct);
-        await h.DriveUntilAsync(deregistering, TimeSpan.FromSeconds(1));
-
-        Assert.True(await deregistering);
+        Assert.True(await h.DeregisterDrivenAsync(Budget));
         Assert.True(h.Logs.Collector.HasEvent("PendingRegistrationUnknown"));
         Assert.Equal(1, h.Client.CallCount("DeregisterInstance"));
         Assert.Null(h.Client.GetStoredInstance(Svc, "i-test"));

@@ -58,25 +58,15 @@ internal sealed partial class EmulatorServer
 
             verifier?.Verify(context.Request, body, service!.SigningName);
 
-            var decision = faults.Evaluate(name, ThrottleCode(operation.Plane));
-            if (decision.Latency > TimeSpan.Zero)
+            if (await ApplyFaultsAsync(context, name, ThrottleCode(operation.Plane), arrived, started).ConfigureAwait(false) is not { } decision)
             {
-                await Task.Delay(decision.Latency, _time, context.RequestAborted).ConfigureAwait(false);
-            }
-
-            if (decision.Drop)
-            {
-                // Record before aborting: the client sees the reset at once and may read the log right away.
-                recorder.Record(new EmulatedRequest(arrived, name, 0, null, _time.GetElapsedTime(started), injected: true), throttled: false);
-                context.Abort();
                 return;
             }
 
-            if (decision.Error is not null)
+            if (decision.Error is { } fault)
             {
-                injected = true;
-                throttled = decision.Throttled;
-                throw decision.Error;
+                (injected, throttled) = (true, decision.Throttled);
+                throw fault;
             }
 
             var input = ParseBody(body);
@@ -107,6 +97,30 @@ internal sealed partial class EmulatorServer
         {
             await WriteAsync(context, 200, result!, JsonContentType).ConfigureAwait(false);
         }
+    }
+
+    /// <summary>
+    /// Applies the faults injected for one request, alike on both fronts: waits the latency on the emulator's clock, and
+    /// for a drop records the request and resets the connection (returns <see langword="null"/>: nothing is answered).
+    /// Otherwise returns the decision: its error, if any, is the caller's to answer with.
+    /// </summary>
+    private async Task<FaultDecision?> ApplyFaultsAsync(HttpContext context, string name, string throttleCode, DateTimeOffset arrived, long started)
+    {
+        var decision = faults.Evaluate(name, throttleCode);
+        if (decision.Latency > TimeSpan.Zero)
+        {
+            await Task.Delay(decision.Latency, _time, context.RequestAborted).ConfigureAwait(false);
+        }
+
+        if (decision.Drop)
+        {
+            // Record before aborting: the client sees the reset at once and may read the log right away.
+            recorder.Record(new EmulatedRequest(arrived, name, 0, null, _time.GetElapsedTime(started), injected: true), throttled: false);
+            context.Abort();
+            return null;
+        }
+
+        return decision;
     }
 
     private static JsonObject ParseBody(byte[] body)

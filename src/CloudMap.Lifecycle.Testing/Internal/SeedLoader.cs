@@ -1,8 +1,8 @@
 // Copyright (c) CloudMap.Lifecycle contributors. Licensed under the MIT License.
 
-using System.Globalization;
 using System.Text.Json;
 using System.Text.Json.Nodes;
+using static CloudMap.Lifecycle.Testing.Internal.SeedReader;
 
 namespace CloudMap.Lifecycle.Testing.Internal;
 
@@ -40,7 +40,7 @@ internal static class SeedLoader
         }
 
         var root = parsed as JsonObject ?? throw new InvalidDataException($"The seed {source} must be a JSON object.");
-        var seed = new Seed(source);
+        var seed = new SeedReader(source);
         seed.Members(root, string.Empty, RootMembers);
         if (platform is not null)
         {
@@ -113,68 +113,5 @@ internal static class SeedLoader
                 }
             }
         }
-    }
-
-    private static string Index(string name, int index) => name + "[" + index.ToString(CultureInfo.InvariantCulture) + "]";
-
-    private static string Member(string path, string name) => path.Length == 0 ? name : path + "." + name;
-
-    /// <summary>One seed being read: every error names it and the path of the bad value.</summary>
-    private sealed class Seed(string source)
-    {
-        public InvalidDataException Error(string path, string message, Exception? inner = null)
-            => new($"The seed {source} is invalid at {(path.Length == 0 ? "its root" : path)}: {message}", inner);
-
-        public T Check<T>(string path, Func<T> check)
-        {
-            try
-            {
-                return check();
-            }
-            catch (Exception e) when (e is AwsErrorException or ArgumentException or InvalidOperationException)
-            {
-                var message = e is ArgumentException { ParamName: { } parameter } && e.Message.EndsWith($" (Parameter '{parameter}')", StringComparison.Ordinal)
-                    ? e.Message[..^$" (Parameter '{parameter}')".Length]
-                    : e.Message;
-                throw Error(path, message, e);
-            }
-        }
-
-        public void Check(string path, Action check) => Check(path, () =>
-        {
-            check();
-            return 0;
-        });
-
-        public void Members(JsonObject obj, string path, string[] known)
-        {
-            foreach (var (name, _) in obj)
-            {
-                if (!known.Contains(name, StringComparer.Ordinal))
-                {
-                    throw Error(Member(path, name), $"Unknown member '{name}' (known here: {string.Join(", ", known)}).");
-                }
-            }
-        }
-
-        public JsonObject Object(JsonNode? node, string path)
-            => node as JsonObject ?? throw Error(path, "Must be a JSON object.");
-
-        public JsonArray Array(JsonObject obj, string path, string name) => obj[name] switch
-        {
-            null => [],
-            JsonArray array => array,
-            _ => throw Error(Member(path, name), "Must be a JSON array."),
-        };
-
-        public string? Text(JsonObject obj, string path, string name) => obj[name] switch
-        {
-            null => null,
-            JsonValue value when value.GetValueKind() == JsonValueKind.String => value.GetValue<string>(),
-            _ => throw Error(Member(path, name), "Must be a string."),
-        };
-
-        public string Required(JsonObject obj, string path, string name)
-            => Text(obj, path, name) ?? throw Error(Member(path, name), "Missing; it is required.");
     }
 }

@@ -325,9 +325,7 @@ internal sealed partial class CloudMapRegistrationService
             _vanished.Remove(old);
         }
 
-        // Gone = positive evidence the peer is not there: the platform says dead, or the probes say refused/foreign and
-        // the platform does not say alive (a peer the platform reports running takes no place in the batch).
-        var gone = watched.Where(e => !e.IsPlatformAlive && (e.IsPlatformDead || e.LastOutcome is PeerProbeOutcome.Refused or PeerProbeOutcome.Foreign)).Select(e => e.InstanceId)
+        var gone = watched.Where(e => e.IsGone).Select(e => e.InstanceId)
             .Concat(sample.Where((_, i) => results[i].IsGone).Select(p => p.InstanceId))
             .Concat(_vanished.Keys);
         // The cap from the service as listed now; the instances that left it this epoch still take their rank (see
@@ -415,7 +413,7 @@ internal sealed partial class CloudMapRegistrationService
     {
         try
         {
-            return await prober.ProbeAsync(peer, timeout, cancellationToken).WaitAsync(timeout + ProbeOverrun, _time, cancellationToken).ConfigureAwait(false);
+            return await TimedWait.WithinAsync(prober.ProbeAsync(peer, timeout, cancellationToken), timeout + ProbeOverrun, _time, cancellationToken).ConfigureAwait(false);
         }
         catch (OperationCanceledException) when (cancellationToken.IsCancellationRequested)
         {

@@ -128,7 +128,7 @@ internal sealed partial class CloudMapRegistrationService
         CloudMapService? service = null;
         try
         {
-            service = await resolution.WaitAsync(StartupResolveTimeout, _time, cancellationToken).ConfigureAwait(false);
+            service = await TimedWait.WithinAsync(resolution, StartupResolveTimeout, _time, cancellationToken).ConfigureAwait(false);
         }
         catch (CloudMapConfigurationException ex)
         {

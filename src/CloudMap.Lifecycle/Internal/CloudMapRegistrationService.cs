@@ -332,42 +332,15 @@ internal sealed partial class CloudMapRegistrationService : IHostedLifecycleServ
             Log.WaitingForRegistrationInFlight(_logger, _displayName);
         }
 
-        if (await EndsWithinAsync(execution, registering ? budget / 2 : grace, cancellationToken).ConfigureAwait(false))
+        if (await TimedWait.EndsWithinAsync(execution, registering ? budget / 2 : grace, _time, cancellationToken).ConfigureAwait(false))
         {
             return;
         }
 
         await _abort.CancelAsync().ConfigureAwait(false);
-        if (!await EndsWithinAsync(execution, grace, cancellationToken).ConfigureAwait(false))
+        if (!await TimedWait.EndsWithinAsync(execution, grace, _time, cancellationToken).ConfigureAwait(false))
         {
             Log.BackgroundWorkAbandoned(_logger, _displayName, _state.Phase, (registering ? budget / 2 : grace).TotalSeconds + grace.TotalSeconds);
-        }
-    }
-
-    /// <summary>Whether <paramref name="work"/> ends within <paramref name="timeout"/> (on the injected clock); the host's token ends the wait.</summary>
-    /// <remarks>
-    /// The deadline is a <see cref="CancellationTokenSource"/> on the injected clock, disposed before this returns, so no
-    /// timer of the stop outlives it. <c>Task.WaitAsync(TimeSpan, TimeProvider)</c> left one armed now and then when the
-    /// work ended while the wait was being set up (1 run in ~10 of <c>Dispose_FakeClock_NothingOutlivesTheHost</c>
-    /// under load): harmless on the system clock, a timer that never fires on a test's fake clock.
-    /// </remarks>
-    private async Task<bool> EndsWithinAsync(Task work, TimeSpan timeout, CancellationToken cancellationToken)
-    {
-        if (work.IsCompleted)
-        {
-            return true;
-        }
-
-        using var deadline = new CancellationTokenSource(timeout, _time);
-        using var either = CancellationTokenSource.CreateLinkedTokenSource(deadline.Token, cancellationToken);
-        try
-        {
-            await work.WaitAsync(either.Token).ConfigureAwait(false);
-            return true;
-        }
-        catch (OperationCanceledException) when (deadline.IsCancellationRequested && !cancellationToken.IsCancellationRequested && !work.IsCanceled)
-        {
-            return false;
         }
     }
 
@@ -413,7 +386,7 @@ internal sealed partial class CloudMapRegistrationService : IHostedLifecycleServ
         {
             // Bounded: work that ignores cancellation was already left behind by StoppingAsync. A cleanup sweep ends on
             // its cancellation (it stops waiting for a probe that ignores it), so it does not outlive the host.
-            await EndsWithinAsync(Task.WhenAll(Execution, CleanupSweep), StopGrace, cancellationToken).ConfigureAwait(false);
+            await TimedWait.EndsWithinAsync(Task.WhenAll(Execution, CleanupSweep), StopGrace, _time, cancellationToken).ConfigureAwait(false);
         }
         catch (OperationCanceledException)
         {

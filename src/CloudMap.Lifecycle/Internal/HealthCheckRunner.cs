@@ -108,7 +108,7 @@ internal sealed class HealthCheckRunner(IServiceScopeFactory scopes, IOptions<He
         var report = service.CheckHealthAsync(Recording, cancel.Token);
         try
         {
-            var run = new HealthCheckRun(await report.WaitAsync(timeout, time, cancellationToken).ConfigureAwait(false), []);
+            var run = new HealthCheckRun(await TimedWait.WithinAsync(report, timeout, time, cancellationToken).ConfigureAwait(false), []);
             cancel.Dispose();
             return run;
         }
@@ -188,7 +188,7 @@ internal sealed class HealthCheckRunner(IServiceScopeFactory scopes, IOptions<He
         try
         {
             // A check that completed synchronously returns here without arming a timer.
-            var result = await check.WaitAsync(limit, time, cancellationToken).ConfigureAwait(false);
+            var result = await TimedWait.WithinAsync(check, limit, time, cancellationToken).ConfigureAwait(false);
             cancel.Dispose();
             return (new HealthReportEntry(result.Status, result.Description, time.GetElapsedTime(started), result.Exception, result.Data, registration.Tags), false);
         }

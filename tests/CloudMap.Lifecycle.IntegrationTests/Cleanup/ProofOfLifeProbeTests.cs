@@ -197,40 +197,24 @@ public sealed class ProofOfLifeProbeTests
         Assert.InRange(TimeProvider.System.GetElapsedTime(started), ShortTimeout - TimeSpan.FromMilliseconds(50), ShortTimeout + TimeSpan.FromSeconds(5));
     }
 
-    [Fact]
+    [Theory]
     [Trait(Guarantees.Trait, Guarantees.G7)]
-    public async Task Probe_ClosesBeforeResponse_Unknown()
+    [InlineData(nameof(RawTcpServer.ClosesBeforeResponse), "Unknown")]
+    [InlineData(nameof(RawTcpServer.Resets), "Unknown")]
+    [InlineData(nameof(RawTcpServer.Banner), "Foreign")]
+    public async Task Probe_NoHttpAnswer_UnknownOrForeign(string server, string expected)
     {
-        await using var closing = RawTcpServer.ClosesBeforeResponse();
+        await using var raw = server switch
+        {
+            nameof(RawTcpServer.ClosesBeforeResponse) => RawTcpServer.ClosesBeforeResponse(),
+            nameof(RawTcpServer.Resets) => RawTcpServer.Resets(),
+            _ => RawTcpServer.Banner(),
+        };
         using var prober = new HttpPeerProber(TimeProvider.System);
 
-        var result = await prober.ProbeAsync(Peer(closing.Port), AnswerGuard, Token);
+        var result = await prober.ProbeAsync(Peer(raw.Port), AnswerGuard, Token);
 
-        Assert.Equal(PeerProbeOutcome.Unknown, result.Outcome);
-    }
-
-    [Fact]
-    [Trait(Guarantees.Trait, Guarantees.G7)]
-    public async Task Probe_ResetBeforeResponse_Unknown()
-    {
-        await using var resetting = RawTcpServer.Resets();
-        using var prober = new HttpPeerProber(TimeProvider.System);
-
-        var result = await prober.ProbeAsync(Peer(resetting.Port), AnswerGuard, Token);
-
-        Assert.Equal(PeerProbeOutcome.Unknown, result.Outcome);
-    }
-
-    [Fact]
-    [Trait(Guarantees.Trait, Guarantees.G7)]
-    public async Task Probe_NonHttpBanner_Foreign()
-    {
-        await using var banner = RawTcpServer.Banner();
-        using var prober = new HttpPeerProber(TimeProvider.System);
-
-        var result = await prober.ProbeAsync(Peer(banner.Port), AnswerGuard, Token);
-
-        Assert.Equal(PeerProbeOutcome.Foreign, result.Outcome);
+        Assert.Equal(expected, result.Outcome.ToString());
     }
 
     [Fact]

@@ -193,14 +193,7 @@ public sealed class CleanupSweepTests
         await s.SweepAsync(3);
 
         // During the fourth sweep's probes (after its list was read), a new process registers orders-2 again.
-        s.Prober.OnProbe = peer =>
-        {
-            if (peer.InstanceId == "orders-2")
-            {
-                s.Prober.OnProbe = null;
-                s.AddPeer("orders-2", owner: "restarted-process-owner");
-            }
-        };
+        s.Prober.OnFirstProbeOf("orders-2", () => s.AddPeer("orders-2", owner: "restarted-process-owner"));
         var fourth = await s.SweepAsync();
 
         Assert.Empty(fourth.Removed);
@@ -223,14 +216,7 @@ public sealed class CleanupSweepTests
         s.Prober.Set("orders-2", PeerProbeOutcome.Refused);
         await s.SweepAsync(3);
 
-        s.Prober.OnProbe = peer =>
-        {
-            if (peer.InstanceId == "orders-2")
-            {
-                s.Prober.OnProbe = null;
-                s.AddPeer("orders-2", address: "127.0.0.9"); // same owner token, another address
-            }
-        };
+        s.Prober.OnFirstProbeOf("orders-2", () => s.AddPeer("orders-2", address: "127.0.0.9")); // same owner token, another address
         var fourth = await s.SweepAsync();
 
         Assert.Equal(["orders-2"], fourth.LeftAlone);
@@ -246,14 +232,7 @@ public sealed class CleanupSweepTests
         s.Prober.Set("orders-2", PeerProbeOutcome.Refused);
         await s.SweepAsync(3);
 
-        s.Prober.OnProbe = peer =>
-        {
-            if (peer.InstanceId == "orders-2")
-            {
-                s.Prober.OnProbe = null;
-                s.Emulator.DeregisterInstance(s.ServiceId, "orders-2");
-            }
-        };
+        s.Prober.OnFirstProbeOf("orders-2", () => s.Emulator.DeregisterInstance(s.ServiceId, "orders-2"));
         var fourth = await s.SweepAsync();
 
         Assert.Equal(["orders-2"], fourth.LeftAlone);

@@ -2,6 +2,7 @@
 
 using System.Net;
 using CloudMap.Lifecycle.Internal.Cleanup;
+using CloudMap.Lifecycle.Platform;
 using CloudMap.Lifecycle.TestInfrastructure;
 
 namespace CloudMap.Lifecycle.Tests.Cleanup;
@@ -13,16 +14,18 @@ public sealed class PeerEvidenceTests
 
     internal static readonly CleanupRules Defaults = CleanupRules.From(new CloudMapCleanupOptions());
 
-    [Fact]
+    [Theory]
     [Trait(Guarantees.Trait, Guarantees.G7)]
-    public void Refused_ThreeTimesOverTheSpan_IsRemovable()
+    [InlineData("Refused", 3, 0)]
+    [InlineData("Foreign", 0, 3)]
+    public void Gone_ThreeTimesOverTheSpan_IsRemovable(string outcome, int refused, int foreign)
     {
         var evidence = Seen(T0);
 
-        Probe(evidence, PeerProbeOutcome.Refused, 30, 40, 50);
+        Probe(evidence, Enum.Parse<PeerProbeOutcome>(outcome), 30, 40, 50);
 
         Assert.True(evidence.IsRemovable(Defaults, At(50)));
-        Assert.Equal(3, evidence.RefusedCount);
+        Assert.Equal((3, refused, foreign), (evidence.GoneCount, evidence.RefusedCount, evidence.ForeignCount));
         Assert.Equal(TimeSpan.FromSeconds(20), evidence.GoneSpan);
     }
 
@@ -62,18 +65,6 @@ public sealed class PeerEvidenceTests
         Assert.Contains("startup grace", evidence.WhyNotRemovable(Defaults, At(20)), StringComparison.Ordinal);
 
         Assert.True(evidence.IsRemovable(Defaults, At(30)));
-    }
-
-    [Fact]
-    [Trait(Guarantees.Trait, Guarantees.G7)]
-    public void Foreign_ThreeTimesOverTheSpan_IsRemovable()
-    {
-        var evidence = Seen(T0);
-
-        Probe(evidence, PeerProbeOutcome.Foreign, 30, 40, 50);
-
-        Assert.True(evidence.IsRemovable(Defaults, At(50)));
-        Assert.Equal(3, evidence.ForeignCount);
     }
 
     [Fact]
@@ -125,6 +116,39 @@ public sealed class PeerEvidenceTests
         Assert.Equal(At(50), evidence.LastAliveAt);
         Probe(evidence, PeerProbeOutcome.Refused, 80);
         Assert.True(evidence.IsRemovable(Defaults, At(80)));
+    }
+
+    [Theory]
+    [Trait(Guarantees.Trait, Guarantees.G7)]
+    [InlineData(null, null, false, false)]
+    [InlineData("Alive", null, false, false)]
+    [InlineData("Refused", null, true, true)]
+    [InlineData("Foreign", null, true, true)]
+    [InlineData("Unknown", null, false, true)]
+    [InlineData("Refused", "Alive", false, false)]
+    [InlineData("Foreign", "Alive", false, false)]
+    [InlineData("Unknown", "Alive", false, false)]
+    [InlineData(null, "Dead", true, true)]
+    [InlineData("Unknown", "Dead", true, true)]
+    [InlineData("Refused", "Dead", true, true)]
+    [InlineData(null, "Unknown", false, false)]
+    [InlineData("Refused", "Unknown", true, true)]
+    [InlineData("Unknown", "Unknown", false, true)]
+    public void IsGone_LastProbeAndPlatformWord_PositiveEvidenceOnlyAndThePlatformOutranksTheProbe(string? probe, string? platform, bool gone, bool looksDead)
+    {
+        var evidence = Seen(T0);
+        if (probe is not null)
+        {
+            Probe(evidence, Enum.Parse<PeerProbeOutcome>(probe), 30);
+        }
+
+        if (platform is not null)
+        {
+            evidence.RecordPlatform(new PlatformVerdict(Enum.Parse<PlatformState>(platform), platform), At(31));
+        }
+
+        Assert.Equal(gone, evidence.IsGone);
+        Assert.Equal(looksDead, evidence.LooksDead);
     }
 
     [Fact]

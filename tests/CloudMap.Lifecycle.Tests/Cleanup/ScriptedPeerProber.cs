@@ -28,6 +28,16 @@ internal sealed class ScriptedPeerProber : IPeerProber
 
     public IReadOnlyList<PeerTarget> Probes => _probes.ToArray();
 
+    /// <summary>Runs <paramref name="action"/> once, inside the next probe of <paramref name="instanceId"/>, before it answers (through <see cref="OnProbe"/>).</summary>
+    public void OnFirstProbeOf(string instanceId, Action action) => OnProbe = peer =>
+    {
+        if (peer.InstanceId == instanceId)
+        {
+            OnProbe = null;
+            action();
+        }
+    };
+
     public int ProbesOf(string instanceId) => _probes.Count(p => p.InstanceId == instanceId);
 
     public void Set(string instanceId, PeerProbeOutcome outcome) => _outcomes[instanceId] = outcome;

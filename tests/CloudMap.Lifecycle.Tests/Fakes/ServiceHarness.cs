@@ -94,6 +94,17 @@ internal sealed class ServiceHarness : IDisposable
         await task.WaitAsync(TimeSpan.FromSeconds(30), TestContext.Current.CancellationToken);
     }
 
+    /// <summary>
+    /// Deregisters within <paramref name="timeout"/> (10 s when not given) while the fake clock is driven a second at a
+    /// time (<see cref="DriveUntilAsync"/>); returns what <see cref="CloudMapRegistrationService.DeregisterAsync"/> returned.
+    /// </summary>
+    public async Task<bool> DeregisterDrivenAsync(TimeSpan? timeout = null)
+    {
+        var deregistering = Service.DeregisterAsync(timeout ?? TimeSpan.FromSeconds(10), TestContext.Current.CancellationToken);
+        await DriveUntilAsync(deregistering, TimeSpan.FromSeconds(1));
+        return await deregistering;
+    }
+
     public void Dispose()
     {
         _service?.Dispose();

@@ -58,24 +58,15 @@ internal sealed partial class EmulatorServer
                 throw Ec2AuthError(e);
             }
 
-            var decision = faults.Evaluate(name, CloudMapRules.ErrorCodes.RequestLimitExceeded);
-            if (decision.Latency > TimeSpan.Zero)
+            if (await ApplyFaultsAsync(context, name, CloudMapRules.ErrorCodes.RequestLimitExceeded, arrived, started).ConfigureAwait(false) is not { } decision)
             {
-                await Task.Delay(decision.Latency, _time, context.RequestAborted).ConfigureAwait(false);
-            }
-
-            if (decision.Drop)
-            {
-                recorder.Record(new EmulatedRequest(arrived, name, 0, null, _time.GetElapsedTime(started), injected: true), throttled: false);
-                context.Abort();
                 return;
             }
 
-            if (decision.Error is not null)
+            if (decision.Error is { } fault)
             {
-                injected = true;
-                throttled = decision.Throttled;
-                throw decision.Error;
+                (injected, throttled) = (true, decision.Throttled);
+                throw fault;
             }
 
             if (!form!.ContainsKey("Version"))

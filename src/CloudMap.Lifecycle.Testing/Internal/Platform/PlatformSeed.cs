@@ -1,7 +1,5 @@
 // Copyright (c) CloudMap.Lifecycle contributors. Licensed under the MIT License.
 
-using System.Globalization;
-using System.Text.Json;
 using System.Text.Json.Nodes;
 
 namespace CloudMap.Lifecycle.Testing.Internal.Platform;
@@ -28,7 +26,7 @@ internal static class PlatformSeed
 
     public static void Apply(PlatformState platform, JsonObject root, string source)
     {
-        var seed = new Reader(source);
+        var seed = new SeedReader(source);
         if (root["ecs"] is { } ecsNode)
         {
             var ecs = seed.Object(ecsNode, "ecs");
@@ -36,15 +34,15 @@ internal static class PlatformSeed
             var clusters = seed.Array(ecs, "ecs", "clusters");
             for (var c = 0; c < clusters.Count; c++)
             {
-                var clusterPath = $"ecs.clusters[{c.ToString(CultureInfo.InvariantCulture)}]";
+                var clusterPath = SeedReader.Index("ecs.clusters", c);
                 var cluster = seed.Object(clusters[c], clusterPath);
                 seed.Members(cluster, clusterPath, ClusterMembers);
-                var name = seed.Text(cluster, clusterPath, "name") ?? throw seed.Error(clusterPath + ".name", "Missing; it is required.");
+                var name = seed.Required(cluster, clusterPath, "name");
                 seed.Check(clusterPath + ".name", () => platform.AddCluster(name));
                 var tasks = seed.Array(cluster, clusterPath, "tasks");
                 for (var t = 0; t < tasks.Count; t++)
                 {
-                    var path = $"{clusterPath}.tasks[{t.ToString(CultureInfo.InvariantCulture)}]";
+                    var path = SeedReader.Index(clusterPath + ".tasks", t);
                     var task = seed.Object(tasks[t], path);
                     seed.Members(task, path, TaskMembers);
                     var lastStatus = seed.Text(task, path, "lastStatus") ?? TaskStatuses.Running;
@@ -85,7 +83,7 @@ internal static class PlatformSeed
             var instances = seed.Array(ec2, "ec2", "instances");
             for (var i = 0; i < instances.Count; i++)
             {
-                var path = $"ec2.instances[{i.ToString(CultureInfo.InvariantCulture)}]";
+                var path = SeedReader.Index("ec2.instances", i);
                 var instance = seed.Object(instances[i], path);
                 seed.Members(instance, path, InstanceMembers);
                 var state = seed.Text(instance, path, "state") ?? Ec2States.Running;
@@ -108,59 +106,5 @@ internal static class PlatformSeed
                 }
             }
         }
-    }
-
-    private sealed class Reader(string source)
-    {
-        public InvalidDataException Error(string path, string message, Exception? inner = null) =>
-            new($"The seed {source} is invalid at {path}: {message}", inner);
-
-        public T Check<T>(string path, Func<T> check)
-        {
-            try
-            {
-                return check();
-            }
-            catch (Exception e) when (e is ArgumentException or InvalidOperationException)
-            {
-                var message = e is ArgumentException { ParamName: { } parameter } && e.Message.EndsWith($" (Parameter '{parameter}')", StringComparison.Ordinal)
-                    ? e.Message[..^$" (Parameter '{parameter}')".Length]
-                    : e.Message;
-                throw Error(path, message, e);
-            }
-        }
-
-        public void Check(string path, Action check) => Check(path, () =>
-        {
-            check();
-            return 0;
-        });
-
-        public void Members(JsonObject obj, string path, string[] known)
-        {
-            foreach (var (name, _) in obj)
-            {
-                if (!known.Contains(name, StringComparer.Ordinal))
-                {
-                    throw Error(path + "." + name, $"Unknown member '{name}' (known here: {string.Join(", ", known)}).");
-                }
-            }
-        }
-
-        public JsonObject Object(JsonNode? node, string path) => node as JsonObject ?? throw Error(path, "Must be a JSON object.");
-
-        public JsonArray Array(JsonObject obj, string path, string name) => obj[name] switch
-        {
-            null => [],
-            JsonArray array => array,
-            _ => throw Error(path + "." + name, "Must be a JSON array."),
-        };
-
-        public string? Text(JsonObject obj, string path, string name) => obj[name] switch
-        {
-            null => null,
-            JsonValue value when value.GetValueKind() == JsonValueKind.String => value.GetValue<string>(),
-            _ => throw Error(path + "." + name, "Must be a string."),
-        };
     }
 }

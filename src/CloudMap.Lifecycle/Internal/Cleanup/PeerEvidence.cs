@@ -94,8 +94,16 @@ internal sealed class PeerEvidence(PeerTarget target, DateTimeOffset firstSeen)
     /// partition of the observer looks.
     /// </summary>
     /// <remarks>The platform outranks the probes: a peer the platform says is alive never looks dead, one it says is dead always does.</remarks>
-    public bool LooksDead => !IsPlatformAlive
-        && (IsPlatformDead || LastOutcome is PeerProbeOutcome.Refused or PeerProbeOutcome.Foreign or PeerProbeOutcome.Unknown);
+    public bool LooksDead => IsGone || (!IsPlatformAlive && LastOutcome is PeerProbeOutcome.Unknown);
+
+    /// <summary>
+    /// Gets a value indicating whether there is positive evidence right now that the registered process is not there:
+    /// the platform says it is dead, or the last probe was refused or answered without the proof and the platform does
+    /// not say it is alive. What the fleet batch ranks (see <see cref="FleetBudget"/>): unlike <see cref="LooksDead"/>, a
+    /// probe that told nothing is no evidence, and a peer the platform reports running never takes a dead one's place.
+    /// </summary>
+    public bool IsGone => !IsPlatformAlive
+        && (IsPlatformDead || LastOutcome is PeerProbeOutcome.Refused or PeerProbeOutcome.Foreign);
 
     /// <summary>Whether <paramref name="target"/> is the same registration (instance id, owner token, address and port).</summary>
     public bool Matches(PeerTarget target)
