@@ -140,7 +140,7 @@ internal sealed class HaproxyProcess : IAsyncDisposable
         var file = Path.Combine(directory, "haproxy.cfg");
         await File.WriteAllTextAsync(file, configuration, cancellationToken).ConfigureAwait(false);
 
-        await using (var check = StartHaproxy("haproxy-check", ["-c", "-f", file]))
+        await using (var check = ToolProcess.Start("haproxy-check", "haproxy", "haproxy", ["-c", "-f", file]))
         {
             var code = await check.Exited.WaitAsync(TimeSpan.FromSeconds(30), cancellationToken).ConfigureAwait(false);
             if (code != 0)
@@ -149,7 +149,7 @@ internal sealed class HaproxyProcess : IAsyncDisposable
             }
         }
 
-        var process = StartHaproxy("haproxy", ["-db", "-f", file]);
+        var process = ToolProcess.Start("haproxy", "haproxy", "haproxy", ["-db", "-f", file]);
         var proxy = new HaproxyProcess(process, directory, port, configuration);
         using var client = new System.Net.Sockets.TcpClient();
         for (var attempt = 0; ; attempt++)
@@ -172,29 +172,5 @@ internal sealed class HaproxyProcess : IAsyncDisposable
         }
     }
 
-    public async ValueTask DisposeAsync()
-    {
-        await _process.StopAsync(TimeSpan.FromSeconds(5)).ConfigureAwait(false);
-        await _process.DisposeAsync().ConfigureAwait(false);
-        try
-        {
-            Directory.Delete(_directory, recursive: true);
-        }
-        catch (IOException)
-        {
-            // A leftover temp folder is harmless.
-        }
-    }
-
-    private static ChildProcess StartHaproxy(string name, string[] arguments)
-    {
-        try
-        {
-            return ChildProcess.Start(name, "haproxy", arguments);
-        }
-        catch (System.ComponentModel.Win32Exception e)
-        {
-            throw new InvalidOperationException("haproxy is not installed (Debian: apt-get install haproxy).", e);
-        }
-    }
+    public ValueTask DisposeAsync() => ToolProcess.StopAsync(_process, _directory);
 }
