@@ -34,27 +34,16 @@ internal enum HaproxyChecks
 /// section pointed at the emulator's DNS port and a <c>server-template</c> over <c>&lt;service&gt;.&lt;namespace&gt;</c>
 /// (each SRV answer gives a host and its port, so dynamic ports work), listening on a loopback port.
 /// </summary>
-internal sealed class HaproxyProcess : IAsyncDisposable
+internal sealed class HaproxyProcess : ToolProcess
 {
-    private readonly ChildProcess _process;
-    private readonly string _directory;
-
     private HaproxyProcess(ChildProcess process, string directory, int port, string configuration)
+        : base(process, directory, configuration)
     {
-        _process = process;
-        _directory = directory;
         Port = port;
-        Configuration = configuration;
     }
 
     /// <summary>Gets the loopback port HAProxy's frontend listens on.</summary>
     public int Port { get; }
-
-    /// <summary>Gets the configuration it runs with (the README recipe is this text).</summary>
-    public string Configuration { get; }
-
-    /// <summary>Gets HAProxy's output (its log goes to stderr).</summary>
-    public string Output => _process.Output;
 
     public Uri Url => new($"http://127.0.0.1:{Port.ToString(CultureInfo.InvariantCulture)}/");
 
@@ -140,7 +129,7 @@ internal sealed class HaproxyProcess : IAsyncDisposable
         var file = Path.Combine(directory, "haproxy.cfg");
         await File.WriteAllTextAsync(file, configuration, cancellationToken).ConfigureAwait(false);
 
-        await using (var check = ToolProcess.Start("haproxy-check", "haproxy", "haproxy", ["-c", "-f", file]))
+        await using (var check = Start("haproxy-check", "haproxy", "haproxy", ["-c", "-f", file]))
         {
             var code = await check.Exited.WaitAsync(TimeSpan.FromSeconds(30), cancellationToken).ConfigureAwait(false);
             if (code != 0)
@@ -149,7 +138,7 @@ internal sealed class HaproxyProcess : IAsyncDisposable
             }
         }
 
-        var process = ToolProcess.Start("haproxy", "haproxy", "haproxy", ["-db", "-f", file]);
+        var process = Start("haproxy", "haproxy", "haproxy", ["-db", "-f", file]);
         var proxy = new HaproxyProcess(process, directory, port, configuration);
         using var client = new System.Net.Sockets.TcpClient();
         for (var attempt = 0; ; attempt++)
@@ -171,6 +160,4 @@ internal sealed class HaproxyProcess : IAsyncDisposable
             }
         }
     }
-
-    public ValueTask DisposeAsync() => ToolProcess.StopAsync(_process, _directory);
 }

@@ -2,9 +2,28 @@
 
 namespace CloudMap.Lifecycle.Scenarios.Infrastructure;
 
-/// <summary>What the Debian tools the scenarios run (haproxy, unbound) share: starting one, stopping it and removing its folder.</summary>
-internal static class ToolProcess
+/// <summary>
+/// What the Debian tools the scenarios run (haproxy, unbound) share: a child process with its configuration in a
+/// temporary folder; starting one, its output, stopping it and removing the folder.
+/// </summary>
+internal abstract class ToolProcess : IAsyncDisposable
 {
+    private readonly ChildProcess _process;
+    private readonly string _directory;
+
+    protected ToolProcess(ChildProcess process, string directory, string configuration)
+    {
+        _process = process;
+        _directory = directory;
+        Configuration = configuration;
+    }
+
+    /// <summary>Gets the configuration it runs with.</summary>
+    public string Configuration { get; }
+
+    /// <summary>Gets what the tool printed (its log goes to stderr).</summary>
+    public string Output => _process.Output;
+
     /// <summary>Starts <paramref name="fileName"/>; a missing program is an error naming the Debian package.</summary>
     /// <exception cref="InvalidOperationException">The program is not installed.</exception>
     public static ChildProcess Start(string name, string fileName, string package, IEnumerable<string> arguments)
@@ -20,13 +39,13 @@ internal static class ToolProcess
     }
 
     /// <summary>Stops the process (SIGTERM, then kill after 5 s) and deletes its temporary folder.</summary>
-    public static async ValueTask StopAsync(ChildProcess process, string directory)
+    public async ValueTask DisposeAsync()
     {
-        await process.StopAsync(TimeSpan.FromSeconds(5)).ConfigureAwait(false);
-        await process.DisposeAsync().ConfigureAwait(false);
+        await _process.StopAsync(TimeSpan.FromSeconds(5)).ConfigureAwait(false);
+        await _process.DisposeAsync().ConfigureAwait(false);
         try
         {
-            Directory.Delete(directory, recursive: true);
+            Directory.Delete(_directory, recursive: true);
         }
         catch (IOException)
         {

@@ -2,7 +2,6 @@
 
 using System.Globalization;
 using System.Net;
-using System.Text;
 
 namespace CloudMap.Lifecycle.Scenarios.Infrastructure;
 
@@ -12,65 +11,57 @@ namespace CloudMap.Lifecycle.Scenarios.Infrastructure;
 /// between a DNS client and Route 53. Positive answers are cached for the record TTL (no prefetch, no serving of
 /// expired answers), negative ones for the SOA's (RFC 2308); DNSSEC validation is off (the zone is not signed).
 /// </summary>
-internal sealed class UnboundProcess : IAsyncDisposable
+internal sealed class UnboundProcess : ToolProcess
 {
-    private readonly ChildProcess _process;
-    private readonly string _directory;
-
     private UnboundProcess(ChildProcess process, string directory, IPEndPoint endpoint, string configuration)
+        : base(process, directory, configuration)
     {
-        _process = process;
-        _directory = directory;
         Endpoint = endpoint;
-        Configuration = configuration;
     }
 
     /// <summary>Gets the loopback endpoint it answers on (UDP and TCP).</summary>
     public IPEndPoint Endpoint { get; }
-
-    /// <summary>Gets the configuration it runs with.</summary>
-    public string Configuration { get; }
-
-    /// <summary>Gets unbound's output (its log goes to stderr).</summary>
-    public string Output => _process.Output;
 
     /// <summary>Writes the configuration: <paramref name="zone"/> forwarded to <paramref name="upstream"/>, answered on <paramref name="port"/>.</summary>
     public static string BuildConfiguration(string zone, IPEndPoint upstream, int port, string directory)
     {
         ArgumentNullException.ThrowIfNull(upstream);
         var name = zone.TrimEnd('.') + ".";
-        var text = new StringBuilder();
-        text.AppendLine("server:");
-        text.AppendLine(CultureInfo.InvariantCulture, $"    interface: 127.0.0.1@{port}");
-        text.AppendLine(CultureInfo.InvariantCulture, $"    port: {port}");
-        text.AppendLine("    do-daemonize: no");
-        text.AppendLine("    use-syslog: no");
-        text.AppendLine("    logfile: \"\"");
-        text.AppendLine("    username: \"\"");
-        text.AppendLine("    chroot: \"\"");
-        text.AppendLine(CultureInfo.InvariantCulture, $"    directory: \"{directory}\"");
-        text.AppendLine("    pidfile: \"\"");
-        text.AppendLine("    verbosity: 1");
-        text.AppendLine("    num-threads: 1");
-        text.AppendLine("    do-ip6: no");
-        text.AppendLine("    so-reuseport: no");
-        text.AppendLine("    access-control: 127.0.0.0/8 allow");
+        var upstreamAddress = upstream.Address.ToString();
+        var upstreamPort = upstream.Port.ToString(CultureInfo.InvariantCulture);
+        var listen = port.ToString(CultureInfo.InvariantCulture);
 
-        // A plain cache in front of one authoritative server: no DNSSEC, no root, the emulator on loopback allowed.
-        text.AppendLine("    module-config: \"iterator\"");
-        text.AppendLine("    do-not-query-localhost: no");
-        text.AppendLine(CultureInfo.InvariantCulture, $"    domain-insecure: \"{name}\"");
-        text.AppendLine(CultureInfo.InvariantCulture, $"    local-zone: \"{name}\" nodefault");
-        text.AppendLine("    qname-minimisation: no");
+        // A plain cache in front of one authoritative server (no DNSSEC, no root, the emulator on loopback allowed);
+        // the record's TTL and nothing else decides how long an answer is served from the cache.
+        return $"""
+            server:
+                interface: 127.0.0.1@{listen}
+                port: {listen}
+                do-daemonize: no
+                use-syslog: no
+                logfile: ""
+                username: ""
+                chroot: ""
+                directory: "{directory}"
+                pidfile: ""
+                verbosity: 1
+                num-threads: 1
+                do-ip6: no
+                so-reuseport: no
+                access-control: 127.0.0.0/8 allow
+                module-config: "iterator"
+                do-not-query-localhost: no
+                domain-insecure: "{name}"
+                local-zone: "{name}" nodefault
+                qname-minimisation: no
+                cache-min-ttl: 0
+                prefetch: no
+                serve-expired: no
+            forward-zone:
+                name: "{name}"
+                forward-addr: {upstreamAddress}@{upstreamPort}
 
-        // The record's TTL and nothing else decides how long an answer is served from the cache.
-        text.AppendLine("    cache-min-ttl: 0");
-        text.AppendLine("    prefetch: no");
-        text.AppendLine("    serve-expired: no");
-        text.AppendLine("forward-zone:");
-        text.AppendLine(CultureInfo.InvariantCulture, $"    name: \"{name}\"");
-        text.AppendLine(CultureInfo.InvariantCulture, $"    forward-addr: {upstream.Address}@{upstream.Port}");
-        return text.ToString();
+            """;
     }
 
     /// <summary>Checks the configuration with <c>unbound-checkconf</c>, then runs unbound in the foreground (<c>-d</c>).</summary>
@@ -83,7 +74,7 @@ internal sealed class UnboundProcess : IAsyncDisposable
         var file = Path.Combine(directory, "unbound.conf");
         await File.WriteAllTextAsync(file, configuration, cancellationToken).ConfigureAwait(false);
 
-        await using (var check = ToolProcess.Start("unbound-checkconf", "unbound-checkconf", "unbound", [file]))
+        await using (var check = Start("unbound-checkconf", "unbound-checkconf", "unbound", [file]))
         {
             var code = await check.Exited.WaitAsync(TimeSpan.FromSeconds(30), cancellationToken).ConfigureAwait(false);
             if (code != 0)
@@ -92,7 +83,7 @@ internal sealed class UnboundProcess : IAsyncDisposable
             }
         }
 
-        var process = ToolProcess.Start("unbound", "unbound", "unbound", ["-d", "-c", file]);
+        var process = Start("unbound", "unbound", "unbound", ["-d", "-c", file]);
         var resolver = new UnboundProcess(process, directory, new IPEndPoint(IPAddress.Loopback, port), configuration);
         try
         {
@@ -107,6 +98,4 @@ internal sealed class UnboundProcess : IAsyncDisposable
             throw new InvalidOperationException($"unbound did not start on 127.0.0.1:{port}:\n{output}", e);
         }
     }
-
-    public ValueTask DisposeAsync() => ToolProcess.StopAsync(_process, _directory);
 }
