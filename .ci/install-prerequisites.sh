@@ -7,6 +7,7 @@ command -v chromium >/dev/null || need+=(chromium)
 command -v ip >/dev/null || need+=(iproute2)   # the tests run in a loopback-only network namespace
 command -v dig >/dev/null || need+=(bind9-dnsutils)   # emulator DNS conformance (dig)
 command -v haproxy >/dev/null || need+=(haproxy)       # HAProxy over the emulator's SRV records
+command -v unbound >/dev/null || need+=(unbound)       # the caching resolver between HAProxy and the emulator (scenario 9 smoke)
 if [ ${#need[@]} -gt 0 ]; then
   if [ "$(id -u)" = 0 ]; then
     apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq "${need[@]}" >/dev/null

@@ -37,22 +37,18 @@ Requires only awscli and boto3 (both preinstalled on the project's machines).
 """
 from __future__ import annotations
 
-import argparse
 import concurrent.futures
 import datetime
 import http.client
 import http.server
 import json
-import os
 import re
 import secrets
 import shutil
 import subprocess
 import sys
-import tempfile
 import threading
 import time
-import traceback
 import urllib.parse
 
 import boto3
@@ -62,80 +58,15 @@ from botocore.awsrequest import AWSRequest
 from botocore.config import Config
 from botocore.credentials import Credentials
 
-REGION_DEFAULT = "us-east-1"
+import conformance_harness as harness
+from conformance_harness import Env, check, eq, error_code, expect_error, expect_ok, fail, has
+
 TARGET_PREFIX = "Route53AutoNaming_v20170314."
-
-
-# --------------------------------------------------------------------------------------------------------
-# Results
-# --------------------------------------------------------------------------------------------------------
-class Results:
-    def __init__(self) -> None:
-        self.passed = 0
-        self.failed = 0
-        self.failures: list[str] = []
-        self.lock = threading.Lock()
-
-    def record(self, name: str, ok: bool, detail: str = "") -> bool:
-        with self.lock:
-            if ok:
-                self.passed += 1
-                print(f"PASS {name}", flush=True)
-            else:
-                self.failed += 1
-                line = f"FAIL {name}: {detail}"
-                self.failures.append(line)
-                print(line, flush=True)
-        return ok
-
-
-R = Results()
-SECTION = ""
-
-
-def _short(value: object, limit: int = 400) -> str:
-    text = json.dumps(value, default=str, sort_keys=True) if not isinstance(value, str) else repr(value)
-    return text if len(text) <= limit else text[:limit] + "..."
-
-
-def check(name: str, ok: bool, expected: object = None, got: object = None) -> bool:
-    detail = "" if ok else f"expected {_short(expected)} got {_short(got)}"
-    return R.record(f"{SECTION}.{name}", bool(ok), detail)
-
-
-def eq(name: str, got: object, expected: object) -> bool:
-    return check(name, got == expected, expected, got)
-
-
-def has(name: str, got: object, expected: dict) -> bool:
-    """got is a dict containing every key/value of expected (other keys allowed)."""
-    ok = isinstance(got, dict) and all(got.get(k) == v for k, v in expected.items())
-    return check(name, ok, f"at least {json.dumps(expected, sort_keys=True)}", got)
-
-
-def fail(name: str, message: str) -> bool:
-    return R.record(f"{SECTION}.{name}", False, message)
 
 
 # --------------------------------------------------------------------------------------------------------
 # Clients
 # --------------------------------------------------------------------------------------------------------
-class Env:
-    endpoint = ""
-    region = REGION_DEFAULT
-    access_key = "AKIDCONFORMANCE"
-    secret_key = "conformance-secret"
-    health_delay = 2.0
-    dns_server = ""
-    tmp = ""
-
-
-def error_code(exc: BaseException) -> str | None:
-    if isinstance(exc, botocore.exceptions.ClientError):
-        return exc.response.get("Error", {}).get("Code")
-    return None
-
-
 def client(*, inject_host_prefix: bool = False, endpoint: str | None = None, proxy: str | None = None,
            access_key: str | None = None, secret_key: str | None = None, region: str | None = None):
     """A boto3 client with no retries (so every answer is the emulator's first) and no client-side
@@ -167,87 +98,9 @@ def data():
     return client(inject_host_prefix=True, proxy=Env.endpoint)
 
 
-def expect_error(name: str, code: str, fn, *args, **kwargs) -> dict | None:
-    """Calls fn and checks it fails with the given error code. Returns the error response (or None)."""
-    try:
-        result = fn(*args, **kwargs)
-    except botocore.exceptions.ClientError as exc:
-        got = error_code(exc)
-        check(name, got == code, code, f"{got}: {exc.response.get('Error', {}).get('Message')}")
-        return exc.response
-    except Exception as exc:  # noqa: BLE001 - any other failure is a failed check
-        fail(name, f"expected {code} got {type(exc).__name__}: {exc}")
-        return None
-    result = dict(result or {})
-    result.pop("ResponseMetadata", None)
-    fail(name, f"expected {code} got success {_short(result)}")
-    return None
-
-
-def expect_ok(name: str, fn, *args, **kwargs) -> dict | None:
-    try:
-        result = fn(*args, **kwargs)
-    except Exception as exc:  # noqa: BLE001
-        fail(name, f"expected success got {error_code(exc) or type(exc).__name__}: {exc}")
-        return None
-    check(name, True)
-    return result
-
-
-class AwsCli:
-    """Runs awscli v1 as a user would, isolated from any user configuration."""
-
-    def __init__(self, *, proxy: bool = False, access_key: str | None = None, secret_key: str | None = None):
-        env = {k: v for k, v in os.environ.items()
-               if not k.startswith("AWS_") and k.lower() not in ("http_proxy", "https_proxy", "no_proxy", "all_proxy")}
-        # Timestamps printed as received (epoch numbers), whatever the awscli major version's default.
-        config = os.path.join(Env.tmp, "awscli-config")
-        if not os.path.exists(config):
-            with open(config, "w", encoding="utf-8") as f:
-                f.write("[default]\ncli_timestamp_format = none\n")
-        env.update({
-            "AWS_ACCESS_KEY_ID": access_key or Env.access_key,
-            "AWS_SECRET_ACCESS_KEY": secret_key or Env.secret_key,
-            "AWS_CONFIG_FILE": config,
-            "AWS_SHARED_CREDENTIALS_FILE": config,
-            "AWS_MAX_ATTEMPTS": "1",
-            "AWS_RETRY_MODE": "standard",
-            "AWS_EC2_METADATA_DISABLED": "true",
-            "AWS_PAGER": "",
-        })
-        if proxy:
-            env["HTTP_PROXY"] = Env.endpoint
-            env["http_proxy"] = Env.endpoint
-        self.env = env
-        self.exe = shutil.which("aws")
-
-    def run(self, *args: str) -> tuple[int, object, str]:
-        cmd = ([self.exe] if self.exe else [sys.executable, "-m", "awscli"]) + [
-            "servicediscovery", *args,
-            "--endpoint-url", Env.endpoint, "--region", Env.region, "--output", "json",
-            "--cli-connect-timeout", "10", "--cli-read-timeout", "30"]
-        proc = subprocess.run(cmd, env=self.env, capture_output=True, text=True, timeout=60, check=False)
-        parsed: object = None
-        if proc.stdout.strip():
-            try:
-                parsed = json.loads(proc.stdout)
-            except ValueError:
-                parsed = proc.stdout
-        return proc.returncode, parsed, proc.stderr.strip()
-
-    def ok(self, name: str, *args: str) -> dict | None:
-        rc, out, err = self.run(*args)
-        if rc != 0:
-            fail(name, f"expected success got exit {rc}: {err}")
-            return None
-        check(name, True)
-        return out if isinstance(out, dict) else {}
-
-    def error(self, name: str, code: str, *args: str) -> None:
-        rc, out, err = self.run(*args)
-        match = re.search(r"An error occurred \(([^)]+)\)", err)
-        got = match.group(1) if match else None
-        check(name, rc != 0 and got == code, code, f"exit {rc}, stderr {err!r}, stdout {out!r}")
+def AwsCli(**kwargs) -> harness.AwsCli:
+    """awscli for Cloud Map (`servicediscovery` commands)."""
+    return harness.AwsCli("servicediscovery", **kwargs)
 
 
 # --------------------------------------------------------------------------------------------------------
@@ -1248,7 +1101,8 @@ def dns_service(sd, ns_id: str, name: str, policy: str, records: list[tuple[str,
 
 def section_dns() -> None:
     """DNS answers read with dig: A, AAAA, SRV + additional, CNAME, MULTIVALUE/WEIGHTED, fail-open, TTLs,
-    NXDOMAIN/NODATA with SOA, TC then TCP, EDNS payload size, BADVERS, no DNS for HTTP namespaces."""
+    NXDOMAIN/NODATA with SOA, the SOA TTL set at creation and by UpdatePrivate/PublicDnsNamespace, TC then TCP, EDNS
+    payload size, BADVERS, no DNS for HTTP namespaces."""
     if not Env.dns_server:
         fail("dns-server", "the dns section needs --dns-server HOST:PORT (an emulator started with --dns-port)")
         return
@@ -1302,6 +1156,34 @@ def section_dns() -> None:
         eq(f"soa-ttl.{kind}.nxdomain", (d.status, [r[1] for r in d.records("AUTHORITY", "SOA")]), ("NXDOMAIN", ["7"]))
         d = Dig(soa_zone, "SOA")
         eq(f"soa-ttl.{kind}.apex", [r[1] for r in d.records("ANSWER", "SOA")], ["7"])
+
+    # UpdatePrivateDnsNamespace/UpdatePublicDnsNamespace (awscli): the SOA TTL and the description change, as an
+    # UPDATE_NAMESPACE operation; the next negative answer carries the new TTL.
+    cli = AwsCli()
+    for public in (False, True):
+        kind = "public" if public else "private"
+        up_ns, up_zone = new_dns_namespace(sd, f"conf-update-{kind}", public=public, soa_ttl=7)
+        change = json.dumps({"Description": f"updated {kind}", "Properties": {"DnsProperties": {"SOA": {"TTL": 42}}}})
+        out = cli.ok(f"update.{kind}.cli", f"update-{kind}-dns-namespace", "--id", up_ns, "--namespace", change)
+        if out is None:
+            continue
+        op = wait_success(f"update.{kind}.operation", out.get("OperationId"), sd)
+        eq(f"update.{kind}.operation-type", (op or {}).get("Type"), "UPDATE_NAMESPACE")
+        eq(f"update.{kind}.operation-target", (op or {}).get("Targets"), {"NAMESPACE": up_ns})
+        got = sd.get_namespace(Id=up_ns)["Namespace"]
+        eq(f"update.{kind}.get-namespace", (got.get("Description"), got["Properties"]["DnsProperties"]["SOA"]), (f"updated {kind}", {"TTL": 42}))
+        d = Dig(f"missing.{up_zone}", "A")
+        eq(f"update.{kind}.nxdomain-soa-ttl", (d.status, [r[1] for r in d.records("AUTHORITY", "SOA")]), ("NXDOMAIN", ["42"]))
+        out = cli.ok(f"update.{kind}.description-only", f"update-{kind}-dns-namespace", "--id", up_ns,
+                     "--namespace", json.dumps({"Description": "only the description"}))
+        if out is not None:
+            wait_success(f"update.{kind}.description-only.operation", out.get("OperationId"), sd)
+            eq(f"update.{kind}.description-only.soa-kept", sd.get_namespace(Id=up_ns)["Namespace"]["Properties"]["DnsProperties"]["SOA"], {"TTL": 42})
+    cli.error("update.not-found.cli", "NamespaceNotFound", "update-private-dns-namespace", "--id", "ns-doesnotexist0000",
+              "--namespace", json.dumps({"Description": "x"}))
+    expect_error("update.wrong-type", "InvalidInput", sd.update_public_dns_namespace, Id=ns_id, Namespace={"Description": "x"})
+    expect_error("update.soa-without-ttl", "InvalidInput", sd.update_private_dns_namespace, Id=ns_id,
+                 Namespace={"Properties": {"DnsProperties": {"SOA": {}}}})
 
     cname_id = dns_service(sd, ns_id, "legacy", "WEIGHTED", [("CNAME", 40)])
     register_and_wait(sd, cname_id, "l-1", {"AWS_INSTANCE_CNAME": "legacy.example.com"})
@@ -1363,6 +1245,23 @@ def section_dns() -> None:
     d = Dig(f"big.{zone}", "SRV", "+bufsize=4096")
     check("edns.4096-fits", "tc" not in d.flags and len(d.data("SRV")) == 8 and d.edns_udp == 4096,
           "8 SRV over UDP, OPT with udp 4096", d)
+    # Ten SRV instances (more than MULTIVALUE's 8): each answer has 8 SRV records and, with EDNS, the A record of each
+    # of their targets (and of no other); over several answers all ten appear; without EDNS it takes TCP.
+    for i in range(9, 11):
+        register_and_wait(sd, big_id, f"instance-with-a-long-identifier-of-fifty-characters-{i:02}",
+                          {"AWS_INSTANCE_IPV4": f"127.0.7.{i}", "AWS_INSTANCE_PORT": str(9000 + i)})
+    targets: set[str] = set()
+    shapes = set()
+    for _ in range(15):
+        d = Dig(f"big.{zone}", "SRV", "+bufsize=4096")
+        answer = {r.split()[-1] for r in d.data("SRV")}
+        shapes.add((len(answer), "tc" in d.flags, answer == {r[0] for r in d.records("ADDITIONAL", "A")}))
+        targets |= answer
+    eq("ten-srv.edns.eight-with-their-addresses", shapes, {(8, False, True)})
+    eq("ten-srv.all-ten-across-answers", len(targets), 10)
+    d = Dig(f"big.{zone}", "SRV", "+noedns")
+    check("ten-srv.noedns.tcp", "Truncated, retrying in TCP mode" in d.text and len(d.data("SRV")) == 8
+          and len(d.records("ADDITIONAL", "A")) == 8, "TC over UDP, then 8 SRV + 8 A over TCP", d)
     d = Dig(zone, "SOA", "+edns=1", "+noednsneg")
     eq("edns.badvers", d.status, "BADVERS")
 
@@ -1446,60 +1345,15 @@ DEFAULT_SECTIONS = [s for s in SECTIONS if s not in ("sigv4", "dns", "route53")]
 
 
 def main(argv: list[str]) -> int:
-    global SECTION  # noqa: PLW0603
-    parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
-    parser.add_argument("--endpoint", help="emulator URL, e.g. http://127.0.0.1:4566")
-    parser.add_argument("--section", action="append", choices=list(SECTIONS),
-                        help="run only this section (repeatable). Default: all but sigv4 (or only sigv4 with --credentials)")
-    parser.add_argument("--region", default=REGION_DEFAULT)
-    parser.add_argument("--credentials", help="AKID:SECRET the emulator verifies (sigv4 section)")
-    parser.add_argument("--health-delay", type=float, default=2.0, help="custom-health delay (seconds) the suite configures and observes (default 2)")
-    parser.add_argument("--dns-server", help="HOST:PORT of the emulator's DNS server (dns and route53 sections)")
-    parser.add_argument("--list", action="store_true", help="list the sections and exit")
-    args = parser.parse_args(argv)
-    if args.list:
-        for name, fn in SECTIONS.items():
-            print(f"{name:14} {(fn.__doc__ or '').strip().splitlines()[0]}")
-        return 0
-    if not args.endpoint:
-        parser.error("--endpoint is required")
-    Env.endpoint = args.endpoint.rstrip("/")
-    Env.region = args.region
-    Env.health_delay = args.health_delay
-    Env.dns_server = args.dns_server or ""
-    if args.credentials:
-        Env.access_key, _, Env.secret_key = args.credentials.partition(":")
-    sections = args.section or (["sigv4"] if args.credentials else DEFAULT_SECTIONS)
-    if "sigv4" in sections and not args.credentials:
-        parser.error("the sigv4 section needs --credentials AKID:SECRET (those the emulator was started with)")
+    def extra(parser) -> None:
+        parser.add_argument("--health-delay", type=float, default=2.0, help="custom-health delay (seconds) the suite configures and observes (default 2)")
+        parser.add_argument("--dns-server", help="HOST:PORT of the emulator's DNS server (dns and route53 sections)")
 
-    started = time.monotonic()
-    with tempfile.TemporaryDirectory(prefix="cloudmap-conformance-") as tmp:
-        Env.tmp = tmp
-        # Nothing from the user's AWS configuration or proxy settings may leak into the clients: the suite only
-        # talks to the emulator, with the credentials and region given here.
-        for key in [k for k in os.environ if k.startswith("AWS_") or k.lower() in ("http_proxy", "https_proxy", "all_proxy", "no_proxy")]:
-            del os.environ[key]
-        empty = os.path.join(tmp, "aws-config")
-        open(empty, "w", encoding="utf-8").close()
-        os.environ.update({"AWS_CONFIG_FILE": empty, "AWS_SHARED_CREDENTIALS_FILE": empty, "AWS_EC2_METADATA_DISABLED": "true"})
-        for name in sections:
-            SECTION = name
-            t = time.monotonic()
-            print(f"== {name}", flush=True)
-            try:
-                SECTIONS[name]()
-            except Exception as exc:  # noqa: BLE001 - a crash fails the section and the run goes on
-                R.record(f"{name}.completed", False, f"unexpected {type(exc).__name__}: {exc}")
-                traceback.print_exc(file=sys.stdout)
-            print(f"   ({name}: {time.monotonic() - t:.1f}s)", flush=True)
-    print(f"\n{R.passed} passed, {R.failed} failed in {time.monotonic() - started:.1f}s "
-          f"(sections: {', '.join(sections)}; endpoint {Env.endpoint})")
-    if R.failures:
-        print("Failures:")
-        for line in R.failures:
-            print("  " + line)
-    return 0 if R.failed == 0 and R.passed > 0 else 1
+    def apply(args) -> None:
+        Env.health_delay = args.health_delay
+        Env.dns_server = args.dns_server or ""
+
+    return harness.run(argv, __doc__, SECTIONS, DEFAULT_SECTIONS, "cloudmap-conformance-", extra, apply)
 
 
 if __name__ == "__main__":

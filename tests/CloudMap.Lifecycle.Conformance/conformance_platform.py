@@ -19,71 +19,17 @@ instances it launched, so any emulator instance will do (other suites may run ag
 """
 from __future__ import annotations
 
-import argparse
 import json
-import os
-import shutil
-import subprocess
 import sys
-import tempfile
-import time
-import traceback
 import urllib.error
 import urllib.request
 import uuid
 
 import boto3
-import botocore.exceptions
 from botocore.config import Config
 
-REGION_DEFAULT = "us-east-1"
-
-
-class Results:
-    def __init__(self) -> None:
-        self.passed = 0
-        self.failed = 0
-        self.failures: list[str] = []
-
-    def record(self, name: str, ok: bool, detail: str = "") -> bool:
-        if ok:
-            self.passed += 1
-            print(f"PASS {name}", flush=True)
-        else:
-            self.failed += 1
-            line = f"FAIL {name}: {detail}"
-            self.failures.append(line)
-            print(line, flush=True)
-        return ok
-
-
-R = Results()
-SECTION = ""
-
-
-def _short(value: object, limit: int = 400) -> str:
-    text = json.dumps(value, default=str, sort_keys=True) if not isinstance(value, str) else repr(value)
-    return text if len(text) <= limit else text[:limit] + "..."
-
-
-def check(name: str, ok: bool, expected: object = None, got: object = None) -> bool:
-    return R.record(f"{SECTION}.{name}", bool(ok), "" if ok else f"expected {_short(expected)} got {_short(got)}")
-
-
-def eq(name: str, got: object, expected: object) -> bool:
-    return check(name, got == expected, expected, got)
-
-
-def fail(name: str, message: str) -> bool:
-    return R.record(f"{SECTION}.{name}", False, message)
-
-
-class Env:
-    endpoint = ""
-    region = REGION_DEFAULT
-    access_key = "AKIDCONFORMANCE"
-    secret_key = "conformance-secret"
-    tmp = ""
+import conformance_harness as harness
+from conformance_harness import AwsCli, Env, check, eq, error_code, expect_error, fail
 
 
 def client(service: str, *, access_key: str | None = None, secret_key: str | None = None):
@@ -93,28 +39,6 @@ def client(service: str, *, access_key: str | None = None, secret_key: str | Non
     session = boto3.session.Session(aws_access_key_id=access_key or Env.access_key,
                                     aws_secret_access_key=secret_key or Env.secret_key, region_name=Env.region)
     return session.client(service, endpoint_url=Env.endpoint, config=config)
-
-
-def error_code(exc: BaseException) -> str | None:
-    if isinstance(exc, botocore.exceptions.ClientError):
-        return exc.response.get("Error", {}).get("Code")
-    return None
-
-
-def expect_error(name: str, code: str, fn, *args, **kwargs) -> dict | None:
-    try:
-        result = fn(*args, **kwargs)
-    except botocore.exceptions.ClientError as exc:
-        got = error_code(exc)
-        check(name, got == code, code, f"{got}: {exc.response.get('Error', {}).get('Message')}")
-        return exc.response
-    except Exception as exc:  # noqa: BLE001 - any other failure is a failed check
-        fail(name, f"expected {code} got {type(exc).__name__}: {exc}")
-        return None
-    result = dict(result or {})
-    result.pop("ResponseMetadata", None)
-    fail(name, f"expected {code} got success {_short(result)}")
-    return None
 
 
 def admin(method: str, path: str, body: dict | None = None) -> object:
@@ -131,47 +55,6 @@ def admin_status(method: str, path: str, body: dict) -> tuple[int, object]:
         return 200, admin(method, path, body)
     except urllib.error.HTTPError as exc:
         return exc.code, json.loads(exc.read() or b"{}")
-
-
-class AwsCli:
-    """awscli as a user runs it, isolated from any user configuration; timestamps printed as received."""
-
-    def __init__(self) -> None:
-        env = {k: v for k, v in os.environ.items()
-               if not k.startswith("AWS_") and k.lower() not in ("http_proxy", "https_proxy", "no_proxy", "all_proxy")}
-        config = os.path.join(Env.tmp, "awscli-config")
-        with open(config, "w", encoding="utf-8") as f:
-            f.write("[default]\ncli_timestamp_format = none\n")
-        env.update({"AWS_ACCESS_KEY_ID": Env.access_key, "AWS_SECRET_ACCESS_KEY": Env.secret_key,
-                    "AWS_CONFIG_FILE": config, "AWS_SHARED_CREDENTIALS_FILE": config, "AWS_MAX_ATTEMPTS": "1",
-                    "AWS_RETRY_MODE": "standard", "AWS_EC2_METADATA_DISABLED": "true", "AWS_PAGER": ""})
-        self.env = env
-        self.exe = shutil.which("aws")
-
-    def run(self, service: str, *args: str) -> tuple[int, object, str]:
-        cmd = ([self.exe] if self.exe else [sys.executable, "-m", "awscli"]) + [
-            service, *args, "--endpoint-url", Env.endpoint, "--region", Env.region, "--output", "json",
-            "--cli-connect-timeout", "10", "--cli-read-timeout", "30"]
-        proc = subprocess.run(cmd, env=self.env, capture_output=True, text=True, timeout=60, check=False)
-        parsed: object = None
-        if proc.stdout.strip():
-            try:
-                parsed = json.loads(proc.stdout)
-            except ValueError:
-                parsed = proc.stdout
-        return proc.returncode, parsed, proc.stderr.strip()
-
-    def ok(self, name: str, service: str, *args: str) -> dict | None:
-        rc, out, err = self.run(service, *args)
-        if rc != 0:
-            fail(name, f"awscli exited {rc}: {err[-400:]}")
-            return None
-        check(name, True)
-        return out if isinstance(out, dict) else {}
-
-    def error(self, name: str, code: str, service: str, *args: str) -> None:
-        rc, out, err = self.run(service, *args)
-        check(name, rc != 0 and f"({code})" in err, f"exit != 0 and ({code}) in stderr", f"exit {rc}: {err[-300:] or out}")
 
 
 def detail(task: dict, key: str) -> str | None:
@@ -404,53 +287,7 @@ DEFAULT_SECTIONS = ["ecs", "ec2"]
 
 
 def main(argv: list[str]) -> int:
-    global SECTION  # noqa: PLW0603
-    parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
-    parser.add_argument("--endpoint", help="emulator URL, e.g. http://127.0.0.1:4566")
-    parser.add_argument("--section", action="append", choices=list(SECTIONS), help="run only this section (repeatable)")
-    parser.add_argument("--region", default=REGION_DEFAULT)
-    parser.add_argument("--credentials", help="AKID:SECRET the emulator verifies (sigv4 section)")
-    parser.add_argument("--list", action="store_true", help="list the sections and exit")
-    args = parser.parse_args(argv)
-    if args.list:
-        for name, fn in SECTIONS.items():
-            print(f"{name:8} {(fn.__doc__ or '').strip().splitlines()[0]}")
-        return 0
-    if not args.endpoint:
-        parser.error("--endpoint is required")
-    Env.endpoint = args.endpoint.rstrip("/")
-    Env.region = args.region
-    if args.credentials:
-        Env.access_key, _, Env.secret_key = args.credentials.partition(":")
-    sections = args.section or (["sigv4"] if args.credentials else DEFAULT_SECTIONS)
-    if "sigv4" in sections and not args.credentials:
-        parser.error("the sigv4 section needs --credentials AKID:SECRET (those the emulator was started with)")
-
-    started = time.monotonic()
-    with tempfile.TemporaryDirectory(prefix="cloudmap-platform-conformance-") as tmp:
-        Env.tmp = tmp
-        for key in [k for k in os.environ if k.startswith("AWS_") or k.lower() in ("http_proxy", "https_proxy", "all_proxy", "no_proxy")]:
-            del os.environ[key]
-        empty = os.path.join(tmp, "aws-config")
-        open(empty, "w", encoding="utf-8").close()
-        os.environ.update({"AWS_CONFIG_FILE": empty, "AWS_SHARED_CREDENTIALS_FILE": empty, "AWS_EC2_METADATA_DISABLED": "true"})
-        for name in sections:
-            SECTION = name
-            t = time.monotonic()
-            print(f"== {name}", flush=True)
-            try:
-                SECTIONS[name]()
-            except Exception as exc:  # noqa: BLE001 - a crash fails the section and the run goes on
-                R.record(f"{name}.completed", False, f"unexpected {type(exc).__name__}: {exc}")
-                traceback.print_exc(file=sys.stdout)
-            print(f"   ({name}: {time.monotonic() - t:.1f}s)", flush=True)
-    print(f"\n{R.passed} passed, {R.failed} failed in {time.monotonic() - started:.1f}s "
-          f"(sections: {', '.join(sections)}; endpoint {Env.endpoint})")
-    if R.failures:
-        print("Failures:")
-        for line in R.failures:
-            print("  " + line)
-    return 0 if R.failed == 0 and R.passed > 0 else 1
+    return harness.run(argv, __doc__, SECTIONS, DEFAULT_SECTIONS, "cloudmap-platform-conformance-")
 
 
 if __name__ == "__main__":

@@ -10,9 +10,10 @@ namespace CloudMap.Lifecycle.Scenarios.Tests;
 
 /// <summary>
 /// The CI smoke of scenario 9 (library mode): three sample processes behind Debian's haproxy, resolved over the
-/// emulator's SRV records, replaced one by one under load. Fails if a request through HAProxy failed, if HAProxy kept
-/// sending to a deregistered instance for longer than its drain delay, or if haproxy is missing (CI installs it:
-/// .ci/install-prerequisites.sh).
+/// emulator's SRV records through Debian's unbound (a caching resolver that keeps each answer for its TTL), replaced one
+/// by one under load. Fails if a request through HAProxy failed, if HAProxy kept sending to a deregistered instance for
+/// longer than its drain delay, if the library warned about the drain (1131), or if haproxy or unbound is missing (CI
+/// installs them: .ci/install-prerequisites.sh).
 /// </summary>
 public sealed class HaproxySmokeTests
 {
@@ -39,15 +40,17 @@ public sealed class HaproxySmokeTests
 
         // The figures must be real ones: traffic went through HAProxy and every instance was replaced and measured.
         var size = HaproxyScenario.SizeFor(smoke: true);
-        var sent = scenario.Find("dns-requests-sent")!.Samples(RegistrationMode.Library);
+        Assert.Equal([HaproxyCase.Cached], HaproxyScenario.CasesFor(smoke: true));
+        var sent = scenario.Find("dns-cached-requests-sent")!.Samples(RegistrationMode.Library);
         Assert.True(sent is [> 0], $"requests sent through HAProxy: {string.Join(", ", sent)}");
-        var failed = scenario.Find("dns-failed-requests")!.Samples(RegistrationMode.Library);
+        var failed = scenario.Find("dns-cached-failed-requests")!.Samples(RegistrationMode.Library);
         Assert.True(failed is [0d], $"failed requests through HAProxy: {string.Join(", ", failed)} of {string.Join(", ", sent)}\n{output}");
-        var kept = scenario.Find("dns-kept-sending-ms")!;
+        var kept = scenario.Find("dns-cached-kept-sending-ms")!;
         var lags = kept.Samples(RegistrationMode.Library);
         Assert.True(lags.Count == size.Replacements, $"HAProxy lag measured for {lags.Count} of {size.Replacements} replaced instances: {string.Join("; ", kept.Notes(RegistrationMode.Library))}");
         Assert.All(lags, ms => Assert.True(ms < size.DrainDelay.TotalMilliseconds, $"HAProxy kept sending {ms:F0} ms after deregistration, beyond the drain delay of {size.DrainDelay.TotalMilliseconds} ms"));
-        Assert.Equal([0d], scenario.Find("dns-zombies")!.Samples(RegistrationMode.Library));
+        Assert.Equal([0d], scenario.Find("dns-cached-zombies")!.Samples(RegistrationMode.Library));
+        Assert.Equal([0d], scenario.Find("dns-cached-ttl-warnings")!.Samples(RegistrationMode.Library));
     }
 
     [Theory]
@@ -79,6 +82,27 @@ public sealed class HaproxySmokeTests
             Assert.True(size.DrainDelay > size.RecordTtl, "the library's drain delay must exceed the record TTL");
             Assert.Equal(3, size.Instances);
             Assert.Equal(3, size.Replacements);
+            Assert.Equal(size.DrainDelay, HaproxyCase.Cached.DrainDelay(size));
+            Assert.True(HaproxyCase.CachedShortDrain.DrainDelay(size) < size.RecordTtl, "the short-drain case must be shorter than the TTL (the library warns, 1131)");
+            Assert.True(HaproxyCase.CachedShortDrain.DrainDelay(size) > TimeSpan.Zero, "a zero drain turns the library's TTL check off");
         }
+
+        Assert.Equal([HaproxyCase.Direct, HaproxyCase.Cached, HaproxyCase.CachedShortDrain], HaproxyScenario.CasesFor(smoke: false));
+        Assert.Contains("dns-cached-failed-requests", ScenarioRunner.GateMetricKeys);
+        Assert.DoesNotContain("dns-short-failed-requests", ScenarioRunner.GateMetricKeys);
+    }
+
+    [Fact]
+    public void UnboundConfiguration_ForwardsTheZone_AndCachesForTheRecordTtlOnly()
+    {
+        var text = UnboundProcess.BuildConfiguration("scenarios.local", new System.Net.IPEndPoint(System.Net.IPAddress.Loopback, 5354), 5399, "/tmp/x").ReplaceLineEndings("\n");
+
+        Assert.Contains("    interface: 127.0.0.1@5399\n", text, StringComparison.Ordinal);
+        Assert.Contains("forward-zone:\n    name: \"scenarios.local.\"\n    forward-addr: 127.0.0.1@5354\n", text, StringComparison.Ordinal);
+        Assert.Contains("    domain-insecure: \"scenarios.local.\"\n", text, StringComparison.Ordinal);
+        Assert.Contains("    cache-min-ttl: 0\n", text, StringComparison.Ordinal);
+        Assert.Contains("    prefetch: no\n", text, StringComparison.Ordinal);
+        Assert.Contains("    serve-expired: no\n", text, StringComparison.Ordinal);
+        Assert.Contains("    module-config: \"iterator\"\n", text, StringComparison.Ordinal);
     }
 }

@@ -14,6 +14,7 @@ public sealed class OperationTableTests
     private static readonly string[] CloudMapOperations =
     [
         "CreateHttpNamespace", "CreatePrivateDnsNamespace", "CreatePublicDnsNamespace", "DeleteNamespace", "GetNamespace", "ListNamespaces",
+        "UpdateHttpNamespace", "UpdatePrivateDnsNamespace", "UpdatePublicDnsNamespace",
         "CreateService", "DeleteService", "GetService", "ListServices",
         "RegisterInstance", "DeregisterInstance", "GetInstance", "ListInstances",
         "UpdateInstanceCustomHealthStatus", "GetInstancesHealthStatus",
@@ -50,7 +51,7 @@ public sealed class OperationTableTests
         var api = NewState().Api;
 
         Assert.Equal(
-            ["CreateHttpNamespace", "CreatePrivateDnsNamespace", "CreatePublicDnsNamespace", "DeleteNamespace", "DeregisterInstance", "RegisterInstance"],
+            ["CreateHttpNamespace", "CreatePrivateDnsNamespace", "CreatePublicDnsNamespace", "DeleteNamespace", "DeregisterInstance", "RegisterInstance", "UpdateHttpNamespace", "UpdatePrivateDnsNamespace", "UpdatePublicDnsNamespace"],
             api.Operations.Where(o => o.IsAsync).Select(o => o.Name).Order(StringComparer.Ordinal));
         Assert.All(api.Operations, o => Assert.Equal(o.IsAsync, o.ResponseType == typeof(OperationIdResponse)));
     }

@@ -46,6 +46,7 @@ internal static class OperationTypes
     public const string DeregisterInstance = "DEREGISTER_INSTANCE";
     public const string CreateNamespace = "CREATE_NAMESPACE";
     public const string DeleteNamespace = "DELETE_NAMESPACE";
+    public const string UpdateNamespace = "UPDATE_NAMESPACE";
 }
 
 internal static class OperationStatuses
@@ -68,7 +69,8 @@ internal sealed class NamespaceRecord
 
     public required string HttpName { get; init; }
 
-    public string? Description { get; init; }
+    /// <summary>Gets or sets the description (UpdateHttpNamespace / UpdatePrivateDnsNamespace / UpdatePublicDnsNamespace change it).</summary>
+    public string? Description { get; set; }
 
     public string? CreatorRequestId { get; init; }
 
@@ -89,7 +91,7 @@ internal sealed class NamespaceRecord
     /// The SOA record's TTL (Cloud Map's <c>DnsProperties.SOA.TTL</c>), which bounds negative caching (RFC 2308: the
     /// lesser of it and the SOA's MINIMUM field, 86400 here); irrelevant for an HTTP namespace.
     /// </summary>
-    public long SoaTtl { get; init; } = DefaultSoaTtl;
+    public long SoaTtl { get; set; } = DefaultSoaTtl;
 
     public required DateTimeOffset CreateDate { get; init; }
 }

@@ -42,27 +42,27 @@ internal sealed partial class EmulatorState
             if (zone is null)
             {
                 // Authoritative only: no recursion for names outside the emulated zones.
-                return DnsAnswer.Error(DnsRcodes.Refused);
+                return DnsAnswer.Error(DnsRcode.Refused);
             }
 
             var zoneName = Lower(zone.Name);
             var soa = new DnsSoaRecord(zoneName, (uint)zone.SoaTtl, SoaPrimaryServer, SoaMailbox, 1, 7200, 900, 1209600, 86400);
             var existing = DnsNames(zone, now);
-            if (name == zoneName && query.Type is DnsTypes.Soa or DnsTypes.Any)
+            if (name == zoneName && query.Type is DnsType.Soa or DnsType.Any)
             {
-                return new DnsAnswer(DnsRcodes.NoError, true, [soa], [], []);
+                return new DnsAnswer(DnsRcode.NoError, true, [soa], [], []);
             }
 
             if (!existing.TryGetValue(name, out var records))
             {
                 var exists = name == zoneName || existing.Keys.Any(n => n.EndsWith("." + name, StringComparison.Ordinal));
-                return new DnsAnswer(exists ? DnsRcodes.NoError : DnsRcodes.NxDomain, true, [], [soa], []);
+                return new DnsAnswer(exists ? DnsRcode.NoError : DnsRcode.NxDomain, true, [], [soa], []);
             }
 
             var answers = records.Answer(query.Type);
             return answers.Count == 0
-                ? new DnsAnswer(DnsRcodes.NoError, true, [], [soa], [])
-                : new DnsAnswer(DnsRcodes.NoError, true, answers, [], NameRecords.Additional(answers, existing));
+                ? new DnsAnswer(DnsRcode.NoError, true, [], [soa], [])
+                : new DnsAnswer(DnsRcode.NoError, true, answers, [], NameRecords.Additional(answers, existing));
         }
     }
 
@@ -88,13 +88,13 @@ internal sealed partial class EmulatorState
         return result;
     }
 
-    private static string TypeName(ushort type) => type switch
+    private static string TypeName(DnsType type) => type switch
     {
-        DnsTypes.A => RecordTypes.A,
-        DnsTypes.Aaaa => RecordTypes.Aaaa,
-        DnsTypes.Srv => RecordTypes.Srv,
-        DnsTypes.Cname => RecordTypes.Cname,
-        _ => type.ToString(CultureInfo.InvariantCulture),
+        DnsType.A => RecordTypes.A,
+        DnsType.Aaaa => RecordTypes.Aaaa,
+        DnsType.Srv => RecordTypes.Srv,
+        DnsType.Cname => RecordTypes.Cname,
+        _ => ((ushort)type).ToString(CultureInfo.InvariantCulture),
     };
 
     private static string RecordText(DnsRecord record) => record switch
@@ -195,12 +195,12 @@ internal sealed partial class EmulatorState
         public bool InAnswerPool(DnsRecord record) =>
             Routable(record) || !_records.Any(r => r.Record.Type == record.Type && r.Routable);
 
-        public List<DnsRecord> Answer(ushort type)
+        public List<DnsRecord> Answer(DnsType type)
         {
             // A CNAME answers every type (RFC 1034 3.6.2); ANY gets every type, each picked by the policy.
-            var cname = _records.Any(r => r.Record.Type == DnsTypes.Cname);
-            var types = type == DnsTypes.Any ? _records.Select(r => r.Record.Type).Distinct().ToList()
-                : cname ? [DnsTypes.Cname]
+            var cname = _records.Any(r => r.Record.Type == DnsType.Cname);
+            var types = type == DnsType.Any ? _records.Select(r => r.Record.Type).Distinct().ToList()
+                : cname ? [DnsType.Cname]
                 : [type];
             var answer = new List<DnsRecord>();
             foreach (var t in types)

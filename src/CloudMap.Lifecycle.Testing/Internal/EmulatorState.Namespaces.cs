@@ -24,11 +24,12 @@ internal sealed record CreateNamespaceInput(string Type, string Name, string? Cr
     };
 
     /// <summary>
-    /// <c>Properties.DnsProperties.SOA.TTL</c> of CreatePrivateDnsNamespace/CreatePublicDnsNamespace: optional as a
-    /// whole, but once <c>Properties</c> is given, <c>DnsProperties</c>, <c>SOA</c> and <c>TTL</c> are required (the
-    /// API's shapes: PrivateDnsNamespaceProperties, PrivateDnsPropertiesMutable, SOA; the public ones are alike).
+    /// <c>Properties.DnsProperties.SOA.TTL</c> of CreatePrivateDnsNamespace/CreatePublicDnsNamespace (and, inside
+    /// <c>Namespace</c>, of the updates): optional as a whole, but once <c>Properties</c> is given, <c>DnsProperties</c>,
+    /// <c>SOA</c> and <c>TTL</c> are required (the API's shapes: PrivateDnsNamespaceProperties,
+    /// PrivateDnsPropertiesMutable, SOA; the ...Change shapes of the updates and the public ones are alike).
     /// </summary>
-    private static long? ReadSoaTtl(JsonObject body)
+    internal static long? ReadSoaTtl(JsonObject body)
     {
         if (AwsInput.Struct(body, "Properties") is not { } properties)
         {
@@ -47,6 +48,24 @@ internal sealed record CreateNamespaceInput(string Type, string Name, string? Cr
             throw new AwsErrorException(CloudMapRules.ErrorCodes.TooManyTagsException, $"A resource can have at most {CloudMapRules.MaxTags} tags.");
         }
     }
+}
+
+/// <summary>
+/// UpdateHttpNamespace / UpdatePrivateDnsNamespace / UpdatePublicDnsNamespace request (botocore shapes
+/// <c>HttpNamespaceChange</c>: <c>Description</c> required; <c>PrivateDnsNamespaceChange</c> and
+/// <c>PublicDnsNamespaceChange</c>: <c>Description</c> and <c>Properties.DnsProperties.SOA.TTL</c>, each optional).
+/// </summary>
+internal sealed record UpdateNamespaceInput(string Type, string Id, string? UpdaterRequestId, string? Description, long? SoaTtl)
+{
+    public static Func<JsonObject, UpdateNamespaceInput> Reader(string type) => body =>
+    {
+        var id = AwsInput.String(body, "Id", required: true, max: 255)!;
+        var updaterRequestId = AwsInput.String(body, "UpdaterRequestId", max: 64);
+        var change = AwsInput.Struct(body, "Namespace", required: true)!;
+        var description = AwsInput.String(change, "Description", required: type == NamespaceTypes.Http, max: 1024);
+        var soaTtl = type == NamespaceTypes.Http ? null : CreateNamespaceInput.ReadSoaTtl(change);
+        return new UpdateNamespaceInput(type, id, updaterRequestId, description, soaTtl);
+    };
 }
 
 internal sealed record NamespaceResponse(NamespaceView Namespace);
@@ -150,6 +169,44 @@ internal sealed partial class EmulatorState
             if (failCode is null)
             {
                 _namespaces.Remove(ns.Id);
+            }
+
+            return op.Id;
+        }
+    }
+
+    /// <summary>
+    /// Changes a namespace's description and (DNS namespaces) SOA TTL, as one UPDATE_NAMESPACE operation; the change
+    /// applies when accepted, as every operation here. The SOA TTL acts on the next negative answer (its authority
+    /// section) and SOA query. A namespace of another type is an InvalidInput; a second update while the previous one
+    /// has not completed is a DuplicateRequest naming it.
+    /// </summary>
+    private string UpdateNamespace(UpdateNamespaceInput input, string? failCode)
+    {
+        lock (_lock)
+        {
+            var now = _time.GetUtcNow();
+            var ns = NamespaceById(input.Id);
+            if (ns.Type != input.Type)
+            {
+                throw new AwsErrorException(CloudMapRules.ErrorCodes.InvalidInput, $"Namespace '{ns.Id}' is a {ns.Type} namespace, not {input.Type}.");
+            }
+
+            var targets = NamespaceTargets(ns.Id);
+            if (_operationOrder.LastOrDefault(o => o.Type == OperationTypes.UpdateNamespace && o.Targets["NAMESPACE"] == ns.Id) is { } previous && !previous.IsComplete(now))
+            {
+                throw new AwsErrorException(
+                    CloudMapRules.ErrorCodes.DuplicateRequest,
+                    $"Another update of namespace '{ns.Id}' is in progress.",
+                    400,
+                    new Dictionary<string, string>(StringComparer.Ordinal) { ["DuplicateOperationId"] = previous.Id });
+            }
+
+            var op = NewOperation(OperationTypes.UpdateNamespace, targets, input.UpdaterRequestId, failCode, now);
+            if (failCode is null)
+            {
+                ns.Description = input.Description ?? ns.Description;
+                ns.SoaTtl = input.SoaTtl ?? ns.SoaTtl;
             }
 
             return op.Id;

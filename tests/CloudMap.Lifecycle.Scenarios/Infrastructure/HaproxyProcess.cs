@@ -34,27 +34,16 @@ internal enum HaproxyChecks
 /// section pointed at the emulator's DNS port and a <c>server-template</c> over <c>&lt;service&gt;.&lt;namespace&gt;</c>
 /// (each SRV answer gives a host and its port, so dynamic ports work), listening on a loopback port.
 /// </summary>
-internal sealed class HaproxyProcess : IAsyncDisposable
+internal sealed class HaproxyProcess : ToolProcess
 {
-    private readonly ChildProcess _process;
-    private readonly string _directory;
-
     private HaproxyProcess(ChildProcess process, string directory, int port, string configuration)
+        : base(process, directory, configuration)
     {
-        _process = process;
-        _directory = directory;
         Port = port;
-        Configuration = configuration;
     }
 
     /// <summary>Gets the loopback port HAProxy's frontend listens on.</summary>
     public int Port { get; }
-
-    /// <summary>Gets the configuration it runs with (the README recipe is this text).</summary>
-    public string Configuration { get; }
-
-    /// <summary>Gets HAProxy's output (its log goes to stderr).</summary>
-    public string Output => _process.Output;
 
     public Uri Url => new($"http://127.0.0.1:{Port.ToString(CultureInfo.InvariantCulture)}/");
 
@@ -140,7 +129,7 @@ internal sealed class HaproxyProcess : IAsyncDisposable
         var file = Path.Combine(directory, "haproxy.cfg");
         await File.WriteAllTextAsync(file, configuration, cancellationToken).ConfigureAwait(false);
 
-        await using (var check = StartHaproxy("haproxy-check", ["-c", "-f", file]))
+        await using (var check = Start("haproxy-check", "haproxy", "haproxy", ["-c", "-f", file]))
         {
             var code = await check.Exited.WaitAsync(TimeSpan.FromSeconds(30), cancellationToken).ConfigureAwait(false);
             if (code != 0)
@@ -149,7 +138,7 @@ internal sealed class HaproxyProcess : IAsyncDisposable
             }
         }
 
-        var process = StartHaproxy("haproxy", ["-db", "-f", file]);
+        var process = Start("haproxy", "haproxy", "haproxy", ["-db", "-f", file]);
         var proxy = new HaproxyProcess(process, directory, port, configuration);
         using var client = new System.Net.Sockets.TcpClient();
         for (var attempt = 0; ; attempt++)
@@ -169,32 +158,6 @@ internal sealed class HaproxyProcess : IAsyncDisposable
                 await proxy.DisposeAsync().ConfigureAwait(false);
                 throw new InvalidOperationException($"haproxy did not listen on 127.0.0.1:{port}: {e.Message}\n{output}", e);
             }
-        }
-    }
-
-    public async ValueTask DisposeAsync()
-    {
-        await _process.StopAsync(TimeSpan.FromSeconds(5)).ConfigureAwait(false);
-        await _process.DisposeAsync().ConfigureAwait(false);
-        try
-        {
-            Directory.Delete(_directory, recursive: true);
-        }
-        catch (IOException)
-        {
-            // A leftover temp folder is harmless.
-        }
-    }
-
-    private static ChildProcess StartHaproxy(string name, string[] arguments)
-    {
-        try
-        {
-            return ChildProcess.Start(name, "haproxy", arguments);
-        }
-        catch (System.ComponentModel.Win32Exception e)
-        {
-            throw new InvalidOperationException("haproxy is not installed (Debian: apt-get install haproxy).", e);
         }
     }
 }

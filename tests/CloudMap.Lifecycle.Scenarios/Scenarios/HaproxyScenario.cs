@@ -1,14 +1,13 @@
 // Copyright (c) CloudMap.Lifecycle contributors. Licensed under the MIT License.
 
-using System.Globalization;
 
 namespace CloudMap.Lifecycle.Scenarios.Scenarios;
 
 /// <summary>
 /// Scenario 9: HAProxy over Cloud Map DNS. Three sample processes register into a private DNS namespace whose service
-/// has SRV and A records; Debian's <c>haproxy</c> balances over the SRV name (<c>resolvers</c> pointed at the emulator's
-/// DNS port, <c>server-template</c>); steady traffic goes through HAProxy while the three instances are replaced one by
-/// one.
+/// has SRV and A records; Debian's <c>haproxy</c> balances over the SRV name (<c>resolvers</c>, <c>server-template</c>),
+/// asking the emulator's DNS port directly or through Debian's <c>unbound</c> (a caching resolver, as in a VPC); steady
+/// traffic goes through HAProxy while the three instances are replaced one by one.
 /// </summary>
 internal sealed class HaproxyScenario : IScenario
 {
@@ -18,8 +17,10 @@ internal sealed class HaproxyScenario : IScenario
     /// <summary>The drain delay's margin over the staleness budget (record TTL + one resolution period + hold obsolete).</summary>
     public static readonly TimeSpan DrainMargin = TimeSpan.FromSeconds(1);
 
+    /// <summary>How the sample's console log names event 1131 (DrainShorterThanDnsTtl).</summary>
+    private const string DrainShorterThanTtlEvent = "[1131]";
+
     private static readonly TimeSpan Poll = TimeSpan.FromMilliseconds(50);
-    private static readonly TimeSpan StartTimeout = TimeSpan.FromSeconds(45);
     private static readonly TimeSpan HealthDelay = TimeSpan.FromSeconds(30);
 
     public int Number => 9;
@@ -31,29 +32,37 @@ internal sealed class HaproxyScenario : IScenario
         ? new HaproxySize(3, 3, 1.5, TimeSpan.FromSeconds(1), new HaproxyDnsTimings(TimeSpan.FromSeconds(1), TimeSpan.FromSeconds(10), TimeSpan.FromSeconds(1), TimeSpan.FromSeconds(5)), HaproxyChecks.Tcp)
         : new HaproxySize(3, 3, 2.5, TimeSpan.FromSeconds(5), new HaproxyDnsTimings(TimeSpan.FromSeconds(1), TimeSpan.FromSeconds(10), TimeSpan.FromSeconds(2), TimeSpan.FromSeconds(5)), HaproxyChecks.Tcp);
 
+    /// <summary>The cases of a run: the smoke's is the caching resolver's (library mode only).</summary>
+    public static IReadOnlyList<HaproxyCase> CasesFor(bool smoke) => smoke
+        ? [HaproxyCase.Cached]
+        : [HaproxyCase.Direct, HaproxyCase.Cached, HaproxyCase.CachedShortDrain];
+
     public async Task RunAsync(ScenarioContext context, ScenarioResult result, CancellationToken cancellationToken)
     {
         var size = SizeFor(context.Smoke);
         var t = size.Timings;
         result.Method = Format.Invariant($"""
-            Standalone emulator process with `--dns-port 0` (loopback, UDP+TCP) and `--health-delay {HealthDelay.TotalSeconds}s`, seeded with private DNS namespace `{DnsEmulatorLane.NamespaceName}` and service `{DnsEmulatorLane.ServiceName}` (custom health, MULTIVALUE, SRV and A records, **TTL {size.RecordTtl.TotalSeconds} s**). {size.Instances} sample processes (warm-up {size.WarmupSeconds} s) register on dynamic loopback ports (the SRV records carry the ports). Debian's `haproxy` (`haproxy -db`, version as installed) resolves `{DnsEmulatorLane.SrvName}` SRV against the emulator's DNS port with `server-template instance {HaproxySlots}` … `init-addr none`, health checks: {Describe(size.Checks)}; resolvers: `timeout resolve {t.Resolve.TotalSeconds}s`, `hold obsolete {t.HoldObsolete.TotalSeconds}s`, `hold nx {t.HoldNx.TotalSeconds}s`, `hold valid {t.HoldValid.TotalSeconds}s` (used by do-resolve only), `hold other/refused/timeout 30s`, `timeout retry 500ms`, `resolve_retries 3`, `accepted_payload_size 4096`; `retries 0` and no `option redispatch`, so every failure the instances cause reaches the client. A client of this scenario sends {RequestsPerSecond} GET / per second through HAProxy (3 s timeout, keep-alive), each on its own task; the sample answers with its instance id, which tells which instance served it. Once HAProxy has served every instance, {size.Replacements} time(s): a replacement process starts; once its `/health/ready` passes, it is registered and HAProxy has routed a request to it, the oldest instance gets a real SIGTERM. Failed = any answer other than 2xx through HAProxy (its 503 when no server is usable, 502/504, or the app's own 503 while warming) or no answer. *Deregistration* is the instant the instance left the service in the emulator's state (GET /_emulator/state polled every {Poll.TotalMilliseconds} ms; the DNS answers come from the same state, so it is the instant its SRV and A records left the answers); *HAProxy kept sending* is deregistration → the last request that instance served, per replaced instance (negative: it stopped serving before it was deregistered). At the end every instance gets SIGTERM; instances still registered 1.5 s after the last exit are zombies. Library drain delay {size.DrainDelay.TotalSeconds} s = TTL {size.RecordTtl.TotalSeconds} s + resolve period {t.Resolve.TotalSeconds} s + hold obsolete {t.HoldObsolete.TotalSeconds} s + {DrainMargin.TotalSeconds} s margin; baseline has no drain. HAProxy asks the emulator directly, so no cache holds a record for its TTL here (in a VPC the resolver does): the TTL is part of the drain budget, not of the measured lag. Both modes at the same time, each with its own emulator and HAProxy (the smoke run: library mode only).
+            Standalone emulator process with `--dns-port 0` (loopback, UDP+TCP) and `--health-delay {HealthDelay.TotalSeconds}s`, seeded with private DNS namespace `{DnsEmulatorLane.NamespaceName}` and service `{DnsEmulatorLane.ServiceName}` (custom health, MULTIVALUE, SRV and A records, **TTL {size.RecordTtl.TotalSeconds} s**). {size.Instances} sample processes (warm-up {size.WarmupSeconds} s) register on dynamic loopback ports (the SRV records carry the ports). Debian's `haproxy` (`haproxy -db`, version as installed) resolves `{DnsEmulatorLane.SrvName}` SRV with `server-template instance {HaproxySlots}` … `init-addr none`, health checks: {Describe(size.Checks)}; resolvers: `timeout resolve {t.Resolve.TotalSeconds}s`, `hold obsolete {t.HoldObsolete.TotalSeconds}s`, `hold nx {t.HoldNx.TotalSeconds}s`, `hold valid {t.HoldValid.TotalSeconds}s` (used by do-resolve only), `hold other/refused/timeout 30s`, `timeout retry 500ms`, `resolve_retries 3`, `accepted_payload_size 4096`; `retries 0` and no `option redispatch`, so every failure the instances cause reaches the client. A client of this scenario sends {RequestsPerSecond} GET / per second through HAProxy (3 s timeout, keep-alive), each on its own task; the sample answers with its instance id, which tells which instance served it. Once HAProxy has served every instance, {size.Replacements} time(s): a replacement process starts; once its `/health/ready` passes, it is registered and HAProxy has routed a request to it, the oldest instance gets a real SIGTERM. Failed = any answer other than 2xx through HAProxy (its 503 when no server is usable, 502/504, or the app's own 503 while warming) or no answer. *Deregistration* is the instant the instance left the service in the emulator's state (GET /_emulator/state polled every {Poll.TotalMilliseconds} ms; the DNS answers come from the same state, so it is the instant its SRV and A records left the emulator's answers); *HAProxy kept sending* is deregistration → the last request that instance served, per replaced instance (negative: it stopped serving before it was deregistered). At the end every instance gets SIGTERM; instances still registered 1.5 s after the last exit are zombies. *1131 warnings* = library instances whose log has event 1131 (DrainShorterThanDnsTtl) from the start-up check. Cases (each its own emulator and HAProxy; library and baseline at the same time; the smoke run: the caching resolver's, library mode only): **{HaproxyCase.Direct.Label}** — HAProxy asks the emulator directly, so no cache holds a record: the TTL is part of the drain budget, not of the measured lag; **{HaproxyCase.Cached.Label}** — HAProxy asks Debian's `unbound` (a caching resolver on loopback forwarding the zone to the emulator; no prefetch, no serve-expired, cache-min-ttl 0: an answer is served from its cache for the record TTL, as a VPC resolver does), so a deregistered instance stays in HAProxy's answers for up to TTL + resolve period + hold obsolete; **{HaproxyCase.CachedShortDrain.Label}** — the same path with the library's drain at half the TTL ({size.RecordTtl.TotalSeconds / 2} s). Library drain delay (first two cases) {size.DrainDelay.TotalSeconds} s = TTL {size.RecordTtl.TotalSeconds} s + resolve period {t.Resolve.TotalSeconds} s + hold obsolete {t.HoldObsolete.TotalSeconds} s + {DrainMargin.TotalSeconds} s margin; baseline has no drain.
             """);
-        for (var rep = 0; rep < context.Repeat; rep++)
+        foreach (var @case in CasesFor(context.Smoke))
         {
-            context.Log($"  repetition {rep + 1}/{context.Repeat}");
-            await Task.WhenAll(
-                context.Smoke ? [RunModeAsync(context, result, RegistrationMode.Library, rep, size, cancellationToken)] :
-                [
-                    RunModeAsync(context, result, RegistrationMode.Library, rep, size, cancellationToken),
-                    RunModeAsync(context, result, RegistrationMode.Baseline, rep, size, cancellationToken),
-                ]).ConfigureAwait(false);
+            for (var rep = 0; rep < context.Repeat; rep++)
+            {
+                context.Log($"  {@case.Label}: repetition {rep + 1}/{context.Repeat}");
+                await Task.WhenAll(
+                    context.Smoke ? [RunModeAsync(context, result, @case, RegistrationMode.Library, rep, size, cancellationToken)] :
+                    [
+                        RunModeAsync(context, result, @case, RegistrationMode.Library, rep, size, cancellationToken),
+                        RunModeAsync(context, result, @case, RegistrationMode.Baseline, rep, size, cancellationToken),
+                    ]).ConfigureAwait(false);
+            }
         }
     }
 
-    private static async Task RunModeAsync(ScenarioContext context, ScenarioResult result, RegistrationMode mode, int rep, HaproxySize size, CancellationToken cancellationToken)
+    private static async Task RunModeAsync(ScenarioContext context, ScenarioResult result, HaproxyCase @case, RegistrationMode mode, int rep, HaproxySize size, CancellationToken cancellationToken)
     {
         await using var lane = await DnsEmulatorLane.StartAsync(size.RecordTtl, HealthDelay, seed: 900 + rep, cancellationToken).ConfigureAwait(false);
-        var settings = new SampleSettings(size.WarmupSeconds, size.DrainDelay)
+        var settings = new SampleSettings(size.WarmupSeconds, @case.DrainDelay(size))
         {
             Extra = new Dictionary<string, string>(StringComparer.Ordinal)
             {
@@ -61,125 +70,103 @@ internal sealed class HaproxyScenario : IScenario
                 ["CloudMap__ServiceName"] = DnsEmulatorLane.ServiceName,
             },
         };
-        var all = new List<SampleInstance>();
-        var live = new List<SampleInstance>();
-        try
+        await using var fleet = new SampleFleet(context, result, mode, lane.Endpoint, settings, lane.InstanceIdsAsync, "registered");
+        if (!await fleet.StartAsync(size.Instances, cancellationToken).ConfigureAwait(false))
         {
-            for (var i = 1; i <= size.Instances; i++)
-            {
-                var sample = SampleInstance.Start(mode, Format.Invariant($"sample-{i}"), lane.Endpoint, settings);
-                all.Add(sample);
-                live.Add(sample);
-            }
+            return;
+        }
 
-            foreach (var sample in live)
+        await using var resolver = @case.CachingResolver ? await UnboundProcess.StartAsync(DnsEmulatorLane.NamespaceName, lane.DnsEndpoint, cancellationToken).ConfigureAwait(false) : null;
+        await using var haproxy = await HaproxyProcess.StartAsync(resolver?.Endpoint ?? lane.DnsEndpoint, DnsEmulatorLane.SrvName, HaproxySlots, size.Timings, size.Checks, cancellationToken).ConfigureAwait(false);
+        if (mode == RegistrationMode.Library && rep == 0)
+        {
+            result.AddNote(Format.Invariant($"HAProxy configuration of the library run, {@case.Label} (HaproxyProcess.BuildConfiguration; the baseline's differs in its ports only):\n\n```\n{haproxy.Configuration.TrimEnd()}\n```"));
+            if (resolver is not null && @case == HaproxyCase.Cached)
             {
-                if (!await WaitReadyAndRegisteredAsync(lane, sample, cancellationToken).ConfigureAwait(false))
-                {
-                    Fail(context, result, mode, sample, "never became ready and registered");
-                    return;
-                }
+                result.AddNote("unbound configuration (UnboundProcess.BuildConfiguration):\n\n```\n" + resolver.Configuration.TrimEnd() + "\n```");
             }
+        }
 
-            await using var haproxy = await HaproxyProcess.StartAsync(lane.DnsEndpoint, DnsEmulatorLane.SrvName, HaproxySlots, size.Timings, size.Checks, cancellationToken).ConfigureAwait(false);
-            if (mode == RegistrationMode.Library)
-            {
-                result.AddNote("HAProxy configuration of the library run (HaproxyProcess.BuildConfiguration; the baseline's differs in its ports only):\n\n```\n" + haproxy.Configuration.TrimEnd() + "\n```");
-            }
+        context.Log($"  {@case.Label} {mode}: {fleet.Live.Count} instances ready and registered; HAProxy started");
+        await using var load = new ProxiedLoad(haproxy.Url, RequestsPerSecond);
+        if (!await ProbeAllServedAsync(haproxy.Url, fleet.Live, cancellationToken).ConfigureAwait(false))
+        {
+            result.Fail(mode, Format.Invariant($"{@case.Label}: HAProxy did not route to all {fleet.Live.Count} instances within {SampleFleet.StartTimeout.TotalSeconds} s"));
+            context.Log($"  {mode} HAProxy output:\n{haproxy.Output}\n{resolver?.Output}");
+            return;
+        }
 
-            context.Log($"  {mode}: {live.Count} instances ready and registered; HAProxy started");
-            await using var load = new ProxiedLoad(haproxy.Url, RequestsPerSecond);
-            if (!await ProbeAllServedAsync(haproxy.Url, live, cancellationToken).ConfigureAwait(false))
+        load.Start();
+        context.Log($"  {@case.Label} {mode}: HAProxy serves every instance; load started");
+        var retired = new List<(SampleInstance Sample, long Deregistered)>();
+        var exits = new List<Task>();
+        for (var k = 1; k <= size.Replacements; k++)
+        {
+            var started = Clock.Now;
+            if (await fleet.StartReplacementAsync(cancellationToken).ConfigureAwait(false) is not { } replacement)
             {
-                result.Fail(mode, Format.Invariant($"HAProxy did not route to all {live.Count} instances within {StartTimeout.TotalSeconds} s"));
-                context.Log($"  {mode} HAProxy output:\n{haproxy.Output}");
                 return;
             }
 
-            load.Start();
-            context.Log($"  {mode}: HAProxy serves every instance; load started");
-            var retired = new List<(SampleInstance Sample, long Deregistered)>();
-            var exits = new List<Task>();
-            for (var k = 1; k <= size.Replacements; k++)
+            if (await Clock.WaitUntilAsync(_ => Task.FromResult(load.ServedSince(replacement.InstanceId, started)), SampleFleet.StartTimeout, Poll, cancellationToken).ConfigureAwait(false) is null)
             {
-                var replacement = SampleInstance.Start(mode, Format.Invariant($"sample-{size.Instances + k}"), lane.Endpoint, settings);
-                all.Add(replacement);
-                var started = Clock.Now;
-                if (!await WaitReadyAndRegisteredAsync(lane, replacement, cancellationToken).ConfigureAwait(false))
-                {
-                    Fail(context, result, mode, replacement, "replacement never became ready and registered");
-                    return;
-                }
-
-                if (await Clock.WaitUntilAsync(_ => Task.FromResult(load.ServedSince(replacement.InstanceId, started)), StartTimeout, Poll, cancellationToken).ConfigureAwait(false) is null)
-                {
-                    result.Fail(mode, Format.Invariant($"HAProxy never routed to {replacement.InstanceId} within {StartTimeout.TotalSeconds} s"));
-                    context.Log($"  {mode} HAProxy output:\n{haproxy.Output}");
-                    return;
-                }
-
-                live.Add(replacement);
-                var old = live[0];
-                live.RemoveAt(0);
-                old.Process.Terminate();
-                var terminated = Clock.Now;
-                var gone = await Clock.WaitUntilAsync(
-                    async ct => !(await lane.InstanceIdsAsync(ct).ConfigureAwait(false)).Contains(old.InstanceId),
-                    TimeSpan.FromSeconds(30),
-                    Poll,
-                    cancellationToken).ConfigureAwait(false);
-                if (gone is { } at)
-                {
-                    result.Metric("dns-sigterm-to-deregistered", "SIGTERM → deregistered (records gone from DNS)", "ms").Add(mode, Clock.MillisecondsBetween(terminated, at));
-                    retired.Add((old, at));
-                }
-                else
-                {
-                    result.Metric("dns-sigterm-to-deregistered", "SIGTERM → deregistered (records gone from DNS)", "ms").Note(mode, "an instance was still registered 30 s after SIGTERM");
-                }
-
-                exits.Add(WaitExitAsync(result, mode, old));
-                context.Log($"  {mode}: {old.InstanceId} replaced by {replacement.InstanceId}");
+                result.Fail(mode, Format.Invariant($"{@case.Label}: HAProxy never routed to {replacement.InstanceId} within {SampleFleet.StartTimeout.TotalSeconds} s"));
+                context.Log($"  {mode} HAProxy output:\n{haproxy.Output}\n{resolver?.Output}");
+                return;
             }
 
-            await Task.WhenAll(exits).ConfigureAwait(false);
-
-            // Let a last resolution settle, then count.
-            await Task.Delay(size.Timings.Resolve + size.Timings.HoldObsolete + TimeSpan.FromSeconds(1), cancellationToken).ConfigureAwait(false);
-            await load.StopAsync().ConfigureAwait(false);
-            foreach (var (sample, deregistered) in retired)
+            var (old, terminated) = fleet.Retire(replacement);
+            var deregistered = @case.Metric(result, "sigterm-to-deregistered", "SIGTERM → deregistered (records gone from the emulator's DNS)", "ms");
+            if (await fleet.WaitGoneAsync(old, cancellationToken).ConfigureAwait(false) is { } at)
             {
-                var kept = result.Metric("dns-kept-sending-ms", "HAProxy kept sending to a deregistered instance (deregistration → last request it served)", "ms");
-                if (load.LastServedBy(sample.InstanceId) is { } last)
-                {
-                    kept.Add(mode, Clock.MillisecondsBetween(deregistered, last));
-                }
-                else
-                {
-                    kept.Note(mode, "an instance served no request at all");
-                }
+                deregistered.Add(mode, Clock.MillisecondsBetween(terminated, at));
+                retired.Add((old, at));
+            }
+            else
+            {
+                deregistered.Note(mode, "an instance was still registered 30 s after SIGTERM");
             }
 
-            result.Metric("dns-requests-sent", "Requests sent through HAProxy", string.Empty).Add(mode, load.Sent);
-            result.Metric("dns-failed-requests", "Failed requests through HAProxy", string.Empty, goal: "0").Add(mode, load.Failed);
-            result.Metric("dns-failed-5xx", "… HTTP 5xx (HAProxy's 502/503/504 or the app's 503)", string.Empty).Add(mode, load.Failed5xx);
-            result.Metric("dns-failed-other", "… no answer / other status", string.Empty).Add(mode, load.FailedOther);
-            if (load.Failed > 0)
-            {
-                context.Log($"  {mode} failures: {string.Join(" | ", load.FailureSamples.Take(6))}");
-            }
-
-            await Task.WhenAll(live.Select(s => s.Process.StopAsync(TimeSpan.FromSeconds(30)))).ConfigureAwait(false);
-            await Task.Delay(TimeSpan.FromSeconds(1.5), cancellationToken).ConfigureAwait(false);
-            result.Metric("dns-zombies", "Zombies after stop (still in DNS)", string.Empty, goal: "0").Add(mode, (await lane.InstanceIdsAsync(cancellationToken).ConfigureAwait(false)).Count);
+            exits.Add(fleet.WaitExitAsync(old));
+            context.Log($"  {@case.Label} {mode}: {old.InstanceId} replaced by {replacement.InstanceId}");
         }
-        finally
+
+        await Task.WhenAll(exits).ConfigureAwait(false);
+
+        // Let a last resolution settle (and, through the cache, the last TTL run out), then count.
+        var settle = size.Timings.Resolve + size.Timings.HoldObsolete + TimeSpan.FromSeconds(1) + (@case.CachingResolver ? size.RecordTtl : TimeSpan.Zero);
+        await Task.Delay(settle, cancellationToken).ConfigureAwait(false);
+        await load.StopAsync().ConfigureAwait(false);
+        foreach (var (sample, deregistered) in retired)
         {
-            foreach (var sample in all)
+            var kept = @case.Metric(result, "kept-sending-ms", "HAProxy kept sending to a deregistered instance (deregistration → last request it served)", "ms");
+            if (load.LastServedBy(sample.InstanceId) is { } last)
             {
-                await sample.DisposeAsync().ConfigureAwait(false);
+                kept.Add(mode, Clock.MillisecondsBetween(deregistered, last));
+            }
+            else
+            {
+                kept.Note(mode, "an instance served no request at all");
             }
         }
+
+        @case.Metric(result, "requests-sent", "Requests sent through HAProxy", string.Empty).Add(mode, load.Sent);
+        @case.Metric(result, "failed-requests", "Failed requests through HAProxy", string.Empty, goal: @case.ShortDrain ? null : "0").Add(mode, load.Failed);
+        @case.Metric(result, "failed-5xx", "… HTTP 5xx (HAProxy's 502/503/504 or the app's 503)", string.Empty).Add(mode, load.Failed5xx);
+        @case.Metric(result, "failed-other", "… no answer / other status", string.Empty).Add(mode, load.FailedOther);
+        if (load.Failed > 0)
+        {
+            context.Log($"  {@case.Label} {mode} failures: {string.Join(" | ", load.FailureSamples.Take(6))}");
+        }
+
+        if (mode == RegistrationMode.Library)
+        {
+            @case.Metric(result, "ttl-warnings", "Library instances that logged 1131 (drain shorter than the DNS TTL) at start", string.Empty, goal: @case.ShortDrain ? "all" : "0")
+                .Add(mode, fleet.All.Count(s => s.Process.Output.Contains(DrainShorterThanTtlEvent, StringComparison.Ordinal)));
+        }
+
+        await fleet.StopAllAsync(cancellationToken).ConfigureAwait(false);
+        @case.Metric(result, "zombies", "Zombies after stop (still in DNS)", string.Empty, goal: "0").Add(mode, (await lane.InstanceIdsAsync(cancellationToken).ConfigureAwait(false)).Count);
     }
 
     private static string Describe(HaproxyChecks checks) => checks switch
@@ -189,16 +176,8 @@ internal sealed class HaproxyScenario : IScenario
         _ => "none",
     };
 
-    private static async Task WaitExitAsync(ScenarioResult result, RegistrationMode mode, SampleInstance old)
-    {
-        if (!await old.Process.WaitForExitAsync(TimeSpan.FromSeconds(30)).ConfigureAwait(false))
-        {
-            result.AddNote(Format.Invariant($"{mode}: {old.InstanceId} did not exit within 30 s of SIGTERM."));
-        }
-    }
-
     /// <summary>Before the load starts: GET through HAProxy until every instance has answered once.</summary>
-    private static async Task<bool> ProbeAllServedAsync(Uri url, List<SampleInstance> instances, CancellationToken cancellationToken)
+    private static async Task<bool> ProbeAllServedAsync(Uri url, IReadOnlyList<SampleInstance> instances, CancellationToken cancellationToken)
     {
         using var http = new HttpClient { Timeout = TimeSpan.FromSeconds(3) };
         var seen = new HashSet<string>(StringComparer.Ordinal);
@@ -221,22 +200,9 @@ internal sealed class HaproxyScenario : IScenario
 
                 return expected.IsSubsetOf(seen);
             },
-            StartTimeout,
+            SampleFleet.StartTimeout,
             TimeSpan.FromMilliseconds(20),
             cancellationToken).ConfigureAwait(false) is not null;
-    }
-
-    private static async Task<bool> WaitReadyAndRegisteredAsync(DnsEmulatorLane lane, SampleInstance sample, CancellationToken cancellationToken) =>
-        await Clock.WaitUntilAsync(
-            async ct => await sample.IsReadyAsync(ct).ConfigureAwait(false) && (await lane.InstanceIdsAsync(ct).ConfigureAwait(false)).Contains(sample.InstanceId),
-            StartTimeout,
-            Poll,
-            cancellationToken).ConfigureAwait(false) is not null;
-
-    private static void Fail(ScenarioContext context, ScenarioResult result, RegistrationMode mode, SampleInstance sample, string what)
-    {
-        result.Fail(mode, Format.Invariant($"{sample.InstanceId} {what} within {StartTimeout.TotalSeconds} s (exit code {sample.Process.ExitCode?.ToString(CultureInfo.InvariantCulture) ?? "none"})"));
-        context.Log($"  {mode} {sample.InstanceId} {what}; output:\n{sample.Process.Output}");
     }
 }
 
@@ -251,4 +217,26 @@ internal sealed record HaproxySize(int Instances, int Replacements, double Warmu
 {
     /// <summary>Gets the library's drain delay: the staleness budget (TTL + resolve period + hold obsolete) plus a margin.</summary>
     public TimeSpan DrainDelay => RecordTtl + Timings.Resolve + Timings.HoldObsolete + HaproxyScenario.DrainMargin;
+}
+
+/// <summary>
+/// One case of scenario 9: how HAProxy reaches the records and the library's drain. Its metric keys start with
+/// <see cref="Prefix"/> (the direct case keeps scenario 9's first keys, <c>dns-</c>).
+/// </summary>
+/// <param name="Prefix">The metric keys' prefix.</param>
+/// <param name="Label">The case's name in the report.</param>
+/// <param name="CachingResolver">Whether HAProxy asks unbound (which asks the emulator) instead of the emulator.</param>
+/// <param name="ShortDrain">Whether the library's drain is half the record TTL instead of the staleness budget.</param>
+internal sealed record HaproxyCase(string Prefix, string Label, bool CachingResolver, bool ShortDrain)
+{
+    public static readonly HaproxyCase Direct = new("dns-", "HAProxy → emulator", false, false);
+    public static readonly HaproxyCase Cached = new("dns-cached-", "HAProxy → unbound → emulator", true, false);
+    public static readonly HaproxyCase CachedShortDrain = new("dns-short-", "HAProxy → unbound → emulator, drain ½ TTL", true, true);
+
+    /// <summary>The library's drain in this case.</summary>
+    public TimeSpan DrainDelay(HaproxySize size) => ShortDrain ? size.RecordTtl / 2 : size.DrainDelay;
+
+    /// <summary>The case's metric: its key prefixed, its name prefixed by the label (but the direct case's).</summary>
+    public Metric Metric(ScenarioResult result, string key, string name, string unit, string? goal = null) =>
+        result.Metric(Prefix + key, this == Direct ? name : "[" + Label + "] " + name, unit, goal);
 }

@@ -1,6 +1,5 @@
 // Copyright (c) CloudMap.Lifecycle contributors. Licensed under the MIT License.
 
-using System.Globalization;
 using CloudMap.Lifecycle.Scenarios.Load;
 using CloudMap.Lifecycle.ServiceDiscovery;
 
@@ -11,7 +10,6 @@ internal sealed class RollingRestartScenario : IScenario
 {
     private const double RequestsPerSecond = 50;
     private static readonly TimeSpan Poll = TimeSpan.FromMilliseconds(50);
-    private static readonly TimeSpan StartTimeout = TimeSpan.FromSeconds(45);
 
     public int Number => 2;
 
@@ -38,86 +36,48 @@ internal sealed class RollingRestartScenario : IScenario
     {
         await using var lane = await StandaloneEmulatorLane.StartAsync(TimeSpan.FromSeconds(30), seed: 200 + rep, cancellationToken).ConfigureAwait(false);
         var settings = new SampleSettings(size.WarmupSeconds, size.DrainDelay);
-        var all = new List<SampleInstance>();
-        var live = new List<SampleInstance>();
-        try
+        await using var fleet = new SampleFleet(context, result, mode, lane.Endpoint, settings, lane.DiscoverIdsAsync, "discoverable");
+        if (!await fleet.StartAsync(size.Instances, cancellationToken).ConfigureAwait(false))
         {
-            for (var i = 1; i <= size.Instances; i++)
-            {
-                var sample = SampleInstance.Start(mode, Format.Invariant($"sample-{i}"), lane.Endpoint, settings);
-                all.Add(sample);
-                live.Add(sample);
-            }
-
-            foreach (var sample in live)
-            {
-                if (!await WaitReadyAndDiscoverableAsync(lane, sample, cancellationToken).ConfigureAwait(false))
-                {
-                    Fail(context, result, mode, sample, "never became ready and discoverable");
-                    return;
-                }
-            }
-
-            await using var load = await LoadGenerator.StartAsync(lane.Endpoint, RequestsPerSecond, cancellationToken).ConfigureAwait(false);
-            var replaced = new List<SampleInstance>();
-            for (var k = 1; k <= size.Replacements; k++)
-            {
-                var replacement = SampleInstance.Start(mode, Format.Invariant($"sample-{size.Instances + k}"), lane.Endpoint, settings);
-                all.Add(replacement);
-                if (!await WaitReadyAndDiscoverableAsync(lane, replacement, cancellationToken).ConfigureAwait(false))
-                {
-                    Fail(context, result, mode, replacement, "replacement never became ready and discoverable");
-                    return;
-                }
-
-                live.Add(replacement);
-                var old = live[0];
-                live.RemoveAt(0);
-                replaced.Add(old);
-                old.Process.Terminate();
-                var terminated = Clock.Now;
-                var gone = await Clock.WaitUntilAsync(
-                    async ct => !(await lane.DiscoverIdsAsync(ct).ConfigureAwait(false)).Contains(old.InstanceId),
-                    TimeSpan.FromSeconds(30),
-                    Poll,
-                    cancellationToken).ConfigureAwait(false);
-                if (gone is { } at)
-                {
-                    result.Metric("sigterm-to-undiscoverable", "SIGTERM → undiscoverable", "ms").Add(mode, Clock.MillisecondsBetween(terminated, at));
-                }
-                else
-                {
-                    result.Metric("sigterm-to-undiscoverable", "SIGTERM → undiscoverable", "ms").Note(mode, "an instance stayed discoverable 30 s after SIGTERM");
-                }
-
-                if (!await old.Process.WaitForExitAsync(TimeSpan.FromSeconds(30)).ConfigureAwait(false))
-                {
-                    result.AddNote(Format.Invariant($"{mode}: {old.InstanceId} did not exit within 30 s of SIGTERM."));
-                }
-            }
-
-            // Let the last refresh settle, then count.
-            await Task.Delay(TimeSpan.FromSeconds(2), cancellationToken).ConfigureAwait(false);
-            await load.StopAsync().ConfigureAwait(false);
-            LoadOutcomes.Report(result, mode, load);
-            if (load.Failed > 0)
-            {
-                context.Log($"  {mode} failures: {string.Join(" | ", load.FailureSamples.Take(6))}");
-            }
-
-            await ReportDiscoveryAsync(result, mode, lane, load, replaced, cancellationToken).ConfigureAwait(false);
-
-            await Task.WhenAll(live.Select(s => s.Process.StopAsync(TimeSpan.FromSeconds(30)))).ConfigureAwait(false);
-            await Task.Delay(TimeSpan.FromSeconds(1.5), cancellationToken).ConfigureAwait(false);
-            result.Metric("zombies", "Zombies after stop", string.Empty, goal: "0").Add(mode, await lane.RegisteredCountAsync(cancellationToken).ConfigureAwait(false));
+            return;
         }
-        finally
+
+        await using var load = await LoadGenerator.StartAsync(lane.Endpoint, RequestsPerSecond, cancellationToken).ConfigureAwait(false);
+        var replaced = new List<SampleInstance>();
+        for (var k = 1; k <= size.Replacements; k++)
         {
-            foreach (var sample in all)
+            if (await fleet.StartReplacementAsync(cancellationToken).ConfigureAwait(false) is not { } replacement)
             {
-                await sample.DisposeAsync().ConfigureAwait(false);
+                return;
             }
+
+            var (old, terminated) = fleet.Retire(replacement);
+            replaced.Add(old);
+            if (await fleet.WaitGoneAsync(old, cancellationToken).ConfigureAwait(false) is { } at)
+            {
+                result.Metric("sigterm-to-undiscoverable", "SIGTERM → undiscoverable", "ms").Add(mode, Clock.MillisecondsBetween(terminated, at));
+            }
+            else
+            {
+                result.Metric("sigterm-to-undiscoverable", "SIGTERM → undiscoverable", "ms").Note(mode, "an instance stayed discoverable 30 s after SIGTERM");
+            }
+
+            await fleet.WaitExitAsync(old).ConfigureAwait(false);
         }
+
+        // Let the last refresh settle, then count.
+        await Task.Delay(TimeSpan.FromSeconds(2), cancellationToken).ConfigureAwait(false);
+        await load.StopAsync().ConfigureAwait(false);
+        LoadOutcomes.Report(result, mode, load);
+        if (load.Failed > 0)
+        {
+            context.Log($"  {mode} failures: {string.Join(" | ", load.FailureSamples.Take(6))}");
+        }
+
+        await ReportDiscoveryAsync(result, mode, lane, load, replaced, cancellationToken).ConfigureAwait(false);
+
+        await fleet.StopAllAsync(cancellationToken).ConfigureAwait(false);
+        result.Metric("zombies", "Zombies after stop", string.Empty, goal: "0").Add(mode, await lane.RegisteredCountAsync(cancellationToken).ConfigureAwait(false));
     }
 
     /// <summary>The provider's figures: consumer staleness per restart, Cloud Map calls per client-hour, clients per account.</summary>
@@ -151,19 +111,6 @@ internal sealed class RollingRestartScenario : IScenario
             // The binding quota in steady state: DiscoverInstancesRevision 3,000/s per account.
             result.Metric("sd-clients-per-account", "Client processes one account supports at the measured revision rate (3,000/s ÷ rate; one watched service each)", string.Empty).Add(mode, Math.Floor(3_000 * 3_600 / revision));
         }
-    }
-
-    private static async Task<bool> WaitReadyAndDiscoverableAsync(StandaloneEmulatorLane lane, SampleInstance sample, CancellationToken cancellationToken) =>
-        await Clock.WaitUntilAsync(
-            async ct => await sample.IsReadyAsync(ct).ConfigureAwait(false) && (await lane.DiscoverIdsAsync(ct).ConfigureAwait(false)).Contains(sample.InstanceId),
-            StartTimeout,
-            Poll,
-            cancellationToken).ConfigureAwait(false) is not null;
-
-    private static void Fail(ScenarioContext context, ScenarioResult result, RegistrationMode mode, SampleInstance sample, string what)
-    {
-        result.Fail(mode, Format.Invariant($"{sample.InstanceId} {what} within {StartTimeout.TotalSeconds} s (exit code {sample.Process.ExitCode?.ToString(CultureInfo.InvariantCulture) ?? "none"})"));
-        context.Log($"  {mode} {sample.InstanceId} {what}; output:\n{sample.Process.Output}");
     }
 
     private sealed record Size(int Instances, int Replacements, double WarmupSeconds, TimeSpan DrainDelay);

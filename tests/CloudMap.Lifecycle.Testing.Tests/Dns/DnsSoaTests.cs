@@ -10,7 +10,8 @@ namespace CloudMap.Lifecycle.Testing.Tests.Dns;
 
 /// <summary>
 /// The SOA of a DNS namespace (whose TTL bounds negative caching) comes from <c>Properties.DnsProperties.SOA.TTL</c> of
-/// CreatePrivateDnsNamespace/CreatePublicDnsNamespace, or the seed's <c>properties</c>; 900 s when not given.
+/// CreatePrivateDnsNamespace/CreatePublicDnsNamespace, or the seed's <c>properties</c>; 900 s when not given;
+/// UpdatePrivateDnsNamespace/UpdatePublicDnsNamespace change it (and the description).
 /// </summary>
 public sealed class DnsSoaTests
 {
@@ -130,6 +131,107 @@ public sealed class DnsSoaTests
     {
         // The socket's own endpoint, as the server reports it: no wildcard socket is opened in a test.
         Assert.Equal(expected, EmulatorProgram.DnsLine(new IPEndPoint(IPAddress.Parse(bound), 5300)));
+    }
+
+    [Theory]
+    [InlineData("UpdatePrivateDnsNamespace", "DNS_PRIVATE")]
+    [InlineData("UpdatePublicDnsNamespace", "DNS_PUBLIC")]
+    public async Task UpdateDnsNamespace_SoaTtl_TheNextNegativeAnswerAndSoaCarryIt(string operation, string type)
+    {
+        await using var f = await DnsFixture.StartAsync();
+        var zone = type == "DNS_PRIVATE" ? "update.test" : "update.example";
+        var id = f.Emulator.CreateDnsNamespace(zone, isPublic: type == "DNS_PUBLIC");
+        var before = await f.Lookup.QueryAsync("missing." + zone, QueryType.A, cancellationToken: Token);
+
+        var update = await f.Client.OkAsync(operation, UpdateBody(id, ttl: 30, description: "shorter negative caching"));
+
+        var nxdomain = await f.Lookup.QueryAsync("missing." + zone, QueryType.A, cancellationToken: Token);
+        var apex = await f.Lookup.QueryAsync(zone, QueryType.SOA, cancellationToken: Token);
+        Assert.Equal(900, Assert.Single(before.Authorities.SoaRecords()).InitialTimeToLive);
+        Assert.Equal(30, Assert.Single(nxdomain.Authorities.SoaRecords()).InitialTimeToLive);
+        Assert.Equal(30, Assert.Single(apex.Answers.SoaRecords()).InitialTimeToLive);
+        Assert.Equal(30, await SoaTtlOfAsync(f, zone));
+        var ns = await f.Client.OkAsync("GetNamespace", new JsonObject { ["Id"] = id });
+        Assert.Equal("shorter negative caching", ns["Namespace"]!["Description"]!.GetValue<string>());
+        var op = await f.Client.OkAsync("GetOperation", new JsonObject { ["OperationId"] = update["OperationId"]!.GetValue<string>() });
+        Assert.Equal("UPDATE_NAMESPACE", op["Operation"]!["Type"]!.GetValue<string>());
+        Assert.Equal(id, op["Operation"]!["Targets"]!["NAMESPACE"]!.GetValue<string>());
+    }
+
+    [Fact]
+    public async Task UpdateDnsNamespace_DescriptionOnly_KeepsTheSoaTtl()
+    {
+        await using var f = await DnsFixture.StartAsync();
+
+        await f.Client.OkAsync("UpdatePrivateDnsNamespace", new JsonObject { ["Id"] = f.NamespaceId, ["Namespace"] = new JsonObject { ["Description"] = "renamed" } });
+
+        Assert.Equal(900, await SoaTtlOfAsync(f, DnsFixture.Zone));
+        var ns = await f.Client.OkAsync("GetNamespace", new JsonObject { ["Id"] = f.NamespaceId });
+        Assert.Equal("renamed", ns["Namespace"]!["Description"]!.GetValue<string>());
+    }
+
+    [Fact]
+    public async Task UpdateDnsNamespace_WhileThePreviousUpdateRuns_DuplicateRequest_ThenAcceptedOnceItCompleted()
+    {
+        await using var f = await DnsFixture.StartAsync(o => o.CompleteOperationsImmediately = false);
+        var first = await f.Client.OkAsync("UpdatePrivateDnsNamespace", UpdateBody(f.NamespaceId, ttl: 10));
+
+        var error = await f.Client.ErrorAsync("UpdatePrivateDnsNamespace", UpdateBody(f.NamespaceId, ttl: 20), "DuplicateRequest");
+        f.Clock.Advance(CloudMapEmulatorOptions.DefaultOperationSubmittedDuration + CloudMapEmulatorOptions.DefaultOperationPendingDuration);
+        await f.Client.OkAsync("UpdatePrivateDnsNamespace", UpdateBody(f.NamespaceId, ttl: 20));
+
+        Assert.Equal(first["OperationId"]!.GetValue<string>(), error["DuplicateOperationId"]!.GetValue<string>());
+        Assert.Equal(20, await SoaTtlOfAsync(f, DnsFixture.Zone));
+    }
+
+    [Theory]
+    [InlineData("UpdatePublicDnsNamespace", """{"Namespace":{"Description":"x"}}""", "InvalidInput", "DNS_PRIVATE")]
+    [InlineData("UpdateHttpNamespace", """{"Namespace":{"Description":"x"}}""", "InvalidInput", "DNS_PRIVATE")]
+    [InlineData("UpdatePrivateDnsNamespace", """{}""", "InvalidInput", "'namespace'")]
+    [InlineData("UpdatePrivateDnsNamespace", """{"Namespace":{"Properties":{}}}""", "InvalidInput", "'dnsProperties'")]
+    [InlineData("UpdatePrivateDnsNamespace", """{"Namespace":{"Properties":{"DnsProperties":{"SOA":{"TTL":-1}}}}}""", "InvalidInput", "'tTL'")]
+    public async Task UpdateNamespace_BadInput_NamesTheProblem(string operation, string body, string code, string text)
+    {
+        await using var f = await DnsFixture.StartAsync();
+        var request = JsonNode.Parse(body)!.AsObject();
+        request["Id"] = f.NamespaceId;
+
+        var error = await f.Client.ErrorAsync(operation, request, code);
+
+        Assert.Contains(text, error["Message"]!.GetValue<string>(), StringComparison.Ordinal);
+        Assert.Equal(900, await SoaTtlOfAsync(f, DnsFixture.Zone));
+    }
+
+    [Fact]
+    public async Task UpdateNamespace_UnknownId_NamespaceNotFound()
+    {
+        await using var f = await DnsFixture.StartAsync();
+
+        await f.Client.ErrorAsync("UpdatePrivateDnsNamespace", UpdateBody("ns-missing00000000", ttl: 5), "NamespaceNotFound");
+    }
+
+    [Fact]
+    public async Task UpdateHttpNamespace_DescriptionIsRequired_AndChanged()
+    {
+        await using var f = await DnsFixture.StartAsync();
+        var id = f.Emulator.CreateHttpNamespace("web");
+
+        await f.Client.ErrorAsync("UpdateHttpNamespace", new JsonObject { ["Id"] = id, ["Namespace"] = new JsonObject() }, "InvalidInput");
+        await f.Client.OkAsync("UpdateHttpNamespace", new JsonObject { ["Id"] = id, ["Namespace"] = new JsonObject { ["Description"] = "orders" } });
+
+        var ns = await f.Client.OkAsync("GetNamespace", new JsonObject { ["Id"] = id });
+        Assert.Equal("orders", ns["Namespace"]!["Description"]!.GetValue<string>());
+    }
+
+    private static JsonObject UpdateBody(string id, long ttl, string? description = null)
+    {
+        var change = new JsonObject { ["Properties"] = new JsonObject { ["DnsProperties"] = new JsonObject { ["SOA"] = new JsonObject { ["TTL"] = ttl } } } };
+        if (description is not null)
+        {
+            change["Description"] = description;
+        }
+
+        return new JsonObject { ["Id"] = id, ["Namespace"] = change };
     }
 
     private static async Task<long> SoaTtlOfAsync(DnsFixture f, string zone)

@@ -70,6 +70,38 @@ public sealed class DnsTransportTests
     }
 
     [Fact]
+    public async Task TenSrvInstances_EachAnswerHasEight_WithTheAddressesOfThoseEight_AndAllTenAppearAcrossAnswers()
+    {
+        // More instances than MULTIVALUE answers (8): what a proxy with more servers than that sees (HAProxy's
+        // server-template over 10 instances).
+        await using var f = await WithLargeSrvAnswerAsync();
+        var serviceId = (await f.Client.OkAsync("ListServices"))["Services"]!.AsArray().Single()!["Id"]!.GetValue<string>();
+        for (var i = 9; i <= 10; i++)
+        {
+            f.Register(serviceId, $"instance-with-a-long-identifier-of-fifty-characters-{i:00}", ("AWS_INSTANCE_IPV4", $"127.0.2.{i}"), ("AWS_INSTANCE_PORT", $"{9000 + i}"));
+        }
+
+        var seen = new HashSet<string>(StringComparer.Ordinal);
+        for (var q = 0; q < 20; q++)
+        {
+            var result = await f.NewLookup(ednsBufferSize: 4096).QueryAsync("orders.shop.local", QueryType.SRV, cancellationToken: Token);
+
+            var targets = result.Answers.SrvRecords().Select(r => r.Target.Value).ToList();
+            Assert.Equal(8, targets.Count);
+            Assert.False(result.Header.ResultTruncated);
+            Assert.Equal(targets.Order(StringComparer.Ordinal), result.Additionals.ARecords().Select(a => a.DomainName.Value).Order(StringComparer.Ordinal));
+            seen.UnionWith(targets);
+        }
+
+        var overTcp = await f.NewLookup(ednsBufferSize: 512).QueryAsync("orders.shop.local", QueryType.SRV, cancellationToken: Token);
+
+        Assert.Equal(10, seen.Count);
+        Assert.Equal(8, overTcp.Answers.SrvRecords().Count());
+        Assert.Equal(8, overTcp.Additionals.ARecords().Count());
+        Assert.True(overTcp.MessageSize > 512, $"{overTcp.MessageSize} bytes without EDNS: TC, then TCP");
+    }
+
+    [Fact]
     public async Task AnswerTooLargeOnlyWithAdditional_DropsTheAdditionalRecords_WithoutTruncation()
     {
         await using var f = await DnsFixture.StartAsync();

@@ -10,29 +10,29 @@ namespace CloudMap.Lifecycle.Testing.Internal.Dns;
 // it: one question in, A/AAAA/CNAME/SRV/SOA records out, name compression, the OPT record, truncation to the client's
 // payload size. See EmulatorDnsServer for why this is not a library.
 
-internal static class DnsTypes
+internal enum DnsType : ushort
 {
-    public const ushort A = 1;
-    public const ushort Ns = 2;
-    public const ushort Cname = 5;
-    public const ushort Soa = 6;
-    public const ushort Aaaa = 28;
-    public const ushort Srv = 33;
-    public const ushort Opt = 41;
-    public const ushort Any = 255;
+    A = 1,
+    Ns = 2,
+    Cname = 5,
+    Soa = 6,
+    Aaaa = 28,
+    Srv = 33,
+    Opt = 41,
+    Any = 255,
 }
 
-internal static class DnsRcodes
+internal enum DnsRcode
 {
-    public const int NoError = 0;
-    public const int FormErr = 1;
-    public const int ServFail = 2;
-    public const int NxDomain = 3;
-    public const int NotImp = 4;
-    public const int Refused = 5;
+    NoError = 0,
+    FormErr = 1,
+    ServFail = 2,
+    NxDomain = 3,
+    NotImp = 4,
+    Refused = 5,
 
     /// <summary>Extended (RFC 6891): the upper 8 bits go in the OPT record.</summary>
-    public const int BadVers = 16;
+    BadVers = 16,
 }
 
 /// <summary>A parsed query: the header fields an answer echoes, the one question, and the client's EDNS.</summary>
@@ -49,7 +49,7 @@ internal sealed class DnsQuery
     /// <summary>The question's name in lower case without the final dot (<c>""</c> for the root).</summary>
     public string Name { get; private init; } = string.Empty;
 
-    public ushort Type { get; private init; }
+    public DnsType Type { get; private init; }
 
     public ushort Class { get; private init; }
 
@@ -128,7 +128,7 @@ internal sealed class DnsQuery
                 return id;
             }
 
-            if (i >= ancount + nscount && rrType == DnsTypes.Opt)
+            if (i >= ancount + nscount && (DnsType)rrType == DnsType.Opt)
             {
                 if (hasEdns || owner.Length != 0)
                 {
@@ -148,7 +148,7 @@ internal sealed class DnsQuery
             Opcode = (flags >> 11) & 0xF,
             RecursionDesired = (flags & 0x0100) != 0,
             Name = name,
-            Type = type,
+            Type = (DnsType)type,
             Class = @class,
             RawQuestion = raw,
             HasEdns = hasEdns,
@@ -222,28 +222,28 @@ internal sealed class DnsQuery
 /// <summary>One resource record of an answer.</summary>
 internal abstract record DnsRecord(string Name, uint Ttl)
 {
-    public abstract ushort Type { get; }
+    public abstract DnsType Type { get; }
 
     public abstract void WriteData(DnsWriter writer);
 }
 
 internal sealed record DnsAddressRecord(string Name, uint Ttl, IPAddress Address) : DnsRecord(Name, Ttl)
 {
-    public override ushort Type => Address.AddressFamily == System.Net.Sockets.AddressFamily.InterNetworkV6 ? DnsTypes.Aaaa : DnsTypes.A;
+    public override DnsType Type => Address.AddressFamily == System.Net.Sockets.AddressFamily.InterNetworkV6 ? DnsType.Aaaa : DnsType.A;
 
     public override void WriteData(DnsWriter writer) => writer.Bytes(Address.GetAddressBytes());
 }
 
 internal sealed record DnsCnameRecord(string Name, uint Ttl, string Target) : DnsRecord(Name, Ttl)
 {
-    public override ushort Type => DnsTypes.Cname;
+    public override DnsType Type => DnsType.Cname;
 
     public override void WriteData(DnsWriter writer) => writer.Name(Target);
 }
 
 internal sealed record DnsSrvRecord(string Name, uint Ttl, ushort Priority, ushort Weight, ushort Port, string Target) : DnsRecord(Name, Ttl)
 {
-    public override ushort Type => DnsTypes.Srv;
+    public override DnsType Type => DnsType.Srv;
 
     // RFC 2782: the target is not compressed.
     public override void WriteData(DnsWriter writer)
@@ -257,7 +257,7 @@ internal sealed record DnsSrvRecord(string Name, uint Ttl, ushort Priority, usho
 
 internal sealed record DnsSoaRecord(string Name, uint Ttl, string PrimaryServer, string Mailbox, uint Serial, uint Refresh, uint Retry, uint Expire, uint Minimum) : DnsRecord(Name, Ttl)
 {
-    public override ushort Type => DnsTypes.Soa;
+    public override DnsType Type => DnsType.Soa;
 
     public override void WriteData(DnsWriter writer)
     {
@@ -272,9 +272,9 @@ internal sealed record DnsSoaRecord(string Name, uint Ttl, string PrimaryServer,
 }
 
 /// <summary>What the zone data says about one question: the response code and the three sections.</summary>
-internal sealed record DnsAnswer(int Rcode, bool Authoritative, IReadOnlyList<DnsRecord> Answers, IReadOnlyList<DnsRecord> Authority, IReadOnlyList<DnsRecord> Additional)
+internal sealed record DnsAnswer(DnsRcode Rcode, bool Authoritative, IReadOnlyList<DnsRecord> Answers, IReadOnlyList<DnsRecord> Authority, IReadOnlyList<DnsRecord> Additional)
 {
-    public static DnsAnswer Error(int rcode) => new(rcode, false, [], [], []);
+    public static DnsAnswer Error(DnsRcode rcode) => new(rcode, false, [], [], []);
 }
 
 /// <summary>Writes a message with name compression (RFC 1035 4.1.4).</summary>
@@ -355,7 +355,7 @@ internal sealed class DnsWriter
     public void Record(DnsRecord record)
     {
         Name(record.Name);
-        U16(record.Type);
+        U16((ushort)record.Type);
         U16(1);
         U32(record.Ttl);
         var lengthAt = _bytes.Count;
@@ -394,11 +394,11 @@ internal static class DnsResponse
     }
 
     /// <summary>An error answer for a message that had a readable header but no usable question.</summary>
-    public static byte[] Error(ushort id, int rcode)
+    public static byte[] Error(ushort id, DnsRcode rcode)
     {
         var writer = new DnsWriter();
         writer.U16(id);
-        writer.U16((ushort)(0x8000 | rcode));
+        writer.U16((ushort)(0x8000 | (int)rcode));
         writer.U16(0);
         writer.U16(0);
         writer.U16(0);
@@ -409,7 +409,7 @@ internal static class DnsResponse
     private static byte[] Write(DnsQuery query, DnsAnswer answer, IReadOnlyList<DnsRecord> additional, bool truncated)
     {
         var writer = new DnsWriter();
-        var rcode = answer.Rcode;
+        var rcode = (int)answer.Rcode;
         var flags = 0x8000 | (query.Opcode << 11) | (answer.Authoritative ? 0x0400 : 0) | (truncated ? 0x0200 : 0) |
             (query.RecursionDesired ? 0x0100 : 0) | (rcode & 0xF);
         writer.U16(query.Id);
@@ -443,7 +443,7 @@ internal static class DnsResponse
         {
             // OPT: root owner, our payload size as the class, extended rcode and version 0 in the TTL.
             writer.U8(0);
-            writer.U16(DnsTypes.Opt);
+            writer.U16((ushort)DnsType.Opt);
             writer.U16(ServerUdpPayload);
             writer.U32((uint)((rcode >> 4) & 0xFF) << 24);
             writer.U16(0);

@@ -101,22 +101,22 @@ internal sealed class EmulatorDnsServer : IAsyncDisposable
 
         if (query is null)
         {
-            return DnsResponse.Error(id.Value, DnsRcodes.FormErr);
+            return DnsResponse.Error(id.Value, DnsRcode.FormErr);
         }
 
         Interlocked.Increment(ref _queries);
         DnsAnswer answer;
         if (query.HasEdns && query.EdnsVersion > 0)
         {
-            answer = DnsAnswer.Error(DnsRcodes.BadVers);
+            answer = DnsAnswer.Error(DnsRcode.BadVers);
         }
         else if (query.Opcode != 0)
         {
-            answer = DnsAnswer.Error(DnsRcodes.NotImp);
+            answer = DnsAnswer.Error(DnsRcode.NotImp);
         }
         else if (query.Class is not (1 or 255))
         {
-            answer = DnsAnswer.Error(DnsRcodes.Refused);
+            answer = DnsAnswer.Error(DnsRcode.Refused);
         }
         else
         {
@@ -128,7 +128,7 @@ internal sealed class EmulatorDnsServer : IAsyncDisposable
             catch (Exception)
 #pragma warning restore CA1031
             {
-                answer = DnsAnswer.Error(DnsRcodes.ServFail);
+                answer = DnsAnswer.Error(DnsRcode.ServFail);
             }
         }
 
