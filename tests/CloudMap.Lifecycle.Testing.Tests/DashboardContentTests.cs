@@ -128,8 +128,8 @@ public sealed class DashboardContentTests
         emulator.StopTask(stopped.TaskId, "EssentialContainerExited", TimeSpan.Zero);
         var moved = emulator.LaunchInstance("10.0.6.3");
         var holder = emulator.LaunchInstance("10.0.6.4");
-        emulator.RegisterInstance("srv-web0000000000000", task.TaskId, new Dictionary<string, string> { ["AWS_INSTANCE_IPV4"] = "10.0.6.1", ["ECS_TASK_ARN"] = task.TaskArn });
-        emulator.RegisterInstance("srv-web0000000000000", "by-script", new Dictionary<string, string> { ["AWS_INSTANCE_IPV4"] = "10.0.6.3", ["EC2_INSTANCE_ID"] = moved.InstanceId });
+        emulator.RegisterInstance("srv-web0000000000000", task.TaskId, new Dictionary<string, string> { ["AWS_INSTANCE_IPV4"] = "10.0.6.1", ["AWS_INSTANCE_PORT"] = "8080", ["ECS_TASK_ARN"] = task.TaskArn });
+        emulator.RegisterInstance("srv-web0000000000000", "by-script", new Dictionary<string, string> { ["AWS_INSTANCE_IPV4"] = "10.0.6.3", ["AWS_INSTANCE_PORT"] = "8080", ["EC2_INSTANCE_ID"] = moved.InstanceId });
         emulator.MovePrivateIp("10.0.6.3", holder.InstanceId);
 
         var dom = await RenderAsync(emulator.DashboardUrl);
