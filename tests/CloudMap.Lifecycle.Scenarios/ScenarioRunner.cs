@@ -103,6 +103,7 @@ public static class ScenarioRunner
         8 => new CrashCleanupScenario(),
         9 => new HaproxyScenario(),
         10 => new CleanupCostScenario(),
+        11 => new PlatformScenario(),
         12 => new DeploymentScenario(),
         _ => new NotYetAvailableScenario(number),
     };

@@ -7,7 +7,8 @@ namespace CloudMap.Lifecycle.Testing.Tests;
 
 /// <summary>
 /// What the dashboard shows for DNS (records, TTLs, the answers a query gives now), proof of life and crash cleanup
-/// (the last deregistrations and whether the instance was still routable): in the state document it renders, and in the
+/// (the last deregistrations and whether the instance was still routable), the platform (ECS tasks and EC2 instances and
+/// the registrations that name them): in the state document it renders, and in the
 /// page as a real headless Chromium renders it.
 /// </summary>
 public sealed class DashboardContentTests
@@ -116,6 +117,28 @@ public sealed class DashboardContentTests
         Assert.Contains("<tr class=\"deregistration\" data-instance-id=\"web-dead\">", dom, StringComparison.Ordinal);
         Assert.Contains("<td class=\"HEALTHY\">HEALTHY (still routable)</td>", dom, StringComparison.Ordinal);
         Assert.DoesNotContain("web-live", Internal.DashboardPage.Html, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public async Task Dashboard_InHeadlessChromium_RendersTasksAndInstancesWithTheirRegistrations()
+    {
+        await using var emulator = await CloudMapEmulator.StartAsync(new CloudMapEmulatorOptions { SeedJson = Seed }, Token);
+        var task = emulator.StartTask("prod", "orders", "10.0.6.1", "us-east-1b");
+        var stopped = emulator.StartTask("prod", "orders", "10.0.6.2");
+        emulator.StopTask(stopped.TaskId, "EssentialContainerExited", TimeSpan.Zero);
+        var moved = emulator.LaunchInstance("10.0.6.3");
+        var holder = emulator.LaunchInstance("10.0.6.4");
+        emulator.RegisterInstance("srv-web0000000000000", task.TaskId, new Dictionary<string, string> { ["AWS_INSTANCE_IPV4"] = "10.0.6.1", ["AWS_INSTANCE_PORT"] = "8080", ["ECS_TASK_ARN"] = task.TaskArn });
+        emulator.RegisterInstance("srv-web0000000000000", "by-script", new Dictionary<string, string> { ["AWS_INSTANCE_IPV4"] = "10.0.6.3", ["AWS_INSTANCE_PORT"] = "8080", ["EC2_INSTANCE_ID"] = moved.InstanceId });
+        emulator.MovePrivateIp("10.0.6.3", holder.InstanceId);
+
+        var dom = await RenderAsync(emulator.DashboardUrl);
+
+        Assert.Contains($"<tr class=\"task\" data-task-id=\"{task.TaskId}\"><td>prod <span class=\"meta\">service orders</span></td><td><code>{task.TaskId}</code></td><td class=\"RUNNING\">RUNNING</td><td>RUNNING</td><td class=\"HEALTHY\">HEALTHY</td><td>10.0.6.1</td><td>us-east-1b</td><td><span class=\"registration\">web / <code>{task.TaskId}</code></span></td></tr>", dom, StringComparison.Ordinal);
+        Assert.Contains($"<td class=\"STOPPED\">STOPPED <span class=\"meta\">(EssentialContainerExited)</span></td><td>STOPPED</td>", dom, StringComparison.Ordinal);
+        Assert.Contains($"<tr class=\"ec2-instance\" data-ec2-instance-id=\"{moved.InstanceId}\"><td><code>{moved.InstanceId}</code></td><td class=\"running\">running</td>", dom, StringComparison.Ordinal);
+        Assert.Contains("<span class=\"registration\">web / <code>by-script</code> <span class=\"UNHEALTHY\">registered at 10.0.6.3, which it no longer holds</span></span>", dom, StringComparison.Ordinal);
+        Assert.Contains($"<tr class=\"ec2-instance\" data-ec2-instance-id=\"{holder.InstanceId}\"><td><code>{holder.InstanceId}</code></td><td class=\"running\">running</td><td>10.0.6.3</td><td>us-east-1a</td><td><span class=\"empty\">none</span></td></tr>", dom, StringComparison.Ordinal);
     }
 
     private static async Task<JsonNode> StateAsync(CloudMapEmulator emulator)

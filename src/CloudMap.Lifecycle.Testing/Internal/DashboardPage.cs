@@ -2,7 +2,12 @@
 
 namespace CloudMap.Lifecycle.Testing.Internal;
 
-/// <summary>The self-contained live dashboard (no CDN): polls <c>/_emulator/state</c> every second.</summary>
+/// <summary>
+/// The self-contained live dashboard (no CDN): polls <c>/_emulator/state</c>, <c>/_emulator/ecs/tasks</c> and
+/// <c>/_emulator/ec2/instances</c> every second. The platform tables say which registrations belong to each task or
+/// instance (by <c>ECS_TASK_ARN</c> / <c>EC2_INSTANCE_ID</c> / <c>AWS_EC2_INSTANCE_ID</c>, or an instance id equal to the
+/// task or instance id) and flag a registration whose address the task or instance no longer holds.
+/// </summary>
 internal static class DashboardPage
 {
     public const string Html = """
@@ -26,6 +31,9 @@ code { font-size: .8rem; }
 .UNKNOWN { color: #5b6673; font-weight: 600; }
 .SUCCESS { color: #137333; } .FAIL { color: #b3261e; } .PENDING, .SUBMITTED { color: #a56300; }
 .empty { color: #5b6673; font-style: italic; }
+.RUNNING, .running { color: #137333; font-weight: 600; }
+.STOPPED, .terminated, .stopped { color: #b3261e; font-weight: 600; }
+.DEACTIVATING, .STOPPING, .DEPROVISIONING, .shutting-down, .stopping, .pending { color: #a56300; font-weight: 600; }
 .badge { display: inline-block; font-size: .7rem; padding: 0 .35rem; border-radius: .6rem; background: #e3f0e6; color: #137333; border: 1px solid #9cc9a7; }
 #error { color: #b3261e; }
 </style>
@@ -35,6 +43,12 @@ code { font-size: .8rem; }
 <div class="meta">Region <span id="region">…</span> · emulator time <span id="now">…</span> · health change delay <span id="delay">…</span> s · <span id="error"></span></div>
 <h2>Namespaces</h2>
 <div id="namespaces"><p class="empty">Loading…</p></div>
+<h2>Platform</h2>
+<p class="meta">The ECS tasks and EC2 instances the emulator plays (DescribeTasks, DescribeInstances), and the registrations that name them.</p>
+<h3>ECS tasks</h3>
+<div id="tasks"></div>
+<h3>EC2 instances</h3>
+<div id="ec2"></div>
 <h2>Recent deregistrations</h2>
 <p class="meta">The last 20 deregistrations (DeregisterInstance calls, and removals through the emulator's code API), newest first. Cloud Map does not record who sends one (a
 graceful stop, a peer's crash cleanup, a person), and neither does the emulator: an instance removed while still
@@ -110,10 +124,52 @@ function render(s) {
   });
   document.getElementById("operations").innerHTML = ops + "</table>";
 }
+function registrations(s, matches) {
+  var found = [];
+  s.namespaces.forEach(function (ns) {
+    ns.services.forEach(function (svc) {
+      svc.instances.forEach(function (i) { if (matches(i, i.attributes || {})) { found.push({ service: svc.name, instance: i }); } });
+    });
+  });
+  return found;
+}
+function owners(found, address) {
+  if (!found.length) { return "<span class=\"empty\">none</span>"; }
+  return found.map(function (f) {
+    var moved = f.instance.address && f.instance.address !== address;
+    return "<span class=\"registration\">" + esc(f.service) + " / <code>" + esc(f.instance.id) + "</code>" +
+      (moved ? " <span class=\"UNHEALTHY\">registered at " + esc(f.instance.address) + ", which it no longer holds</span>" : "") + "</span>";
+  }).join("<br>");
+}
+function renderPlatform(s, tasks, instances) {
+  var t = "<table><tr><th>Cluster</th><th>Task</th><th>Last status</th><th>Desired</th><th>Health</th><th>IP</th><th>Zone</th><th>Registrations</th></tr>";
+  if (!tasks.length) { t += "<tr><td colspan=\"8\" class=\"empty\">No tasks.</td></tr>"; }
+  tasks.forEach(function (task) {
+    var found = registrations(s, function (i, a) { return a.ECS_TASK_ARN === task.taskArn || i.id === task.taskId; });
+    t += "<tr class=\"task\" data-task-id=\"" + esc(task.taskId) + "\"><td>" + esc(task.cluster) + (task.serviceName ? " <span class=\"meta\">service " + esc(task.serviceName) + "</span>" : "") +
+      "</td><td><code>" + esc(task.taskId) + "</code></td><td class=\"" + esc(task.lastStatus) + "\">" + esc(task.lastStatus) +
+      (task.stopCode ? " <span class=\"meta\">(" + esc(task.stopCode) + ")</span>" : "") + "</td><td>" + esc(task.desiredStatus) +
+      "</td><td class=\"" + esc(task.healthStatus) + "\">" + esc(task.healthStatus) + "</td><td>" + esc(task.privateIPv4Address) +
+      "</td><td>" + esc(task.availabilityZone) + "</td><td>" + owners(found, task.privateIPv4Address) + "</td></tr>";
+  });
+  document.getElementById("tasks").innerHTML = t + "</table>";
+  var e = "<table><tr><th>Instance</th><th>State</th><th>Private IP</th><th>Zone</th><th>Registrations</th></tr>";
+  if (!instances.length) { e += "<tr><td colspan=\"5\" class=\"empty\">No instances.</td></tr>"; }
+  instances.forEach(function (ec2) {
+    var found = registrations(s, function (i, a) { return a.EC2_INSTANCE_ID === ec2.instanceId || a.AWS_EC2_INSTANCE_ID === ec2.instanceId || i.id === ec2.instanceId; });
+    e += "<tr class=\"ec2-instance\" data-ec2-instance-id=\"" + esc(ec2.instanceId) + "\"><td><code>" + esc(ec2.instanceId) + "</code></td><td class=\"" + esc(ec2.state) + "\">" + esc(ec2.state) +
+      (ec2.stateChangesAt ? " <span class=\"meta\">until " + esc(ec2.stateChangesAt) + "</span>" : "") + "</td><td>" +
+      (ec2.privateIpAddress ? esc(ec2.privateIpAddress) : "<span class=\"empty\">none</span>") + "</td><td>" + esc(ec2.availabilityZone) +
+      "</td><td>" + owners(found, ec2.privateIpAddress) + "</td></tr>";
+  });
+  document.getElementById("ec2").innerHTML = e + "</table>";
+}
+function getJson(path) {
+  return fetch(path, { cache: "no-store" }).then(function (r) { if (!r.ok) { throw new Error(path + ": HTTP " + r.status); } return r.json(); });
+}
 function poll() {
-  fetch("/_emulator/state", { cache: "no-store" })
-    .then(function (r) { if (!r.ok) { throw new Error("HTTP " + r.status); } return r.json(); })
-    .then(function (s) { document.getElementById("error").textContent = ""; render(s); })
+  Promise.all([getJson("/_emulator/state"), getJson("/_emulator/ecs/tasks"), getJson("/_emulator/ec2/instances")])
+    .then(function (all) { document.getElementById("error").textContent = ""; render(all[0]); renderPlatform(all[0], all[1], all[2]); })
     .catch(function (e) { document.getElementById("error").textContent = "cannot reach the emulator: " + e.message; })
     .finally(function () { setTimeout(poll, 1000); });
 }

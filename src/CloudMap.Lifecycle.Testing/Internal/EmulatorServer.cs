@@ -6,8 +6,8 @@ using Microsoft.AspNetCore.Http;
 namespace CloudMap.Lifecycle.Testing.Internal;
 
 /// <summary>
-/// The HTTP front: <c>POST /</c> with <c>X-Amz-Target</c> goes to the AWS JSON 1.1 dispatcher (<c>.Aws</c>), <c>/_emulator/*</c>
-/// to the admin API (<c>.Admin</c>), <c>GET /</c> to the dashboard. The two APIs never reach each other: admin paths are
+/// The HTTP front: <c>POST /</c> with <c>X-Amz-Target</c> goes to the AWS JSON 1.1 dispatcher (<c>.Aws</c>), <c>/_emulator/metadata/*</c>
+/// to the platform's metadata endpoints (<c>.Metadata</c>), <c>/_emulator/*</c> to the admin API (<c>.Admin</c>), <c>GET /</c> to the dashboard. The two APIs never reach each other: admin paths are
 /// not AWS operations, and the dispatcher only knows the operations in its tables. Requests a web page could send are
 /// refused before routing (<c>.Guard</c>).
 /// </summary>
@@ -41,7 +41,11 @@ internal sealed partial class EmulatorServer(
                 return;
             }
 
-            if (path.StartsWith("/_emulator/", StringComparison.Ordinal) || path == "/_emulator")
+            if (path.StartsWith(MetadataPrefix, StringComparison.Ordinal))
+            {
+                await HandleMetadataAsync(context, path).ConfigureAwait(false);
+            }
+            else if (path.StartsWith("/_emulator/", StringComparison.Ordinal) || path == "/_emulator")
             {
                 await HandleAdminAsync(context, path).ConfigureAwait(false);
             }

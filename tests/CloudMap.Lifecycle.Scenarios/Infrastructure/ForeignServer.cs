@@ -41,15 +41,15 @@ internal sealed class ForeignServer : IAsyncDisposable
     }
 
     /// <summary>
-    /// Binds 127.0.0.1:<paramref name="port"/>, retrying for up to <paramref name="timeout"/> while the port is still
+    /// Binds <paramref name="address"/> (127.0.0.1 when <see langword="null"/>):<paramref name="port"/>, retrying for up to <paramref name="timeout"/> while the port is still
     /// taken (the dead process's socket is being torn down).
     /// </summary>
-    public static async Task<ForeignServer> StartAsync(int port, TimeSpan timeout, CancellationToken cancellationToken)
+    public static async Task<ForeignServer> StartAsync(int port, TimeSpan timeout, CancellationToken cancellationToken, IPAddress? address = null)
     {
         var started = Clock.Now;
         while (true)
         {
-            var listener = new TcpListener(IPAddress.Loopback, port);
+            var listener = new TcpListener(address ?? IPAddress.Loopback, port);
             try
             {
                 listener.Start();

@@ -28,7 +28,10 @@ internal sealed class SampleInstance : IAsyncDisposable
 
     public ChildProcess Process { get; }
 
-    public Uri BaseUri => new($"http://127.0.0.1:{Port.ToString(CultureInfo.InvariantCulture)}/");
+    /// <summary>Gets the loopback address the sample listens on (127.0.0.1 unless <see cref="SampleSettings.ListenAddress"/> says otherwise).</summary>
+    public string ListenAddress { get; private init; } = "127.0.0.1";
+
+    public Uri BaseUri => new($"http://{ListenAddress}:{Port.ToString(CultureInfo.InvariantCulture)}/");
 
     public static SampleInstance Start(RegistrationMode mode, string instanceId, Uri emulator, SampleSettings settings)
     {
@@ -59,7 +62,7 @@ internal sealed class SampleInstance : IAsyncDisposable
         var process = ChildProcess.StartDotnet(
             $"{mode}:{instanceId}",
             RepositoryLayout.SampleDll,
-            ["--urls", $"http://127.0.0.1:{portText}"],
+            ["--urls", $"http://{settings.ListenAddress}:{portText}"],
             env =>
             {
                 env["DOTNET_gcServer"] = "0";
@@ -69,7 +72,7 @@ internal sealed class SampleInstance : IAsyncDisposable
                 }
             },
             MaxOutputLines);
-        return new SampleInstance(instanceId, port, mode, process);
+        return new SampleInstance(instanceId, port, mode, process) { ListenAddress = settings.ListenAddress };
     }
 
     public async Task<bool> IsReadyAsync(CancellationToken cancellationToken)
@@ -105,4 +108,7 @@ internal sealed class SampleInstance : IAsyncDisposable
 internal sealed record SampleSettings(double WarmupSeconds, TimeSpan DrainDelay)
 {
     public IReadOnlyDictionary<string, string> Extra { get; init; } = new Dictionary<string, string>();
+
+    /// <summary>Gets the loopback address to listen on (scenario 11 gives each emulated task or instance its own 127.0.0.x).</summary>
+    public string ListenAddress { get; init; } = "127.0.0.1";
 }
