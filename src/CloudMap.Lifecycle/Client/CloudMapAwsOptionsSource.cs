@@ -53,7 +53,7 @@ internal sealed class CloudMapAwsOptionsSource
 
     /// <summary>
     /// The retry mode <paramref name="options"/> sets for the SDK's clients (<c>DefaultClientConfig.RetryMode</c>), as
-    /// this library's: <c>Adaptive</c> as <see cref="CloudMapRetryMode.Adaptive"/>, <c>Standard</c> and <c>Legacy</c> as
+    /// this library's: <c>Adaptive</c> as <see cref="CloudMapRetryMode.Adaptive"/>, <c>Standard</c> as
     /// <see cref="CloudMapRetryMode.Standard"/> (the closest: its retry quota and backoff); <see langword="null"/> when unset.
     /// </summary>
     public static CloudMapRetryMode? RetryModeOf(AWSOptions options)

@@ -118,7 +118,7 @@ public sealed class CloudMapClientOptions
     /// first throttling answer; a deregistration at stop by at most a quarter of what is left of its budget).
     /// <see cref="CloudMapRetryMode.Standard"/> turns the limiter off and keeps the quota. When this is not set (in code
     /// or configuration) and an <c>AWSOptions</c> is registered in DI whose <c>DefaultClientConfig.RetryMode</c> is set,
-    /// that mode is used (<c>Legacy</c> as <see cref="CloudMapRetryMode.Standard"/>).
+    /// that mode is used.
     /// </value>
     public CloudMapRetryMode RetryMode
     {

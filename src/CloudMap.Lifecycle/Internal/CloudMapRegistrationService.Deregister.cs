@@ -70,13 +70,9 @@ internal sealed partial class CloudMapRegistrationService
         }
     }
 
-    /// <summary>
-    /// Deregisters within <paramref name="timeout"/> (see <see cref="DeregisterWithinAsync"/>) and, with no drain
-    /// between, ends it as the stop does (<see cref="ConfirmDeregistrationAsync"/>); returns whether a registration was removed.
-    /// </summary>
+    /// <summary>Deregisters within <paramref name="timeout"/> as the stop does without a drain (see <see cref="DeregisterWithinAsync"/>); returns whether a registration was removed.</summary>
     internal async Task<bool> DeregisterAsync(TimeSpan timeout, CancellationToken cancellationToken) =>
-        await DeregisterWithinAsync(timeout, cancellationToken).ConfigureAwait(false) == DeregisterOutcome.Deregistered
-        && await ConfirmDeregistrationAsync(drained: false, TimeSpan.Zero, cancellationToken).ConfigureAwait(false) == DeregisterOutcome.Deregistered;
+        await DeregisterWithinAsync(timeout, cancellationToken).ConfigureAwait(false) == DeregisterOutcome.Deregistered;
 
     /// <summary>
     /// Deregisters within <paramref name="timeout"/>, retrying with backoff, only if the registration is still ours.
@@ -117,9 +113,10 @@ internal sealed partial class CloudMapRegistrationService
                     _time,
                     linked.Token).WaitAsync(linked.Token).ConfigureAwait(false);
                 RecordDeregisterOutcome(outcome);
-                if (outcome == DeregisterOutcome.Deregistered && _deregisterOperation is { } operation)
+                if (outcome == DeregisterOutcome.Deregistered)
                 {
-                    Log.DeregistrationAccepted(_logger, _displayName, target.InstanceId, operation.Id);
+                    // Accepted (its operation is read once after the drain) or gone after an answer that was lost.
+                    Log.Deregistered(_logger, _displayName, target.InstanceId, target.Service.Id);
                 }
 
                 return outcome;
@@ -133,9 +130,10 @@ internal sealed partial class CloudMapRegistrationService
         if (_deregisterOperation is { } accepted)
         {
             // DeregisterInstance was accepted: Cloud Map finishes it whether or not we keep polling.
-            // 1041 follows from ConfirmDeregistrationAsync.
             Log.DeregistrationUnconfirmed(_logger, _displayName, target.InstanceId, accepted.Id, OperationStatusText(accepted.Status));
             RecordDeregisterOutcome(DeregisterOutcome.Deregistered);
+            Log.Deregistered(_logger, _displayName, target.InstanceId, target.Service.Id);
+            _deregisterOperation = null; // already reported unconfirmed: nothing to read after the drain
             return DeregisterOutcome.Deregistered;
         }
 
@@ -277,7 +275,7 @@ internal sealed partial class CloudMapRegistrationService
 
     /// <summary>
     /// After the drain: reads the accepted DeregisterInstance operation once (when the drain gave it time to finish,
-    /// <paramref name="drained"/>) and logs 1041. A FAIL is retried with <paramref name="budgetLeft"/> (what the
+    /// <paramref name="drained"/>; 1054 when it is still running). A FAIL is retried with <paramref name="budgetLeft"/> (what the
     /// deregistration before the drain did not spend); an operation still running is left to Cloud Map, which completes
     /// accepted operations. Without a drain nothing is read: one call right after the DeregisterInstance would only show
     /// it SUBMITTED. Never throws but for cancellation.
@@ -285,46 +283,41 @@ internal sealed partial class CloudMapRegistrationService
     /// <returns>How the deregistration ended after the confirmation.</returns>
     internal async Task<DeregisterOutcome> ConfirmDeregistrationAsync(bool drained, TimeSpan budgetLeft, CancellationToken cancellationToken)
     {
-        var target = Target;
-        if (target is null)
+        if (Target is not { } target || _deregisterOperation is not { } accepted)
         {
-            return DeregisterOutcome.Deregistered;
-        }
-
-        if (_deregisterOperation is not { } accepted)
-        {
-            // Removed without an operation to read (its answer was lost, and the instance is gone).
-            Log.Deregistered(_logger, _displayName, target.InstanceId, target.Service.Id);
             return DeregisterOutcome.Deregistered;
         }
 
         _deregisterOperation = null;
-        if (drained && budgetLeft > TimeSpan.Zero)
+        if (!drained || budgetLeft <= TimeSpan.Zero)
         {
-            try
-            {
-                using var attempts = CloudMapCallContext.LimitAttempts(_time, budgetLeft);
-                var operation = await _client.GetOperationAsync(accepted.Id, cancellationToken).ConfigureAwait(false);
-                if (operation.Status == CloudMapOperationStatus.Fail)
-                {
-                    // Nothing was removed: deregister again (ownership-checked) within what is left of the budget.
-                    Log.DeregistrationOperationFailed(_logger, _displayName, target.InstanceId, accepted.Id, operation.ErrorCode ?? "(no code)", budgetLeft.TotalSeconds);
-                    var again = await DeregisterWithinAsync(budgetLeft, cancellationToken).ConfigureAwait(false);
-                    return again == DeregisterOutcome.Deregistered
-                        ? await ConfirmDeregistrationAsync(drained: false, TimeSpan.Zero, cancellationToken).ConfigureAwait(false)
-                        : again;
-                }
-
-                Log.DeregistrationOperationSeen(_logger, _displayName, accepted.Id, operation.Status);
-            }
-            catch (Exception ex) when (ex is CloudMapException or TimeoutException or OperationCanceledException && !cancellationToken.IsCancellationRequested)
-            {
-                // The operation was accepted: an unreadable status changes nothing Cloud Map does.
-                Log.DeregistrationOperationUnread(_logger, _displayName, accepted.Id, ex);
-            }
+            return DeregisterOutcome.Deregistered;
         }
 
-        Log.Deregistered(_logger, _displayName, target.InstanceId, target.Service.Id);
+        try
+        {
+            using var attempts = CloudMapCallContext.LimitAttempts(_time, budgetLeft);
+            var operation = await _client.GetOperationAsync(accepted.Id, cancellationToken).ConfigureAwait(false);
+            switch (operation.Status)
+            {
+                case CloudMapOperationStatus.Fail:
+                    // Nothing was removed: deregister again (ownership-checked) within what is left of the budget.
+                    Log.DeregistrationOperationFailed(_logger, _displayName, target.InstanceId, accepted.Id, operation.ErrorCode ?? "(no code)", budgetLeft.TotalSeconds);
+                    return await DeregisterWithinAsync(budgetLeft, cancellationToken).ConfigureAwait(false);
+                case CloudMapOperationStatus.Success:
+                    Log.DeregistrationOperationSeen(_logger, _displayName, accepted.Id, operation.Status);
+                    break;
+                default:
+                    Log.DeregistrationUnconfirmed(_logger, _displayName, target.InstanceId, accepted.Id, OperationStatusText(operation.Status));
+                    break;
+            }
+        }
+        catch (Exception ex) when (ex is CloudMapException or TimeoutException or OperationCanceledException && !cancellationToken.IsCancellationRequested)
+        {
+            // The operation was accepted: an unreadable status changes nothing Cloud Map does.
+            Log.DeregistrationOperationUnread(_logger, _displayName, accepted.Id, ex);
+        }
+
         return DeregisterOutcome.Deregistered;
     }
 

@@ -10,10 +10,6 @@ internal sealed partial class CloudMapRegistrationService
 {
     private static partial class Log
     {
-        [LoggerMessage(EventId = 1150, EventName = "DeregistrationAccepted", Level = LogLevel.Information,
-            Message = "Cloud Map registration '{Registration}': DeregisterInstance of instance '{InstanceId}' was accepted (operation '{OperationId}'); clients stop discovering it once Cloud Map applies it, and the operation is read once after the drain.")]
-        public static partial void DeregistrationAccepted(ILogger logger, string registration, string instanceId, string operationId);
-
         [LoggerMessage(EventId = 1151, EventName = "DeregistrationOperationSeen", Level = LogLevel.Debug,
             Message = "Cloud Map registration '{Registration}': DeregisterInstance operation '{OperationId}' is {Status} after the drain.")]
         public static partial void DeregistrationOperationSeen(ILogger logger, string registration, string operationId, CloudMapOperationStatus status);

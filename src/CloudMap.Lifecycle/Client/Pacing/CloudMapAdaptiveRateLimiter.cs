@@ -116,7 +116,7 @@ internal sealed class CloudMapAdaptiveRateLimiter
             }
 
             var now = Now();
-            var deficit = -_bucket.Reserve(now) * _bucket.FillRate; // tokens owed before this one is free
+            var deficit = _bucket.Reserve(now) * _bucket.FillRate; // tokens owed before this one is free (wait × rate)
             var slot = 1 / _bucket.FillRate;
             foreach (var lower in _waiting)
             {
