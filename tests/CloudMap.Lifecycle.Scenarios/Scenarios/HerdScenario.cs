@@ -96,7 +96,12 @@ internal sealed class HerdScenario : IScenario
             {
                 var seconds = Clock.MillisecondsBetween(started, at) / 1000;
                 result.Metric("all-registered", "Time until all registered", "s", goal: "≤ 1.25 × bound").Add(mode, seconds);
-                result.Metric("all-registered-vs-bound", "Time until all registered ÷ bound", "×", goal: "≤ 1.25").Add(mode, seconds / ((((double)count * minimalCalls) - Burst) / Rate));
+                var bound = (((double)count * minimalCalls) - Burst) / Rate;
+                if (bound > 0)
+                {
+                    // Below the burst the limit sets no bound, and a ratio to it means nothing.
+                    result.Metric("all-registered-vs-bound", "Time until all registered ÷ bound", "×", goal: "≤ 1.25").Add(mode, seconds / bound);
+                }
             }
             else
             {
