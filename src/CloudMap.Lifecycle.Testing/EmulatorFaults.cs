@@ -36,13 +36,19 @@ public sealed class EmulatorFaults
     }
 
     /// <summary>
+    /// The operation name that makes a <see cref="Throttle"/> rule apply to every control-plane operation (all but
+    /// <c>DiscoverInstances</c> and <c>DiscoverInstancesRevision</c>), with one bucket shared by them.
+    /// </summary>
+    public const string ControlPlane = "@control-plane";
+
+    /// <summary>
     /// Throttles with a token bucket: <paramref name="burst"/> requests at once, refilled at <paramref name="refillPerSecond"/>
     /// per second of the emulator's clock. Throttled requests get <c>ThrottlingException</c> (<c>RequestLimitExceeded</c> for
     /// <c>DiscoverInstances</c> and <c>DiscoverInstancesRevision</c>), HTTP 400.
     /// </summary>
     /// <param name="burst">The bucket size; 0 throttles every request.</param>
     /// <param name="refillPerSecond">Tokens added per second.</param>
-    /// <param name="operation">The operation, or <see langword="null"/> for one bucket shared by all operations.</param>
+    /// <param name="operation">The operation, <see cref="ControlPlane"/> for one bucket shared by the control-plane operations (the data plane has its own limits in AWS), or <see langword="null"/> for one bucket shared by all operations.</param>
     /// <returns>This instance.</returns>
     public EmulatorFaults Throttle(int burst, double refillPerSecond, string? operation = null)
     {
@@ -200,7 +206,8 @@ public sealed class EmulatorFaults
             var now = _time.GetUtcNow();
             foreach (var rule in _rules)
             {
-                if (!rule.Matches(operation))
+                if (!rule.Matches(operation)
+                    && !(rule.Operation == ControlPlane && throttleCode == CloudMapRules.ErrorCodes.ThrottlingException))
                 {
                     continue;
                 }

@@ -48,6 +48,26 @@ public sealed class FaultTests
     }
 
     [Fact]
+    public async Task Throttle_ControlPlane_OneBucketForTheControlPlane_DataPlaneSpared()
+    {
+        await using var f = await EmulatorFixture.StartAsync();
+        f.Emulator.Faults.Throttle(burst: 2, refillPerSecond: 1, EmulatorFaults.ControlPlane);
+        var discover = new JsonObject { ["NamespaceName"] = "example", ["ServiceName"] = "custom" };
+
+        await f.Client.OkAsync("GetService", Get(f));
+        await f.Client.OkAsync("ListServices");
+        await f.Client.ErrorAsync("ListNamespaces", new JsonObject(), "ThrottlingException");
+        await f.Client.OkAsync("DiscoverInstances", discover);
+        await f.Client.OkAsync("DiscoverInstances", discover);
+        await f.Client.OkAsync("DiscoverInstances", discover);
+        f.Clock.Advance(TimeSpan.FromSeconds(1));
+        await f.Client.OkAsync("ListNamespaces");
+
+        Assert.Equal(1, f.Emulator.GetThrottledCount("ListNamespaces"));
+        Assert.Equal(0, f.Emulator.GetThrottledCount("DiscoverInstances"));
+    }
+
+    [Fact]
     public async Task ThrottleGroup_Empty_Throws()
     {
         await using var f = await EmulatorFixture.StartAsync();

@@ -1,6 +1,7 @@
 // Copyright (c) CloudMap.Lifecycle contributors. Licensed under the MIT License.
 
 using CloudMap.Lifecycle.Client;
+using CloudMap.Lifecycle.Identity;
 using CloudMap.Lifecycle.Internal;
 using CloudMap.Lifecycle.TestInfrastructure;
 using CloudMap.Lifecycle.Tests.Fakes;
@@ -27,7 +28,7 @@ public sealed class DeregistrationStepTests
         var removed = await service.DeregisterAsync(TimeSpan.FromSeconds(10), Ct);
 
         Assert.True(removed);
-        Assert.Equal(["GetInstance", "DeregisterInstance", "GetOperation"], h.Client.Calls.Skip(before));
+        Assert.Equal(["GetInstance", "DeregisterInstance"], h.Client.Calls.Skip(before)); // no poll without a drain (issue 15)
         Assert.Null(h.Client.GetStoredInstance(Svc, "i-test"));
         Assert.False(service.Ledger.MayHoldInstance);
     }
@@ -330,6 +331,97 @@ public sealed class DeregistrationStepTests
         var error = await Assert.ThrowsAsync<InvalidOperationException>(() => h.Service.StartingAsync(Ct));
 
         Assert.Contains("CloudMap:Port is not set", error.Message, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    [Trait(Guarantees.Trait, Guarantees.G4)]
+    public async Task DeregisterAsync_PerTaskEcsId_IsOneCall()
+    {
+        using var h = new ServiceHarness(o => o.InstanceId = null);
+        h.Identity.Identity = new InstanceIdentity("0f1e2d3c4b5a69788796a5b4c3d2e1f0", null, "ecs");
+        var service = await h.RegisteredAsync();
+        Assert.True(service.Target!.IdIsPerTask);
+        var before = h.Client.Calls.Count;
+
+        Assert.True(await service.DeregisterAsync(TimeSpan.FromSeconds(10), Ct));
+
+        Assert.Equal(["DeregisterInstance"], h.Client.Calls.Skip(before)); // no GetInstance: no other process can own a task id
+        Assert.Null(h.Client.GetStoredInstance(Svc, "0f1e2d3c4b5a69788796a5b4c3d2e1f0"));
+    }
+
+    [Fact]
+    public async Task DeregisterAsync_HostDerivedId_StillChecksOwnership()
+    {
+        using var h = new ServiceHarness(o => o.InstanceId = null);
+        h.Identity.Identity = new InstanceIdentity("i-0123456789abcdef0", null, "ec2");
+        var service = await h.RegisteredAsync();
+        Assert.False(service.Target!.IdIsPerTask);
+        var before = h.Client.Calls.Count;
+
+        Assert.True(await service.DeregisterAsync(TimeSpan.FromSeconds(10), Ct));
+
+        Assert.Equal(["GetInstance", "DeregisterInstance"], h.Client.Calls.Skip(before));
+    }
+
+    [Fact]
+    [Trait(Guarantees.Trait, Guarantees.G4)]
+    public async Task DeregisterAsync_PerTaskIdNotVisibleYet_RetriesInsteadOfTakingItForGone()
+    {
+        using var h = new ServiceHarness(o => o.InstanceId = null);
+        h.Identity.Identity = new InstanceIdentity("task-1", null, "ecs");
+        var service = await h.RegisteredAsync();
+        h.Client.RemoveInstance(Svc, "task-1"); // Cloud Map does not show it (yet), moments after it was confirmed
+
+        var deregistering = service.DeregisterAsync(TimeSpan.FromSeconds(10), Ct);
+        await h.DriveUntilAsync(deregistering, TimeSpan.FromMilliseconds(500));
+
+        Assert.False(await deregistering);
+        Assert.True(h.Client.CallCount("DeregisterInstance") > 1);
+        Assert.True(h.Logs.Collector.HasEvent("InstanceNotPropagatedYet"));
+    }
+
+    [Fact]
+    public async Task StoppingAsync_WithDrain_ReadsTheOperationOnceAfterTheDrain()
+    {
+        using var h = new ServiceHarness();
+        h.Options.Readiness.ConsecutiveSuccesses = 1;
+        await StartAsync(h);
+        await h.Logs.WaitForEventAsync("Registered", cancellationToken: Ct);
+        var before = h.Client.Calls.Count;
+
+        var stopping = h.Service.StoppingAsync(Ct);
+        await h.Logs.WaitForEventAsync("Draining", cancellationToken: Ct);
+        await h.Time.WaitForTimersAsync(cancellationToken: Ct);
+        Assert.Equal(["GetInstance", "DeregisterInstance"], h.Client.Calls.Skip(before)); // nothing polled before the drain
+        h.Time.Advance(CloudMapShutdownOptions.DefaultDrainDelay);
+        await stopping.WaitAsync(TimeSpan.FromSeconds(30), Ct);
+
+        Assert.Equal(["GetInstance", "DeregisterInstance", "GetOperation"], h.Client.Calls.Skip(before));
+        Assert.False(h.Logs.Collector.HasEvent("DeregistrationUnconfirmed"));
+    }
+
+    [Fact]
+    public async Task StoppingAsync_WithoutDrain_IsTwoCallsForAnExplicitId()
+    {
+        using var h = new ServiceHarness(o => o.Shutdown.DrainDelay = TimeSpan.Zero);
+        h.Options.Readiness.ConsecutiveSuccesses = 1;
+        await StartAsync(h);
+        await h.Logs.WaitForEventAsync("Registered", cancellationToken: Ct);
+        var before = h.Client.Calls.Count;
+
+        await h.Service.StoppingAsync(Ct).WaitAsync(TimeSpan.FromSeconds(30), Ct);
+
+        Assert.Equal(["GetInstance", "DeregisterInstance"], h.Client.Calls.Skip(before));
+        Assert.Null(h.Client.GetStoredInstance(Svc, "i-test"));
+    }
+
+    [Fact]
+    public void StopBudget_IsTimeoutTimesRateOverCallsPerStop()
+    {
+        // 10 s × 100 requests/s ÷ 2 calls = 500 instances; 10 s × 200/s ÷ 2 = 1,000 (scenario 5's limit).
+        Assert.Equal(500, CloudMapRegistrationService.StopBudget(TimeSpan.FromSeconds(10), CloudMapRegistrationService.StopBudgetAssumedRate, 2));
+        Assert.Equal(1000, CloudMapRegistrationService.StopBudget(TimeSpan.FromSeconds(10), 200, 2));
+        Assert.Equal(333, CloudMapRegistrationService.StopBudget(TimeSpan.FromSeconds(10), 100, 3));
     }
 
     private static async Task StartAsync(ServiceHarness h)

@@ -1,6 +1,7 @@
 // Copyright (c) CloudMap.Lifecycle contributors. Licensed under the MIT License.
 
 using Amazon.Extensions.NETCore.Setup;
+using Amazon.Runtime;
 using Microsoft.Extensions.Configuration;
 using Microsoft.Extensions.Options;
 
@@ -49,6 +50,23 @@ internal sealed class CloudMapAwsOptionsSource
     public string Describe(string optionsPath, string configurationKey) => IsRegistered
         ? $"AWSOptions.{optionsPath} (AWSOptions registered in DI)"
         : $"Configuration key '{CloudMapClientOptions.AwsConfigurationSectionName}:{configurationKey}'";
+
+    /// <summary>
+    /// The retry mode <paramref name="options"/> sets for the SDK's clients (<c>DefaultClientConfig.RetryMode</c>), as
+    /// this library's: <c>Adaptive</c> as <see cref="CloudMapRetryMode.Adaptive"/>, <c>Standard</c> as
+    /// <see cref="CloudMapRetryMode.Standard"/> (the closest: its retry quota and backoff); <see langword="null"/> when unset.
+    /// </summary>
+    public static CloudMapRetryMode? RetryModeOf(AWSOptions options)
+    {
+        ArgumentNullException.ThrowIfNull(options);
+        RequestRetryMode? mode = options.DefaultClientConfig.RetryMode;
+        return mode switch
+        {
+            null => null,
+            RequestRetryMode.Adaptive => CloudMapRetryMode.Adaptive,
+            _ => CloudMapRetryMode.Standard,
+        };
+    }
 
     /// <summary>Trims a setting; blank means unset.</summary>
     public static string? Normalize(string? value) => string.IsNullOrWhiteSpace(value) ? null : value.Trim();

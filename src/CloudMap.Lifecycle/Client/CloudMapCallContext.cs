@@ -50,6 +50,9 @@ internal sealed class CloudMapCallContext
     /// <summary>Gets the timeout of the attempt under way (<see cref="Timeout.InfiniteTimeSpan"/> when it has none).</summary>
     internal TimeSpan AttemptTimeout { get; private set; } = Timeout.InfiniteTimeSpan;
 
+    /// <summary>Gets a value indicating whether the call is made within a caller's budget (<see cref="LimitAttempts"/>: the deregistration at stop).</summary>
+    internal bool IsBudgeted => _budget is not null;
+
     /// <summary>Gets the host the call is sent to, once the transport reported it.</summary>
     internal string? ServerHost { get; private set; }
 

@@ -235,7 +235,11 @@ internal sealed class CloudMapCallPipeline
     private ResiliencePipeline Build(CloudMapClientOptions options)
     {
         var builder = new ResiliencePipelineBuilder { TimeProvider = _timeProvider };
-        var pacing = new CloudMapPacingStrategy(CloudMapPacing.For(_timeProvider, PacingKey(options)), options.RetryMode, static ctx => MaxPacingWait(ctx.Properties.GetValue(CallKey, null!)));
+        var pacing = new CloudMapPacingStrategy(
+            CloudMapPacing.For(_timeProvider, PacingKey(options)),
+            options.RetryMode,
+            static ctx => MaxPacingWait(ctx.Properties.GetValue(CallKey, null!)),
+            static ctx => ctx.Properties.GetValue(CallKey, null!) is var call ? CloudMapCallPriorities.Of(call.Service, call.Operation, call.IsBudgeted) : CloudMapCallPriority.Normal);
         if (options.MaxAttempts > 1)
         {
             builder.AddRetry(new RetryStrategyOptions

@@ -12,7 +12,12 @@ namespace CloudMap.Lifecycle.Client;
 /// </summary>
 internal static class CloudMapClientExtensions
 {
-    private static readonly TimeSpan FirstPoll = TimeSpan.FromMilliseconds(250);
+    /// <summary>
+    /// The wait before the first GetOperation: 1 s. Cloud Map does not finish a registration sooner than that (the
+    /// emulator takes 1 s, AWS seconds), so an earlier poll only costs a call the fleet competes for (issue 15: three
+    /// polls per registration from 250 ms, one from 1 s); a single host is confirmed no later for it.
+    /// </summary>
+    internal static readonly TimeSpan FirstPoll = TimeSpan.FromSeconds(1);
     private static readonly TimeSpan MaxPoll = TimeSpan.FromSeconds(5);
 
     /// <summary>

@@ -16,6 +16,8 @@ namespace CloudMap.Lifecycle;
 /// </remarks>
 public sealed class CloudMapClientOptions
 {
+    private CloudMapRetryMode _retryMode = CloudMapRetryMode.Adaptive;
+
     /// <summary>The configuration section AWS settings are read from: <c>AWS</c>.</summary>
     public const string AwsConfigurationSectionName = "AWS";
 
@@ -114,9 +116,22 @@ public sealed class CloudMapClientOptions
     /// The default value is <see cref="CloudMapRetryMode.Adaptive"/>: retries limited by the retry quota, and a rate
     /// limiter per endpoint and process that learns the account's rate from throttling (nothing is held back until the
     /// first throttling answer; a deregistration at stop by at most a quarter of what is left of its budget).
-    /// <see cref="CloudMapRetryMode.Standard"/> turns the limiter off and keeps the quota.
+    /// <see cref="CloudMapRetryMode.Standard"/> turns the limiter off and keeps the quota. When this is not set (in code
+    /// or configuration) and an <c>AWSOptions</c> is registered in DI whose <c>DefaultClientConfig.RetryMode</c> is set,
+    /// that mode is used.
     /// </value>
-    public CloudMapRetryMode RetryMode { get; set; } = CloudMapRetryMode.Adaptive;
+    public CloudMapRetryMode RetryMode
+    {
+        get => _retryMode;
+        set
+        {
+            _retryMode = value;
+            IsRetryModeSet = true;
+        }
+    }
+
+    /// <summary>Gets a value indicating whether <see cref="RetryMode"/> was set (in code or by configuration binding).</summary>
+    internal bool IsRetryModeSet { get; private set; }
 
     /// <summary>
     /// Gets or sets a name that gives these clients a pace of their own (their own retry quota and rate limiter) instead

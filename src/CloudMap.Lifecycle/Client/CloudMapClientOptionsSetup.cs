@@ -33,6 +33,11 @@ internal sealed class CloudMapClientOptionsSetup : IPostConfigureOptions<CloudMa
         options.Profile ??= CloudMapAwsOptionsSource.Normalize(aws.Profile);
         options.AuthenticationRegion ??= CloudMapAwsOptionsSource.Normalize(aws.DefaultClientConfig.AuthenticationRegion);
         options.DisableHostPrefixInjection |= aws.DefaultClientConfig.DisableHostPrefixInjection == true;
+        if (!options.IsRetryModeSet && _source.IsRegistered && CloudMapAwsOptionsSource.RetryModeOf(aws) is { } retryMode)
+        {
+            // Only from an AWSOptions registered in DI: there the app chose it for its SDK clients (issue 15).
+            options.RetryMode = retryMode;
+        }
         if (options.ServiceUrl is null && CloudMapAwsOptionsSource.Normalize(aws.DefaultClientConfig.ServiceURL) is { } serviceUrl)
         {
             options.ServiceUrl = CloudMapServiceUrl.TryParse(serviceUrl, out var uri)

@@ -32,7 +32,45 @@ internal sealed partial class CloudMapRegistrationService
     /// <summary>The accepted DeregisterInstance operation not seen to finish yet, and its last status.</summary>
     private (string Id, CloudMapOperationStatus Status)? _deregisterOperation;
 
-    /// <summary>Deregisters within <paramref name="timeout"/> (see <see cref="DeregisterWithinAsync"/>); returns whether a registration was removed.</summary>
+    /// <summary>
+    /// The control-plane rate the stop budget is judged at (<see cref="StopBudget"/>): 100 requests/s. Cloud Map does
+    /// not publish its control-plane limits; this is an assumption, stated in the message.
+    /// </summary>
+    internal const double StopBudgetAssumedRate = 100;
+
+    /// <summary>
+    /// How many instances of a service stopping at once <paramref name="deregistrationTimeout"/> lets deregister at
+    /// <paramref name="rate"/> requests/s when each stop costs <paramref name="callsPerStop"/> calls:
+    /// ⌊timeout (s) × rate ÷ calls⌋.
+    /// </summary>
+    internal static long StopBudget(TimeSpan deregistrationTimeout, double rate, int callsPerStop) =>
+        (long)Math.Floor(deregistrationTimeout.TotalSeconds * rate / callsPerStop);
+
+    /// <summary>
+    /// At start (event 1154): warns when the service already holds more instances than a simultaneous stop of all of
+    /// them can deregister within the deregistration timeout at <see cref="StopBudgetAssumedRate"/>, with the arithmetic.
+    /// </summary>
+    private void WarnIfStopBudgetIsShortForTheService(CloudMapRegistrationOptions options, CloudMapService service)
+    {
+        if (service.InstanceCount is not { } existing)
+        {
+            return;
+        }
+
+        // The id is not resolved yet: an explicit or host-derived id costs GetInstance + DeregisterInstance, and an
+        // ECS task id (unknown until the task metadata is read) one call less; the warning takes the dearer case.
+        const int callsPerStop = 2;
+        var fleet = existing + 1;
+        var timeout = options.Shutdown.DeregistrationTimeout;
+        var supported = StopBudget(timeout, StopBudgetAssumedRate, callsPerStop);
+        if (fleet > supported)
+        {
+            var needed = fleet * callsPerStop / StopBudgetAssumedRate;
+            Log.StopBudgetShortForService(_logger, _displayName, service.Id, fleet, timeout.TotalSeconds, StopBudgetAssumedRate, callsPerStop, supported, needed, _marker.KeyPrefix + ":Shutdown:DeregistrationTimeout");
+        }
+    }
+
+    /// <summary>Deregisters within <paramref name="timeout"/> as the stop does without a drain (see <see cref="DeregisterWithinAsync"/>); returns whether a registration was removed.</summary>
     internal async Task<bool> DeregisterAsync(TimeSpan timeout, CancellationToken cancellationToken) =>
         await DeregisterWithinAsync(timeout, cancellationToken).ConfigureAwait(false) == DeregisterOutcome.Deregistered;
 
@@ -64,7 +102,7 @@ internal sealed partial class CloudMapRegistrationService
             {
                 // WaitAsync: whatever the transport does with the token, the budget ends the wait.
                 var outcome = await LifecycleRetry.RunAsync(
-                    DeregisterOwnedOnceAsync,
+                    ct => DeregisterOwnedOnceAsync(ct, confirm: false),
                     isRetryable: ex => ex is not OperationCanceledException || !linked.IsCancellationRequested,
                     onFailedAttempt: (attempt, ex) =>
                     {
@@ -77,6 +115,7 @@ internal sealed partial class CloudMapRegistrationService
                 RecordDeregisterOutcome(outcome);
                 if (outcome == DeregisterOutcome.Deregistered)
                 {
+                    // Accepted (its operation is read once after the drain) or gone after an answer that was lost.
                     Log.Deregistered(_logger, _displayName, target.InstanceId, target.Service.Id);
                 }
 
@@ -94,6 +133,7 @@ internal sealed partial class CloudMapRegistrationService
             Log.DeregistrationUnconfirmed(_logger, _displayName, target.InstanceId, accepted.Id, OperationStatusText(accepted.Status));
             RecordDeregisterOutcome(DeregisterOutcome.Deregistered);
             Log.Deregistered(_logger, _displayName, target.InstanceId, target.Service.Id);
+            _deregisterOperation = null; // already reported unconfirmed: nothing to read after the drain
             return DeregisterOutcome.Deregistered;
         }
 
@@ -105,14 +145,24 @@ internal sealed partial class CloudMapRegistrationService
         return DeregisterOutcome.Failed;
     }
 
-    /// <summary>One ownership-checked deregistration (G4), waited to SUCCESS.</summary>
+    /// <summary>
+    /// One ownership-checked deregistration (G4): GetInstance (only where another process can own the same instance
+    /// id, see <see cref="RegistrationTarget.IdIsPerTask"/>), then DeregisterInstance, then, when
+    /// <paramref name="confirm"/>, GetOperation until SUCCESS. Without <paramref name="confirm"/> (the stop) it returns
+    /// once the DeregisterInstance is accepted, leaving the operation in <c>_deregisterOperation</c> for
+    /// <see cref="ConfirmDeregistrationAsync"/> after the drain: Cloud Map completes an accepted operation whether or
+    /// not it is polled, so polling before the drain only costs calls the whole fleet competes for.
+    /// </summary>
     /// <remarks>
     /// Cloud Map has no conditional delete, so a takeover between the GetInstance and the DeregisterInstance cannot be
     /// excluded; the window is one round trip, and a taking-over process re-asserts its registration on its next cycle.
+    /// A per-task id (an ECS task id) is never used by another process at the same time (a restarted container of the
+    /// task starts after this process ended), so the check would cost a call and protect nothing.
     /// </remarks>
-    internal async Task<DeregisterOutcome> DeregisterOwnedOnceAsync(CancellationToken cancellationToken)
+    internal async Task<DeregisterOutcome> DeregisterOwnedOnceAsync(CancellationToken cancellationToken, bool confirm = true)
     {
         var target = Target!;
+        var checkOwner = !target.IdIsPerTask;
         if (_ledger.PendingOperationId is { } pending)
         {
             // A RegisterInstance was accepted but never seen to finish (e.g. GetOperation failed, then the stop came):
@@ -148,14 +198,18 @@ internal sealed partial class CloudMapRegistrationService
         {
             for (var duplicateRounds = 0; ; duplicateRounds++)
             {
-                var instance = await _client.GetInstanceAsync(target.Service.Id, target.InstanceId, cancellationToken).ConfigureAwait(false);
-                if (!RegistrationAttributes.IsOwnedBy(instance, _ownerToken))
+                if (checkOwner)
                 {
-                    Log.NotOwned(_logger, _displayName, target.InstanceId, RegistrationAttributes.OwnerOf(instance) ?? "(none)");
-                    return DeregisterOutcome.NotOwned;
+                    var instance = await _client.GetInstanceAsync(target.Service.Id, target.InstanceId, cancellationToken).ConfigureAwait(false);
+                    if (!RegistrationAttributes.IsOwnedBy(instance, _ownerToken))
+                    {
+                        Log.NotOwned(_logger, _displayName, target.InstanceId, RegistrationAttributes.OwnerOf(instance) ?? "(none)");
+                        return DeregisterOutcome.NotOwned;
+                    }
+
+                    _sawOwnInstance = true;
                 }
 
-                _sawOwnInstance = true;
                 var earlier = _deregisterMayBeApplied;
                 _deregisterMayBeApplied = true; // from here on, unless Cloud Map answers that it applied nothing
                 string operationId;
@@ -177,7 +231,13 @@ internal sealed partial class CloudMapRegistrationService
                     continue;
                 }
 
+                _sawOwnInstance = true; // accepted: the instance was there (ours, for a per-task id)
                 _deregisterOperation = (operationId, CloudMapOperationStatus.Submitted);
+                if (!confirm)
+                {
+                    return DeregisterOutcome.Deregistered;
+                }
+
                 var operation = await PollOperationAsync(operationId, status => _deregisterOperation = (operationId, status), cancellationToken).ConfigureAwait(false);
                 _deregisterOperation = null;
                 if (operation.Status != CloudMapOperationStatus.Success)
@@ -191,6 +251,13 @@ internal sealed partial class CloudMapRegistrationService
         }
         catch (CloudMapException ex) when (ex.ErrorCode == CloudMapErrorCodes.InstanceNotFound)
         {
+            if (!checkOwner)
+            {
+                // From DeregisterInstance, without a GetInstance that saw the instance first: "not visible yet" is
+                // possible even after a request of ours that may have been applied, so the grace is waited out first.
+                ThrowIfNotVisibleYet(ex);
+            }
+
             if (_deregisterMayBeApplied)
             {
                 // We saw our instance and sent DeregisterInstance; now it is gone: that request was applied (its answer,
@@ -204,6 +271,54 @@ internal sealed partial class CloudMapRegistrationService
             Log.AlreadyGone(_logger, _displayName, target.InstanceId);
             return DeregisterOutcome.NotFound;
         }
+    }
+
+    /// <summary>
+    /// After the drain: reads the accepted DeregisterInstance operation once (when the drain gave it time to finish,
+    /// <paramref name="drained"/>; 1054 when it is still running). A FAIL is retried with <paramref name="budgetLeft"/> (what the
+    /// deregistration before the drain did not spend); an operation still running is left to Cloud Map, which completes
+    /// accepted operations. Without a drain nothing is read: one call right after the DeregisterInstance would only show
+    /// it SUBMITTED. Never throws but for cancellation.
+    /// </summary>
+    /// <returns>How the deregistration ended after the confirmation.</returns>
+    internal async Task<DeregisterOutcome> ConfirmDeregistrationAsync(bool drained, TimeSpan budgetLeft, CancellationToken cancellationToken)
+    {
+        if (Target is not { } target || _deregisterOperation is not { } accepted)
+        {
+            return DeregisterOutcome.Deregistered;
+        }
+
+        _deregisterOperation = null;
+        if (!drained || budgetLeft <= TimeSpan.Zero)
+        {
+            return DeregisterOutcome.Deregistered;
+        }
+
+        try
+        {
+            using var attempts = CloudMapCallContext.LimitAttempts(_time, budgetLeft);
+            var operation = await _client.GetOperationAsync(accepted.Id, cancellationToken).ConfigureAwait(false);
+            switch (operation.Status)
+            {
+                case CloudMapOperationStatus.Fail:
+                    // Nothing was removed: deregister again (ownership-checked) within what is left of the budget.
+                    Log.DeregistrationOperationFailed(_logger, _displayName, target.InstanceId, accepted.Id, operation.ErrorCode ?? "(no code)", budgetLeft.TotalSeconds);
+                    return await DeregisterWithinAsync(budgetLeft, cancellationToken).ConfigureAwait(false);
+                case CloudMapOperationStatus.Success:
+                    Log.DeregistrationOperationSeen(_logger, _displayName, accepted.Id, operation.Status);
+                    break;
+                default:
+                    Log.DeregistrationUnconfirmed(_logger, _displayName, target.InstanceId, accepted.Id, OperationStatusText(operation.Status));
+                    break;
+            }
+        }
+        catch (Exception ex) when (ex is CloudMapException or TimeoutException or OperationCanceledException && !cancellationToken.IsCancellationRequested)
+        {
+            // The operation was accepted: an unreadable status changes nothing Cloud Map does.
+            Log.DeregistrationOperationUnread(_logger, _displayName, accepted.Id, ex);
+        }
+
+        return DeregisterOutcome.Deregistered;
     }
 
     /// <summary>Tells the ledger how an ownership-checked deregistration ended.</summary>

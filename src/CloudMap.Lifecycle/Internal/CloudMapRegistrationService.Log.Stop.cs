@@ -18,7 +18,7 @@ internal sealed partial class CloudMapRegistrationService
         public static partial void DeregisteredAnswerLost(ILogger logger, string registration, string instanceId);
 
         [LoggerMessage(EventId = 1054, EventName = "DeregistrationUnconfirmed", Level = LogLevel.Warning,
-            Message = "Cloud Map registration '{Registration}': DeregisterInstance of instance '{InstanceId}' was accepted (operation '{OperationId}', last seen {Status}) but did not finish within the deregistration timeout; Cloud Map completes accepted operations, so it is taken as removed.")]
+            Message = "Cloud Map registration '{Registration}': DeregisterInstance of instance '{InstanceId}' was accepted (operation '{OperationId}', last seen {Status}) but had not finished by the end of the deregistration timeout (or of the drain); Cloud Map completes accepted operations, so it is taken as removed.")]
         public static partial void DeregistrationUnconfirmed(ILogger logger, string registration, string instanceId, string operationId, string status);
 
         [LoggerMessage(EventId = 1055, EventName = "PendingRegistrationUnknown", Level = LogLevel.Warning,

@@ -103,6 +103,7 @@ internal sealed partial class CloudMapRegistrationService
         return Target = new RegistrationTarget(service, instanceId, address, port.Value)
         {
             ProofScheme = ServerBinding.SchemeReaching(bound, options.Port, port.Value, address, identity.HostPorts),
+            IdIsPerTask = options.InstanceId is null && identity.Source == "ecs" && identity.InstanceId is not null,
         };
     }
 
@@ -149,6 +150,7 @@ internal sealed partial class CloudMapRegistrationService
         if (service is not null)
         {
             CheckDrainAgainstDnsTtl(options, service);
+            WarnIfStopBudgetIsShortForTheService(options, service);
         }
     }
 

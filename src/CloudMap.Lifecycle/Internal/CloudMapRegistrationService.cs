@@ -285,18 +285,26 @@ internal sealed partial class CloudMapRegistrationService : IHostedLifecycleServ
                 Log.ExitCodeSet(_logger, _displayName, LifecycleExitCodes.DeregistrationFailed, "the instance may stay registered in Cloud Map");
             }
 
+            var budgetLeft = budget - _time.GetElapsedTime(started);
             if (WhyNoDrain(outcome, wasConfirmed) is { } reason)
             {
                 Log.DrainSkipped(_logger, _displayName, reason);
                 return;
             }
 
-            if (shutdown.DrainDelay > TimeSpan.Zero)
+            var drained = shutdown.DrainDelay > TimeSpan.Zero;
+            if (drained)
             {
                 // The server still accepts requests here: clients whose caches still point at us are served.
                 Log.Draining(_logger, _displayName, shutdown.DrainDelay.TotalSeconds);
                 await Task.Delay(shutdown.DrainDelay, _time, cancellationToken).ConfigureAwait(false);
                 Log.DrainCompleted(_logger, _displayName);
+            }
+
+            if (outcome == DeregisterOutcome.Deregistered)
+            {
+                // One GetOperation after the drain instead of a loop before it (issue 15).
+                await ConfirmDeregistrationAsync(drained, budgetLeft, cancellationToken).ConfigureAwait(false);
             }
         }
         catch (OperationCanceledException)

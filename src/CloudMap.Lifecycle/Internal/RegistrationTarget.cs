@@ -14,4 +14,11 @@ internal sealed record RegistrationTarget(CloudMapService Service, string Instan
     /// specific address other than the registered one), so nothing is advertised.
     /// </summary>
     public string? ProofScheme { get; init; }
+
+    /// <summary>
+    /// Gets a value indicating whether <see cref="InstanceId"/> belongs to this process's task alone (an ECS task id
+    /// taken from the task metadata, not configured): no other process can own it at the same time, so deregistering
+    /// needs no ownership check. An explicit or host-derived id (EC2 instance id, machine name) can be shared.
+    /// </summary>
+    public bool IdIsPerTask { get; init; }
 }

@@ -1,6 +1,7 @@
 // Copyright (c) CloudMap.Lifecycle contributors. Licensed under the MIT License.
 
 using CloudMap.Lifecycle.Scenarios.Load;
+using CloudMap.Lifecycle.Testing;
 
 namespace CloudMap.Lifecycle.Scenarios.Scenarios;
 
@@ -19,14 +20,6 @@ internal sealed class DeploymentScenario : IScenario
     private const double RequestsPerSecond = 100;
     private static readonly TimeSpan Poll = TimeSpan.FromMilliseconds(200);
     private static readonly TimeSpan StepTimeout = TimeSpan.FromSeconds(180);
-
-    /// <summary>Every control-plane operation the emulator serves: they share the account's bucket; the data plane (DiscoverInstances, DiscoverInstancesRevision) has its own, far larger, published quotas and is not throttled here.</summary>
-    private static readonly string[] ControlPlane =
-    [
-        "CreateHttpNamespace", "CreatePrivateDnsNamespace", "CreatePublicDnsNamespace", "DeleteNamespace", "GetNamespace", "ListNamespaces",
-        "CreateService", "DeleteService", "GetService", "ListServices", "RegisterInstance", "DeregisterInstance", "GetInstance", "ListInstances",
-        "UpdateInstanceCustomHealthStatus", "GetInstancesHealthStatus", "GetOperation", "ListOperations",
-    ];
 
     public int Number => 12;
 
@@ -83,7 +76,7 @@ internal sealed class DeploymentScenario : IScenario
     private static async Task<(CallTally All, CallTally Stopping)?> RunModeAsync(ScenarioContext context, ScenarioResult result, RegistrationMode mode, int tasks, IReadOnlyList<EcsDeploymentStep> steps, CancellationToken cancellationToken)
     {
         await using var lane = await EmulatorLane.StartAsync(TimeSpan.FromSeconds(30), seed: 1200, cancellationToken, requestLogCapacity: 200_000).ConfigureAwait(false);
-        lane.Emulator.Faults.ThrottleGroup(Burst, Rate, ControlPlane);
+        lane.Emulator.Faults.Throttle(Burst, Rate, EmulatorFaults.ControlPlane);
         var logs = new AwaitableFakeLogs(ErrorLogTally.ErrorsOnlyCollector());
         var probe = new Probe(lane);
         var all = new List<ScenarioHost>();

@@ -377,6 +377,38 @@ public sealed class AwsSettingsPrecedenceTests
         GetProfileRegion = profileRegion ?? (_ => null),
     };
 
+    [Theory]
+    [InlineData(RequestRetryMode.Standard, CloudMapRetryMode.Standard)]
+    [InlineData(RequestRetryMode.Adaptive, CloudMapRetryMode.Adaptive)]
+    public void RetryMode_AwsOptionsRegisteredWithARetryMode_IsHonoured(RequestRetryMode sdkMode, CloudMapRetryMode expected)
+    {
+        var aws = new AWSOptions();
+        aws.DefaultClientConfig.RetryMode = sdkMode;
+
+        var options = Resolve(services: s => s.AddDefaultAWSOptions(aws));
+
+        Assert.Equal(expected, options.RetryMode);
+    }
+
+    [Fact]
+    public void RetryMode_SetInCode_WinsOverAwsOptions()
+    {
+        var aws = new AWSOptions();
+        aws.DefaultClientConfig.RetryMode = RequestRetryMode.Standard;
+
+        var options = Resolve(services: s => s.AddDefaultAWSOptions(aws), code: o => o.RetryMode = CloudMapRetryMode.Adaptive);
+
+        Assert.Equal(CloudMapRetryMode.Adaptive, options.RetryMode);
+    }
+
+    [Fact]
+    public void RetryMode_AwsOptionsWithoutARetryMode_KeepsAdaptive()
+    {
+        var options = Resolve(services: s => s.AddDefaultAWSOptions(new AWSOptions { Region = RegionEndpoint.EUWest3 }));
+
+        Assert.Equal(CloudMapRetryMode.Adaptive, options.RetryMode);
+    }
+
     private static CloudMapClientOptions Resolve(Dictionary<string, string?>? config = null, Action<IServiceCollection>? services = null, Action<CloudMapClientOptions>? code = null)
     {
         using var provider = Build(config, services, code);

@@ -8,7 +8,9 @@ namespace CloudMap.Lifecycle.Client.Pacing;
 /// answer; from then on every attempt takes a token from a <see cref="CloudMapTokenBucket"/> whose rate follows
 /// <see cref="CloudMapCubicRate"/> (down by β on each throttle, CUBIC growth back), never above
 /// <see cref="MaxRateAdjustScale"/> × the <see cref="CloudMapSendRateMeter">measured send rate</see>. One per
-/// endpoint per process (<see cref="CloudMapPacing"/>), shared by every client.
+/// endpoint per process (<see cref="CloudMapPacing"/>), shared by every client. Waiting attempts are served by
+/// <see cref="CloudMapCallPriority"/>: an attempt waits only for the tokens taken by attempts of its priority or a higher
+/// one, and every lower-priority attempt still waiting is pushed back by one token.
 /// </summary>
 /// <remarks>
 /// Written for this library rather than reused from AWSSDK.Core because the SDK's bucket reads the wall clock
@@ -26,6 +28,7 @@ internal sealed class CloudMapAdaptiveRateLimiter
     private readonly CloudMapCubicRate _cubic;
     private readonly CloudMapSendRateMeter _meter;
     private readonly CloudMapTokenBucket _bucket = new();
+    private readonly List<Waiter> _waiting = [];
     private bool _enabled;
 
     /// <summary>Initializes a new instance of the <see cref="CloudMapAdaptiveRateLimiter"/> class on <paramref name="timeProvider"/>.</summary>
@@ -78,15 +81,33 @@ internal sealed class CloudMapAdaptiveRateLimiter
         }
     }
 
+    /// <summary>Gets the number of attempts waiting for a token.</summary>
+    public int Waiting
+    {
+        get
+        {
+            lock (_lock)
+            {
+                return _waiting.Count;
+            }
+        }
+    }
+
+    /// <summary>Waits for the token of one attempt of <see cref="CloudMapCallPriority.Normal"/> priority (see the other overload).</summary>
+    public ValueTask<TimeSpan> AcquireAsync(TimeSpan maxWait, CancellationToken cancellationToken) =>
+        AcquireAsync(CloudMapCallPriority.Normal, maxWait, cancellationToken);
+
     /// <summary>
-    /// Waits for the token of one attempt: not at all until a throttle was seen, else until the bucket has it, but never
-    /// longer than <paramref name="maxWait"/> (the token is taken anyway, so later requests wait for it).
+    /// Waits for the token of one attempt: not at all until a throttle was seen, else until the bucket has it for
+    /// <paramref name="priority"/> (tokens taken by waiting attempts of a lower priority do not count, and those
+    /// attempts wait one token longer), but never longer than <paramref name="maxWait"/> (the token is taken anyway, so
+    /// later requests wait for it).
     /// </summary>
     /// <returns>How long the attempt was held back.</returns>
     /// <exception cref="OperationCanceledException"><paramref name="cancellationToken"/> fired while waiting.</exception>
-    public ValueTask<TimeSpan> AcquireAsync(TimeSpan maxWait, CancellationToken cancellationToken)
+    public ValueTask<TimeSpan> AcquireAsync(CloudMapCallPriority priority, TimeSpan maxWait, CancellationToken cancellationToken)
     {
-        double seconds;
+        Waiter waiter;
         lock (_lock)
         {
             if (!_enabled)
@@ -94,12 +115,36 @@ internal sealed class CloudMapAdaptiveRateLimiter
                 return ValueTask.FromResult(TimeSpan.Zero);
             }
 
-            seconds = _bucket.Reserve(Now());
+            var now = Now();
+            var deficit = _bucket.Reserve(now) * _bucket.FillRate; // tokens owed before this one is free (wait × rate)
+            var slot = 1 / _bucket.FillRate;
+            foreach (var lower in _waiting)
+            {
+                if (lower.Priority < priority)
+                {
+                    // It keeps its token but yields its place: this attempt does not wait for it, it waits one more.
+                    deficit -= 1;
+                    lower.Due += slot;
+                }
+            }
+
+            var seconds = deficit > 0 ? deficit / _bucket.FillRate : 0;
+            if (seconds <= 0)
+            {
+                return ValueTask.FromResult(TimeSpan.Zero);
+            }
+
+            var limit = maxWait == Timeout.InfiniteTimeSpan ? double.PositiveInfinity : maxWait.TotalSeconds;
+            if (limit <= 0)
+            {
+                return ValueTask.FromResult(TimeSpan.Zero);
+            }
+
+            waiter = new Waiter(priority, now, now + seconds, now + limit);
+            _waiting.Add(waiter);
         }
 
-        var wait = TimeSpan.FromSeconds(seconds);
-        wait = maxWait != Timeout.InfiniteTimeSpan && wait > maxWait ? maxWait : wait;
-        return wait <= TimeSpan.Zero ? ValueTask.FromResult(TimeSpan.Zero) : WaitAsync(wait, cancellationToken);
+        return WaitAsync(waiter, cancellationToken);
     }
 
     /// <summary>Adjusts the rate after an attempt ended: <paramref name="throttled"/> when its answer said "slow down".</summary>
@@ -125,11 +170,50 @@ internal sealed class CloudMapAdaptiveRateLimiter
         }
     }
 
-    private async ValueTask<TimeSpan> WaitAsync(TimeSpan wait, CancellationToken cancellationToken)
+    /// <summary>Waits until the waiter's slot, which a higher-priority attempt may push back while it waits, or its limit.</summary>
+    private async ValueTask<TimeSpan> WaitAsync(Waiter waiter, CancellationToken cancellationToken)
     {
-        await Task.Delay(wait, _time, cancellationToken).ConfigureAwait(false);
-        return wait;
+        try
+        {
+            while (true)
+            {
+                double wait;
+                lock (_lock)
+                {
+                    var now = Now();
+                    var until = Math.Min(waiter.Due, waiter.Limit);
+                    if (now >= until)
+                    {
+                        return TimeSpan.FromSeconds(now - waiter.Started);
+                    }
+
+                    wait = until - now;
+                }
+
+                // Whole ticks, rounded up, so that a fake clock advanced by exactly the wait ends it.
+                await Task.Delay(TimeSpan.FromTicks((long)Math.Ceiling(wait * TimeSpan.TicksPerSecond)), _time, cancellationToken).ConfigureAwait(false);
+            }
+        }
+        finally
+        {
+            lock (_lock)
+            {
+                _waiting.Remove(waiter);
+            }
+        }
     }
 
     private double Now() => _time.GetElapsedTime(_origin).TotalSeconds;
+
+    /// <summary>One attempt waiting for its token: its slot (<see cref="Due"/>, seconds on the limiter's clock) moves back when a higher-priority attempt takes its place.</summary>
+    private sealed class Waiter(CloudMapCallPriority priority, double started, double due, double limit)
+    {
+        public CloudMapCallPriority Priority { get; } = priority;
+
+        public double Started { get; } = started;
+
+        public double Due { get; set; } = due;
+
+        public double Limit { get; } = limit;
+    }
 }

@@ -20,15 +20,18 @@ internal sealed class CloudMapPacingStrategy : ResilienceStrategy
     private readonly CloudMapPacing _pacing;
     private readonly bool _adaptive;
     private readonly Func<ResilienceContext, TimeSpan> _maxWait;
+    private readonly Func<ResilienceContext, CloudMapCallPriority> _priority;
 
     /// <summary>Initializes a new instance of the <see cref="CloudMapPacingStrategy"/> class.</summary>
     /// <param name="pacing">The endpoint's quota and limiter.</param>
     /// <param name="mode">The client's retry mode: the limiter is used in <see cref="CloudMapRetryMode.Adaptive"/> only.</param>
     /// <param name="maxWait">How long the attempt of a call may be held back (<see cref="Timeout.InfiniteTimeSpan"/>: as long as the bucket says).</param>
-    public CloudMapPacingStrategy(CloudMapPacing pacing, CloudMapRetryMode mode, Func<ResilienceContext, TimeSpan> maxWait)
+    /// <param name="priority">Which waiting attempts the call's attempts go before (<see cref="CloudMapCallPriorities.Of"/>).</param>
+    public CloudMapPacingStrategy(CloudMapPacing pacing, CloudMapRetryMode mode, Func<ResilienceContext, TimeSpan> maxWait, Func<ResilienceContext, CloudMapCallPriority> priority)
     {
         _pacing = pacing ?? throw new ArgumentNullException(nameof(pacing));
         _maxWait = maxWait ?? throw new ArgumentNullException(nameof(maxWait));
+        _priority = priority ?? throw new ArgumentNullException(nameof(priority));
         _adaptive = mode == CloudMapRetryMode.Adaptive;
     }
 
@@ -59,7 +62,7 @@ internal sealed class CloudMapPacingStrategy : ResilienceStrategy
         {
             try
             {
-                await _pacing.Limiter.AcquireAsync(_maxWait(context), context.CancellationToken).ConfigureAwait(context.ContinueOnCapturedContext);
+                await _pacing.Limiter.AcquireAsync(_priority(context), _maxWait(context), context.CancellationToken).ConfigureAwait(context.ContinueOnCapturedContext);
             }
             catch (OperationCanceledException ex)
             {
