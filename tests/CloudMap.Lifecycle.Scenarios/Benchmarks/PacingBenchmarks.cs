@@ -56,7 +56,7 @@ public class PacingBenchmarks
 
     private static ResiliencePipeline Pipeline(CloudMapPacing pacing, CloudMapRetryMode mode)
     {
-        var step = new CloudMapPacingStrategy(pacing, mode, NoLimit);
+        var step = new CloudMapPacingStrategy(pacing, mode, NoLimit, static _ => CloudMapCallPriority.Normal);
         return new ResiliencePipelineBuilder().AddStrategy(_ => step).Build();
     }
 
