@@ -102,6 +102,7 @@ public static class ScenarioRunner
         8 => new CrashCleanupScenario(),
         9 => new HaproxyScenario(),
         10 => new CleanupCostScenario(),
+        13 => new JanitorScenario(),
         _ => new NotYetAvailableScenario(number),
     };
 
