@@ -96,7 +96,7 @@ public sealed class DeploymentScenarioTests
         Assert.Equal([7, 12], options!.Scenarios);
         Assert.Contains(12, RunOptions.Parse(["--full"], out _)!.Scenarios);
         Assert.DoesNotContain(12, RunOptions.Parse(["--smoke"], out _)!.Scenarios);
-        Assert.Null(RunOptions.Parse(["--scenario", "13"], out error));
+        Assert.Null(RunOptions.Parse(["--scenario", "14"], out error));
         Assert.Equal("Unknown or incomplete argument '--scenario'.", error);
     }
 }

@@ -13,7 +13,7 @@ public sealed class RunOptions
           --full         every scenario at full size (default); writes results/report.md and results/*.svg
           --smoke        about 2 minutes: scenarios 2 and 6 reduced, both modes, and scenario 8's SIGKILL-while-running case in
                          library mode; exit code 1 if the library mode dropped a request, left a zombie or removed a live instance
-          --scenario N   run only scenario N (1-12); may be repeated (10: CLOUDMAP_COST_SIZES=3,100,1000 picks the fleet sizes)
+          --scenario N   run only scenario N (1-13; 13: the janitor); may be repeated (10: CLOUDMAP_COST_SIZES=3,100,1000 picks the fleet sizes)
           --adversarial  scenario 6's adversarial cases only (hung checks, hung answers at stop, superseded owner,
                          vanished registration; about 100 s); a full run includes them, a smoke run does not
           --repeat N     repetitions of each repeated scenario (default: 2 full, 1 smoke); scenarios 4-7 have their own sample counts
@@ -23,7 +23,7 @@ public sealed class RunOptions
     public bool Smoke { get; set; }
 
     /// <summary>Gets every scenario, in the order a full run takes them.</summary>
-    public static IReadOnlyList<int> AllScenarios { get; } = [1, 2, 3, 4, 5, 6, 7, 8, 9, 10, 11, 12];
+    public static IReadOnlyList<int> AllScenarios { get; } = [1, 2, 3, 4, 5, 6, 7, 8, 9, 10, 11, 12, 13];
 
     public IReadOnlyList<int> Scenarios { get; set; } = AllScenarios;
 

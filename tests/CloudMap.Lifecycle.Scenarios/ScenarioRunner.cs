@@ -105,6 +105,7 @@ public static class ScenarioRunner
         10 => new CleanupCostScenario(),
         11 => new PlatformScenario(),
         12 => new DeploymentScenario(),
+        13 => new JanitorScenario(),
         _ => new NotYetAvailableScenario(number),
     };
 
