@@ -24,11 +24,11 @@ public sealed class CloudMapClientExtensionsTests
 
         var wait = client.WaitForOperationAsync("op-1", clock, TimeSpan.FromMinutes(1), Ct);
         await clock.WaitForTimersAsync(1, Ct).WaitAsync(Guard, Ct);
-        clock.Advance(TimeSpan.FromMilliseconds(249));
+        clock.Advance(CloudMapClientExtensions.FirstPoll - TimeSpan.FromMilliseconds(1));
         Assert.False(wait.IsCompleted);
         clock.Advance(TimeSpan.FromMilliseconds(1));
         await clock.WaitForTimersAsync(1, Ct).WaitAsync(Guard, Ct);
-        clock.Advance(TimeSpan.FromMilliseconds(500));
+        clock.Advance(CloudMapClientExtensions.FirstPoll * 2);
 
         var operation = await wait.WaitAsync(Guard, Ct);
         Assert.Equal(CloudMapOperationStatus.Success, operation.Status);

@@ -222,10 +222,10 @@ public sealed class HttpCloudMapClientTelemetryTests
 
         var wait = h.Client.WaitForOperationAsync("op-1", h.Clock, TimeSpan.FromMinutes(1), Ct);
         await h.Clock.WaitForTimersAsync(1, Ct).WaitAsync(Guard, Ct);
-        h.Clock.Advance(TimeSpan.FromMilliseconds(250));
+        h.Clock.Advance(CloudMapClientExtensions.FirstPoll);
         await h.Server.WaitForRequestsAsync(2).WaitAsync(Guard, Ct);
         await h.Clock.WaitForTimersAsync(1, Ct).WaitAsync(Guard, Ct);
-        h.Clock.Advance(TimeSpan.FromMilliseconds(500));
+        h.Clock.Advance(CloudMapClientExtensions.FirstPoll * 2);
         await wait.WaitAsync(Guard, Ct);
 
         var polls = capture.Activities.Where(a => a.DisplayName == "ServiceDiscovery.GetOperation").ToList();
