@@ -160,7 +160,10 @@ public sealed class CloudMapProviderTests
         await h.ResolveAsync();
         h.Emulator.Faults.Throttle(0, 0);
 
-        // Ten minutes of polling at 2 s would be 300 calls; with backoff (to at most 1 min) far fewer.
+        // Ten minutes of polling at 2 s would be 300 calls; with backoff (to at most 1 min, full jitter) far fewer, and
+        // the client's adaptive rate limiter, which learns from the throttling answers, spaces them further. Alone this
+        // counts 16-17; CI counted 7 once with every test project running at once (a step can pass before the
+        // provider re-armed its timer), so 5 or more shows the provider still asks, 30 or fewer that it backs off.
         for (var i = 0; i < 300 && h.Clock.GetUtcNow() < h.Clock.Start.AddMinutes(10); i++)
         {
             await h.StepAsync(Revision);
@@ -168,7 +171,7 @@ public sealed class CloudMapProviderTests
         }
 
         var calls = h.Calls("DiscoverInstancesRevision") + h.Calls("DiscoverInstances") - 1;
-        Assert.InRange(calls, 8, 30);
+        Assert.InRange(calls, 5, 30);
         Assert.Equal(calls, h.Emulator.GetThrottledCount("DiscoverInstancesRevision") + h.Emulator.GetThrottledCount("DiscoverInstances"));
         Assert.All(h.Logs.Collector.GetEvents("DiscoveryFailed"), r => Assert.Contains("RequestLimitExceeded", r.Message, StringComparison.Ordinal));
     }
