@@ -205,22 +205,8 @@ internal sealed class CrashCleanupScenario : IScenario
 
         private string Label => Format.Invariant($"{mode} {crash.Key} #{rep + 1}");
 
-        public async Task RunAsync(CancellationToken cancellationToken)
-        {
-            try
-            {
-                await RunCoreAsync(cancellationToken).ConfigureAwait(false);
-            }
-            catch (Exception ex) when (ex is not OperationCanceledException || !cancellationToken.IsCancellationRequested)
-            {
-                Fail(Format.Invariant($"threw {ex.GetType().Name}: {ex.Message.Split('\n')[0]}"));
-                context.Log($"  {Label} threw: {ex}");
-            }
-            finally
-            {
-                await CleanUpAsync().ConfigureAwait(false);
-            }
-        }
+        public Task RunAsync(CancellationToken cancellationToken) =>
+            CaseGuard.RunAsync(context, Label, RunCoreAsync, what => Fail(what), CleanUpAsync, cancellationToken);
 
         private async Task RunCoreAsync(CancellationToken cancellationToken)
         {

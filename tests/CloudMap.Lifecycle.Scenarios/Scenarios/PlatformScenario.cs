@@ -219,22 +219,8 @@ internal sealed class PlatformScenario : IScenario
 
         private bool OnEcs => platformCase.Kind == CaseKind.EcsStopped;
 
-        public async Task RunAsync(CancellationToken cancellationToken)
-        {
-            try
-            {
-                await RunCoreAsync(cancellationToken).ConfigureAwait(false);
-            }
-            catch (Exception ex) when (ex is not OperationCanceledException || !cancellationToken.IsCancellationRequested)
-            {
-                Fail(Format.Invariant($"threw {ex.GetType().Name}: {ex.Message.Split('\n')[0]}"));
-                context.Log($"  {Label} threw: {ex}");
-            }
-            finally
-            {
-                await CleanUpAsync().ConfigureAwait(false);
-            }
-        }
+        public Task RunAsync(CancellationToken cancellationToken) =>
+            CaseGuard.RunAsync(context, Label, RunCoreAsync, what => Fail(what), CleanUpAsync, cancellationToken);
 
         private async Task RunCoreAsync(CancellationToken cancellationToken)
         {
