@@ -236,7 +236,7 @@ internal sealed class CloudMapCallPipeline
     {
         var builder = new ResiliencePipelineBuilder { TimeProvider = _timeProvider };
         var pacing = new CloudMapPacingStrategy(
-            CloudMapPacing.For(_timeProvider, PacingKey(options)),
+            CloudMapPacing.For(_timeProvider, PacingKey(options), _environment.NextRandom),
             options.RetryMode,
             static ctx => MaxPacingWait(ctx.Properties.GetValue(CallKey, null!)),
             static ctx => ctx.Properties.GetValue(CallKey, null!) is var call ? CloudMapCallPriorities.Of(call.Service, call.Operation, call.IsBudgeted) : CloudMapCallPriority.Normal);

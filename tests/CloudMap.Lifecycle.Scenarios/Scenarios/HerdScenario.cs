@@ -27,7 +27,9 @@ internal sealed class HerdScenario : IScenario
             {hosts} real generic hosts per mode (in-process, one process, each with its own DI container and HTTP client) start together against one in-process emulator whose **control plane** is throttled by one token bucket shared by all its operations: **assumed limit {Rate} requests/s, burst {Burst}** (Cloud Map does not publish its control-plane limits; excess requests get ThrottlingException; the data plane, DiscoverInstances and DiscoverInstancesRevision, has its own limits in AWS and is not throttled here). Hosts are given the service id (GetService once, no name lookups) and are ready at once. Library clients run in the default retry mode, **Adaptive**: each host is one process with **one pace** (retry quota and CUBIC rate limiter) shared by all its calls, learning the limit from throttling; GetOperation polls from 1 s. *Bound* is what the limit alone allows: (hosts × minimal calls − burst) / rate, with 3 minimal calls for the library (GetService, RegisterInstance, one GetOperation reporting SUCCESS) and 2 for the baseline (GetService, RegisterInstance; it never confirms). *Peak request rate* is the highest count of requests received (throttled ones included) in any 1 s window, sampled every 100 ms; the first second holds every host's first request, which no client-side pacing can spread. Then every host is stopped at the same moment (library drain delay 0, deregistration timeout {budget.TotalSeconds} s, host shutdown timeout 30 s); a library stop of an explicit instance id costs 2 calls (GetInstance ownership check + DeregisterInstance; no operation poll without a drain), so the limit allows (hosts × 2 − burst) / rate = {((hosts * 2) - Burst) / Rate} s for the whole fleet; *left behind* counts instances still registered 3 s after the last host stopped. Client retries at their defaults (4 attempts, exponential backoff with jitter, base 200 ms, max 5 s; 1 s base after a throttle). One run per mode. CLOUDMAP_HERD_BUDGET=seconds sets the deregistration timeout for a sweep.
             """);
         result.Repetitions = 1;
-        foreach (var mode in Enum.GetValues<RegistrationMode>())
+        // CLOUDMAP_HERD_MODE=Library (or Baseline) runs one mode only, for sweeps.
+        var only = Environment.GetEnvironmentVariable("CLOUDMAP_HERD_MODE");
+        foreach (var mode in Enum.GetValues<RegistrationMode>().Where(m => string.IsNullOrEmpty(only) || string.Equals(only, m.ToString(), StringComparison.OrdinalIgnoreCase)))
         {
             context.Log($"  {mode}");
             await RunModeAsync(context, result, mode, hosts, budget, cancellationToken).ConfigureAwait(false);
@@ -65,6 +67,7 @@ internal sealed class HerdScenario : IScenario
         lane.Emulator.ResetCounters();
         using var sampling = new CancellationTokenSource();
         var samples = new List<(long At, long Calls)>();
+        var progress = new List<(long At, int Registered, long Throttled)>();
         var sampler = Task.Run(
             async () =>
             {
@@ -73,6 +76,7 @@ internal sealed class HerdScenario : IScenario
                     lock (samples)
                     {
                         samples.Add((Clock.Now, lane.Emulator.TotalCallCount));
+                        progress.Add((Clock.Now, hosts.Count(h => h.IsRegistered), Operations.Sum(op => lane.Emulator.GetThrottledCount(op))));
                     }
 
                     await Task.Delay(100, CancellationToken.None).ConfigureAwait(false);
@@ -117,6 +121,7 @@ internal sealed class HerdScenario : IScenario
             result.Metric("peak-rate-paced", "Peak request rate after the first second", "req/s", goal: Format.Invariant($"≤ {1.5 * Rate}")).Add(mode, PeakRate(samples, skipFirstSecond: true));
             result.Metric("rate-throttled-per-host", "Throttled responses per registered host", string.Empty).Add(mode, registered == 0 ? 0 : (double)throttled / registered);
             context.Log(Format.Invariant($"  {mode}: {registered}/{count} registered, {failedStarts} failed starts, {calls} calls, {throttled} throttled"));
+            context.Log("  timeline (s: calls/throttled/registered): " + Timeline(samples, progress));
             var startCalls = Breakdown(lane.Emulator);
             context.Log("  start calls (sent/throttled): " + startCalls);
 
@@ -159,6 +164,40 @@ internal sealed class HerdScenario : IScenario
         catch (Exception ex) when (ex is OperationCanceledException or AggregateException or InvalidOperationException)
         {
             // A host whose start failed may refuse to stop cleanly; what matters is what it left registered.
+        }
+    }
+
+    /// <summary>Per second since the start: requests received, throttled, and hosts registered by then.</summary>
+    private static string Timeline(List<(long At, long Calls)> samples, List<(long At, int Registered, long Throttled)> progress)
+    {
+        lock (samples)
+        {
+            if (samples.Count == 0)
+            {
+                return "none";
+            }
+
+            var first = samples[0].At;
+            var parts = new List<string>();
+            long calls = 0, throttled = 0;
+            for (var second = 1; ; second++)
+            {
+                var index = samples.FindLastIndex(s => Clock.MillisecondsBetween(first, s.At) <= second * 1000);
+                if (index < 0 || index == samples.Count - 1 && second > 1 && Clock.MillisecondsBetween(first, samples[index].At) < (second - 1) * 1000)
+                {
+                    break;
+                }
+
+                parts.Add(Format.Invariant($"{second}: {samples[index].Calls - calls}/{progress[index].Throttled - throttled}/{progress[index].Registered}"));
+                calls = samples[index].Calls;
+                throttled = progress[index].Throttled;
+                if (index == samples.Count - 1 || second > 300)
+                {
+                    break;
+                }
+            }
+
+            return string.Join(", ", parts);
         }
     }
 

@@ -126,6 +126,39 @@ public sealed class CloudMapPacingTests
     }
 
     [Fact]
+    public async Task Limiter_WithSpread_HoldsEachAttemptItsFractionOfOneSlotLongerAndKeepsTheRate()
+    {
+        var clock = new FakeTimeProvider();
+        var limiter = new CloudMapAdaptiveRateLimiter(clock, spread: () => 0.25);
+        limiter.OnAttemptEnded(throttled: true); // 0.5 tokens/s: a slot is 2 s.
+
+        var first = limiter.AcquireAsync(Timeout.InfiniteTimeSpan, Ct).AsTask();
+        var second = limiter.AcquireAsync(Timeout.InfiniteTimeSpan, Ct).AsTask();
+        clock.Advance(TimeSpan.FromSeconds(2.499));
+        Assert.False(first.IsCompleted);
+        clock.Advance(TimeSpan.FromMilliseconds(1));
+        Assert.Equal(TimeSpan.FromSeconds(2.5), await first);
+
+        // The bucket's reservations are the exact ones (the second token is due at 4 s): only the send moves in its slot.
+        clock.Advance(TimeSpan.FromSeconds(1.999));
+        Assert.False(second.IsCompleted);
+        clock.Advance(TimeSpan.FromMilliseconds(1));
+        Assert.Equal(TimeSpan.FromSeconds(4.5), await second);
+    }
+
+    [Fact]
+    public async Task Limiter_WithSpread_NeverHoldsPastTheCallersLimit()
+    {
+        var clock = new FakeTimeProvider();
+        var limiter = new CloudMapAdaptiveRateLimiter(clock, spread: () => 0.99);
+        limiter.OnAttemptEnded(throttled: true);
+
+        var held = limiter.AcquireAsync(TimeSpan.FromSeconds(2.5), Ct).AsTask();
+        clock.Advance(TimeSpan.FromSeconds(2.5));
+        Assert.Equal(TimeSpan.FromSeconds(2.5), await held);
+    }
+
+    [Fact]
     public void Quota_SpendsFiveOrTenAndRefundsUpToItsCapacity()
     {
         var quota = new CloudMapRetryQuota();

@@ -29,12 +29,20 @@ internal sealed class CloudMapAdaptiveRateLimiter
     private readonly CloudMapSendRateMeter _meter;
     private readonly CloudMapTokenBucket _bucket = new();
     private readonly List<Waiter> _waiting = [];
+    private readonly Func<double>? _spread;
     private bool _enabled;
 
     /// <summary>Initializes a new instance of the <see cref="CloudMapAdaptiveRateLimiter"/> class on <paramref name="timeProvider"/>.</summary>
-    public CloudMapAdaptiveRateLimiter(TimeProvider timeProvider)
+    /// <param name="timeProvider">The clock the bucket fills and waits on.</param>
+    /// <param name="spread">
+    /// A random number in [0, 1) per held attempt: the attempt waits that fraction of one token interval more, so that
+    /// processes throttled at the same moment (a fleet starting together) do not all send again at the same moment, as
+    /// the SDKs' bucket would make them (its waits are exact). The average rate is unchanged. Null: exact waits.
+    /// </param>
+    public CloudMapAdaptiveRateLimiter(TimeProvider timeProvider, Func<double>? spread = null)
     {
         _time = timeProvider ?? throw new ArgumentNullException(nameof(timeProvider));
+        _spread = spread;
         _origin = timeProvider.GetTimestamp();
 
         // The SDKs' clock is epoch seconds, so the meter's first window starts at a whole second; ours starts at 0.
@@ -138,6 +146,11 @@ internal sealed class CloudMapAdaptiveRateLimiter
             if (limit <= 0)
             {
                 return ValueTask.FromResult(TimeSpan.Zero);
+            }
+
+            if (_spread is { } spread)
+            {
+                seconds += Math.Clamp(spread(), 0, 1) * slot;
             }
 
             waiter = new Waiter(priority, now, now + seconds, now + limit);

@@ -21,9 +21,9 @@ internal sealed class CloudMapPacing
 {
     private static readonly ConditionalWeakTable<TimeProvider, ConcurrentDictionary<string, CloudMapPacing>> ByClock = [];
 
-    private CloudMapPacing(TimeProvider timeProvider)
+    private CloudMapPacing(TimeProvider timeProvider, Func<double>? spread)
     {
-        Limiter = new CloudMapAdaptiveRateLimiter(timeProvider);
+        Limiter = new CloudMapAdaptiveRateLimiter(timeProvider, spread);
     }
 
     /// <summary>Gets the retry quota of the endpoint.</summary>
@@ -33,11 +33,14 @@ internal sealed class CloudMapPacing
     public CloudMapAdaptiveRateLimiter Limiter { get; }
 
     /// <summary>Gets the pacing of the endpoint named by <paramref name="key"/> (region and URL) on <paramref name="timeProvider"/>.</summary>
-    public static CloudMapPacing For(TimeProvider timeProvider, string key)
+    /// <param name="timeProvider">The clock.</param>
+    /// <param name="key">The endpoint and signing region.</param>
+    /// <param name="spread">The limiter's spread of held attempts (see <see cref="CloudMapAdaptiveRateLimiter(TimeProvider, Func{double})"/>); the first caller's is kept.</param>
+    public static CloudMapPacing For(TimeProvider timeProvider, string key, Func<double>? spread = null)
     {
         ArgumentNullException.ThrowIfNull(timeProvider);
         ArgumentNullException.ThrowIfNull(key);
         var endpoints = ByClock.GetValue(timeProvider, static _ => new ConcurrentDictionary<string, CloudMapPacing>(StringComparer.Ordinal));
-        return endpoints.GetOrAdd(key, static (_, time) => new CloudMapPacing(time), timeProvider);
+        return endpoints.GetOrAdd(key, static (_, state) => new CloudMapPacing(state.Time, state.Spread), (Time: timeProvider, Spread: spread));
     }
 }
