@@ -11,8 +11,8 @@ namespace CloudMap.Lifecycle;
 /// </remarks>
 public sealed class CloudMapShutdownOptions
 {
-    /// <summary>The default value of <see cref="DeregistrationTimeout"/>: 10 seconds.</summary>
-    public static readonly TimeSpan DefaultDeregistrationTimeout = TimeSpan.FromSeconds(10);
+    /// <summary>The default value of <see cref="DeregistrationTimeout"/>: 15 seconds.</summary>
+    public static readonly TimeSpan DefaultDeregistrationTimeout = TimeSpan.FromSeconds(15);
 
     /// <summary>The default value of <see cref="DrainDelay"/>: 5 seconds.</summary>
     public static readonly TimeSpan DefaultDrainDelay = TimeSpan.FromSeconds(5);
@@ -38,7 +38,7 @@ public sealed class CloudMapShutdownOptions
     /// for the operation to succeed. A deregistration that cannot finish in time is logged as a warning, never thrown.
     /// </summary>
     /// <value>
-    /// The default value is 10 seconds (<see cref="DefaultDeregistrationTimeout"/>); allowed from 1 second
+    /// The default value is 15 seconds (<see cref="DefaultDeregistrationTimeout"/>); allowed from 1 second
     /// (<see cref="MinDeregistrationTimeout"/>) to 10 minutes (<see cref="MaxDeregistrationTimeout"/>).
     /// </value>
     public TimeSpan DeregistrationTimeout { get; set; } = DefaultDeregistrationTimeout;

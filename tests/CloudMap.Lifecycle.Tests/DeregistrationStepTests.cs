@@ -270,8 +270,8 @@ public sealed class DeregistrationStepTests
         h.Time.Advance(CloudMapShutdownOptions.DefaultDrainDelay);
         await stopping.WaitAsync(TimeSpan.FromSeconds(30), Ct);
 
-        Assert.Equal(started + TimeSpan.FromSeconds(10), LoggedAt(h, "DeregistrationFailed"));
-        Assert.Equal(started + TimeSpan.FromSeconds(15), LoggedAt(h, "DrainCompleted"));
+        Assert.Equal(started + TimeSpan.FromSeconds(15), LoggedAt(h, "DeregistrationFailed"));
+        Assert.Equal(started + TimeSpan.FromSeconds(20), LoggedAt(h, "DrainCompleted"));
         Assert.Equal(0, h.Time.ArmedTimerCount);
     }
 

@@ -131,7 +131,7 @@ public sealed class OptionsValidationTests
 
         var error = await Assert.ThrowsAsync<OptionsValidationException>(() => host.StartAsync(Ct));
 
-        Assert.Contains("CloudMap:Shutdown:DeregistrationTimeout (00:00:10) plus CloudMap:Shutdown:DrainDelay (00:00:25) is 00:00:35, which does not fit in HostOptions.ShutdownTimeout (00:00:30)", error.Message, StringComparison.Ordinal);
+        Assert.Contains("CloudMap:Shutdown:DeregistrationTimeout (00:00:15) plus CloudMap:Shutdown:DrainDelay (00:00:25) is 00:00:40, which does not fit in HostOptions.ShutdownTimeout (00:00:30)", error.Message, StringComparison.Ordinal);
     }
 
     [Fact]

@@ -36,7 +36,7 @@ internal sealed class HerdScenario : IScenario
         }
     }
 
-    /// <summary>The library's deregistration timeout: CLOUDMAP_HERD_BUDGET (seconds) or the default 10 s.</summary>
+    /// <summary>The library's deregistration timeout: CLOUDMAP_HERD_BUDGET (seconds) or the default (15 s).</summary>
     private static TimeSpan DeregistrationBudget() =>
         double.TryParse(Environment.GetEnvironmentVariable("CLOUDMAP_HERD_BUDGET"), System.Globalization.NumberStyles.Float, System.Globalization.CultureInfo.InvariantCulture, out var seconds) && seconds > 0
             ? TimeSpan.FromSeconds(seconds)
