@@ -26,7 +26,9 @@ public sealed class ClientSampleTests
         Assert.True(exit == 0, output.ToString());
         Assert.Matches(@"^\d+ sent, 0 failed$", lines[^1]);
         Assert.InRange(int.Parse(lines[^1].Split(' ')[0], System.Globalization.CultureInfo.InvariantCulture), 40, 51);
-        Assert.Equal(2, lines.Count(l => l.Contains("answered by sample-1 x", StringComparison.Ordinal)));
+        // One line per whole second of a 2.5 s run on the real clock: 2, or 1 when a loaded machine delays the first tick
+        // (CI saw 1 once); never 0, and never more than the run's seconds.
+        Assert.InRange(lines.Count(l => l.Contains("answered by sample-1 x", StringComparison.Ordinal)), 1, 2);
     }
 
     [Fact]
