@@ -66,8 +66,7 @@ internal sealed class HerdScenario : IScenario
         lane.Emulator.Faults.Throttle(Burst, Rate, EmulatorFaults.ControlPlane);
         lane.Emulator.ResetCounters();
         using var sampling = new CancellationTokenSource();
-        var samples = new List<(long At, long Calls)>();
-        var progress = new List<(long At, int Registered, long Throttled)>();
+        var samples = new List<Sample>();
         var sampler = Task.Run(
             async () =>
             {
@@ -75,8 +74,7 @@ internal sealed class HerdScenario : IScenario
                 {
                     lock (samples)
                     {
-                        samples.Add((Clock.Now, lane.Emulator.TotalCallCount));
-                        progress.Add((Clock.Now, hosts.Count(h => h.IsRegistered), Operations.Sum(op => lane.Emulator.GetThrottledCount(op))));
+                        samples.Add(new Sample(Clock.Now, lane.Emulator.TotalCallCount, Operations.Sum(op => lane.Emulator.GetThrottledCount(op)), hosts.Count(h => h.IsRegistered)));
                     }
 
                     await Task.Delay(100, CancellationToken.None).ConfigureAwait(false);
@@ -121,7 +119,7 @@ internal sealed class HerdScenario : IScenario
             result.Metric("peak-rate-paced", "Peak request rate after the first second", "req/s", goal: Format.Invariant($"≤ {1.5 * Rate}")).Add(mode, PeakRate(samples, skipFirstSecond: true));
             result.Metric("rate-throttled-per-host", "Throttled responses per registered host", string.Empty).Add(mode, registered == 0 ? 0 : (double)throttled / registered);
             context.Log(Format.Invariant($"  {mode}: {registered}/{count} registered, {failedStarts} failed starts, {calls} calls, {throttled} throttled"));
-            context.Log("  timeline (s: calls/throttled/registered): " + Timeline(samples, progress));
+            context.Log("  timeline (s: calls/throttled/registered): " + Timeline(samples));
             var startCalls = Breakdown(lane.Emulator);
             context.Log("  start calls (sent/throttled): " + startCalls);
 
@@ -167,8 +165,8 @@ internal sealed class HerdScenario : IScenario
         }
     }
 
-    /// <summary>Per second since the start: requests received, throttled, and hosts registered by then.</summary>
-    private static string Timeline(List<(long At, long Calls)> samples, List<(long At, int Registered, long Throttled)> progress)
+    /// <summary>Per whole second since the first sample: requests received and throttled in it, and hosts registered by its end.</summary>
+    private static string Timeline(List<Sample> samples)
     {
         lock (samples)
         {
@@ -179,31 +177,29 @@ internal sealed class HerdScenario : IScenario
 
             var first = samples[0].At;
             var parts = new List<string>();
-            long calls = 0, throttled = 0;
-            for (var second = 1; ; second++)
+            var start = new Sample(first, 0, 0, 0); // the counts when the current second began
+            var end = start; // the last sample in the current second
+            var second = 1;
+            foreach (var sample in samples)
             {
-                var index = samples.FindLastIndex(s => Clock.MillisecondsBetween(first, s.At) <= second * 1000);
-                if (index < 0 || index == samples.Count - 1 && second > 1 && Clock.MillisecondsBetween(first, samples[index].At) < (second - 1) * 1000)
+                while (Clock.MillisecondsBetween(first, sample.At) > second * 1000)
                 {
-                    break;
+                    parts.Add(Format.Invariant($"{second}: {end.Calls - start.Calls}/{end.Throttled - start.Throttled}/{end.Registered}"));
+                    start = end;
+                    second++;
                 }
 
-                parts.Add(Format.Invariant($"{second}: {samples[index].Calls - calls}/{progress[index].Throttled - throttled}/{progress[index].Registered}"));
-                calls = samples[index].Calls;
-                throttled = progress[index].Throttled;
-                if (index == samples.Count - 1 || second > 300)
-                {
-                    break;
-                }
+                end = sample;
             }
 
+            parts.Add(Format.Invariant($"{second}: {end.Calls - start.Calls}/{end.Throttled - start.Throttled}/{end.Registered}"));
             return string.Join(", ", parts);
         }
     }
 
-    private static double PeakRate(List<(long At, long Calls)> samples, bool skipFirstSecond)
+    private static double PeakRate(List<Sample> samples, bool skipFirstSecond)
     {
-        (long At, long Calls)[] copy;
+        Sample[] copy;
         lock (samples)
         {
             copy = [.. samples];
@@ -233,4 +229,7 @@ internal sealed class HerdScenario : IScenario
 
         return peak;
     }
+
+    /// <summary>One sample of the emulator's counters and the fleet's progress, every 100 ms.</summary>
+    private readonly record struct Sample(long At, long Calls, long Throttled, int Registered);
 }
