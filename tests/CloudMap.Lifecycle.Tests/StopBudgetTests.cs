@@ -365,6 +365,8 @@ public sealed class StopBudgetTests
 
         public Task<IReadOnlyList<CloudMapServiceSummary>> ListServicesAsync(string? namespaceId, CancellationToken cancellationToken) => inner.ListServicesAsync(namespaceId, cancellationToken);
 
+        public bool HasBeenThrottled => inner.HasBeenThrottled;
+
         private string Created(string operationId)
         {
             lock (_lock)

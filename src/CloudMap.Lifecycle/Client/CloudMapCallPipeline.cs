@@ -213,6 +213,9 @@ internal sealed class CloudMapCallPipeline
         }
     }
 
+    /// <summary>Gets a value indicating whether a call to this client's endpoint has been throttled in this process (<see cref="CloudMapPacing.HasBeenThrottled"/>).</summary>
+    public bool HasBeenThrottled => GetState().Pacing.HasBeenThrottled;
+
     private State GetState()
     {
         if (Volatile.Read(ref _state) is { } state)
@@ -225,18 +228,19 @@ internal sealed class CloudMapCallPipeline
             if (_state is null)
             {
                 var options = _options.Value;
-                Volatile.Write(ref _state, new State(options, Build(options)));
+                var pacing = CloudMapPacing.For(_timeProvider, PacingKey(options), _environment.NextRandom);
+                Volatile.Write(ref _state, new State(options, Build(options, pacing), pacing));
             }
 
             return _state!;
         }
     }
 
-    private ResiliencePipeline Build(CloudMapClientOptions options)
+    private ResiliencePipeline Build(CloudMapClientOptions options, CloudMapPacing endpointPacing)
     {
         var builder = new ResiliencePipelineBuilder { TimeProvider = _timeProvider };
         var pacing = new CloudMapPacingStrategy(
-            CloudMapPacing.For(_timeProvider, PacingKey(options), _environment.NextRandom),
+            endpointPacing,
             options.RetryMode,
             static ctx => MaxPacingWait(ctx.Properties.GetValue(CallKey, null!)),
             static ctx => ctx.Properties.GetValue(CallKey, null!) is var call ? CloudMapCallPriorities.Of(call.Service, call.Operation, call.IsBudgeted) : CloudMapCallPriority.Normal);
@@ -319,5 +323,5 @@ internal sealed class CloudMapCallPipeline
         return options.PacingScope is { } scope ? endpoint + " " + scope : endpoint;
     }
 
-    private sealed record State(CloudMapClientOptions Options, ResiliencePipeline Pipeline);
+    private sealed record State(CloudMapClientOptions Options, ResiliencePipeline Pipeline, CloudMapPacing Pacing);
 }

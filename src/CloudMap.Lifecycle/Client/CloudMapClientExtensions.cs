@@ -13,15 +13,17 @@ namespace CloudMap.Lifecycle.Client;
 internal static class CloudMapClientExtensions
 {
     /// <summary>
-    /// The wait before the first GetOperation: 1 s. Cloud Map does not finish a registration sooner than that (the
-    /// emulator takes 1 s, AWS seconds), so an earlier poll only costs a call the fleet competes for (issue 15: three
-    /// polls per registration from 250 ms, one from 1 s); a single host is confirmed no later for it.
+    /// The first wait between two GetOperation polls, and before the first one once the client has been throttled: 1 s.
+    /// Cloud Map does not finish a registration sooner than that (the emulator takes 1 s, AWS seconds), so an earlier
+    /// poll only costs a call the fleet competes for (three polls per registration from 250 ms, one from 1 s).
     /// </summary>
     internal static readonly TimeSpan FirstPoll = TimeSpan.FromSeconds(1);
     private static readonly TimeSpan MaxPoll = TimeSpan.FromSeconds(5);
 
     /// <summary>
-    /// Polls GetOperation with capped exponential backoff until the operation reaches SUCCESS or FAIL and returns it.
+    /// Polls GetOperation until the operation reaches SUCCESS or FAIL and returns it: the first poll at once, or
+    /// <see cref="FirstPoll"/> after the call once the client has been throttled (<see cref="ICloudMapClient.HasBeenThrottled"/>),
+    /// then after waits that double from <see cref="FirstPoll"/> up to 5 s.
     /// </summary>
     /// <exception cref="TimeoutException">The operation did not finish within <paramref name="timeout"/> (measured on <paramref name="timeProvider"/>).</exception>
     public static async Task<CloudMapOperation> WaitForOperationAsync(
@@ -42,6 +44,13 @@ internal static class CloudMapClientExtensions
         {
             var started = timeProvider.GetTimestamp();
             var delay = FirstPoll;
+            if (timeout > TimeSpan.Zero && client.HasBeenThrottled)
+            {
+                // Near the account's limit, a poll right after the call that started the operation only spends a
+                // request: operations take about a second at the least (Cloud Map's take seconds).
+                await Task.Delay(FirstPoll < timeout ? FirstPoll : timeout, timeProvider, cancellationToken).ConfigureAwait(false);
+            }
+
             while (true)
             {
                 polls++;
@@ -129,7 +138,9 @@ internal static class CloudMapClientExtensions
                 && (s.NamespaceId is null || s.NamespaceId == ns.Id));
             if (service is not null)
             {
-                return await client.GetServiceAsync(service.Id, cancellationToken).ConfigureAwait(false);
+                // The namespace's HttpName comes with the answer, so the ownership watch need not list the namespaces again.
+                var found = await client.GetServiceAsync(service.Id, cancellationToken).ConfigureAwait(false);
+                return found with { NamespaceHttpName = ns.HttpName ?? ns.Name };
             }
         }
 

@@ -56,6 +56,9 @@ internal sealed partial class HttpCloudMapClient : ICloudMapClient, ICloudMapDis
     }
 
     /// <inheritdoc />
+    public bool HasBeenThrottled => _pipeline.HasBeenThrottled;
+
+    /// <inheritdoc />
     public Task<string> RegisterInstanceAsync(CloudMapInstanceRegistration request, CancellationToken cancellationToken)
     {
         ArgumentNullException.ThrowIfNull(request);

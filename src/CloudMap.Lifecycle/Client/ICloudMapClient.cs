@@ -45,6 +45,12 @@ internal interface ICloudMapClient
 
     /// <summary>ListServices, all pages, optionally filtered by namespace id (server-side NAMESPACE_ID filter).</summary>
     Task<IReadOnlyList<CloudMapServiceSummary>> ListServicesAsync(string? namespaceId, CancellationToken cancellationToken);
+
+    /// <summary>
+    /// Gets a value indicating whether a call to this client's endpoint has been throttled in this process: the account's
+    /// rate limit is near, and a call that cannot earn anything yet is better not sent (see <c>WaitForOperationAsync</c>).
+    /// </summary>
+    bool HasBeenThrottled { get; }
 }
 
 /// <summary>The kind of health checking a Cloud Map service has.</summary>
@@ -70,7 +76,10 @@ internal sealed record CloudMapInstanceRegistration(
 /// <summary>An instance as returned by GetInstance / ListInstances.</summary>
 internal sealed record CloudMapInstance(string Id, IReadOnlyDictionary<string, string> Attributes, string? CreatorRequestId = null);
 
-/// <summary>A service as returned by GetService.</summary>
+/// <summary>
+/// A service as returned by GetService; <paramref name="NamespaceHttpName"/> is the <c>HttpName</c> of its namespace when
+/// the service was found by name (ListNamespaces has it), so the data plane can be addressed without another lookup.
+/// </summary>
 internal sealed record CloudMapService(
     string Id,
     string? Arn,
@@ -79,7 +88,8 @@ internal sealed record CloudMapService(
     string? Type,
     ServiceHealthCheckKind HealthCheckKind,
     int? InstanceCount = null,
-    IReadOnlyList<CloudMapDnsRecord>? DnsRecords = null);
+    IReadOnlyList<CloudMapDnsRecord>? DnsRecords = null,
+    string? NamespaceHttpName = null);
 
 /// <summary>One entry of a service's <c>DnsConfig.DnsRecords</c>: the record type (A, AAAA, SRV, CNAME) and its TTL in seconds.</summary>
 internal sealed record CloudMapDnsRecord(string Type, long Ttl);

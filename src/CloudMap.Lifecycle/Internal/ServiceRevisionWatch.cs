@@ -18,7 +18,8 @@ namespace CloudMap.Lifecycle.Internal;
 /// </para>
 /// <para>
 /// The data plane is addressed by the namespace's <c>HttpName</c> and the service name, which a service resolved by id
-/// does not carry: they are looked up once (ListNamespaces, control plane) on the first read and kept.
+/// does not carry: they are looked up once (ListNamespaces, control plane) on the first read and kept, unless the
+/// service was found by name (<see cref="CloudMapService.NamespaceHttpName"/>), which brings the namespace's name along.
 /// </para>
 /// <para>
 /// An answer that retrying cannot fix (<see cref="DefinitiveErrors"/>: typically a policy without
@@ -62,7 +63,7 @@ internal sealed class ServiceRevisionWatch(
     private readonly SemaphoreSlim _gate = new(1, 1);
     private readonly Lock _listingLock = new();
     private long? _lastReadAt;
-    private string? _namespaceName;
+    private string? _namespaceName = service.NamespaceHttpName;
     private long? _movedAt;
     private Task<CloudMapDiscoveryResult>? _listing;
     private long? _listingRevision;

@@ -36,6 +36,39 @@ public sealed class CloudMapClientExtensionsTests
     }
 
     [Fact]
+    public async Task WaitForOperationAsync_ClientThrottled_FirstPollOnlyAfterTheFirstWait_SuccessInOnePoll()
+    {
+        var clock = new TimerCountingFakeTimeProvider();
+        var client = Substitute.For<ICloudMapClient>();
+        client.HasBeenThrottled.Returns(true);
+        client.GetOperationAsync("op-1", Arg.Any<CancellationToken>()).Returns(Operation(CloudMapOperationStatus.Success));
+
+        var wait = client.WaitForOperationAsync("op-1", clock, TimeSpan.FromMinutes(1), Ct);
+        await clock.WaitForTimersAsync(1, Ct).WaitAsync(Guard, Ct);
+        clock.Advance(CloudMapClientExtensions.FirstPoll - TimeSpan.FromMilliseconds(1));
+        await client.DidNotReceive().GetOperationAsync(Arg.Any<string>(), Arg.Any<CancellationToken>());
+        Assert.False(wait.IsCompleted);
+        clock.Advance(TimeSpan.FromMilliseconds(1));
+
+        var operation = await wait.WaitAsync(Guard, Ct);
+        Assert.Equal(CloudMapOperationStatus.Success, operation.Status);
+        await client.Received(1).GetOperationAsync("op-1", Arg.Any<CancellationToken>());
+    }
+
+    [Fact]
+    public async Task WaitForOperationAsync_NotThrottled_PollsAtOnce()
+    {
+        var client = Substitute.For<ICloudMapClient>();
+        client.GetOperationAsync("op-1", Arg.Any<CancellationToken>()).Returns(Operation(CloudMapOperationStatus.Success));
+
+        // No clock advance: the first poll is not held.
+        var operation = await client.WaitForOperationAsync("op-1", new TimerCountingFakeTimeProvider(), TimeSpan.FromMinutes(1), Ct).WaitAsync(Guard, Ct);
+
+        Assert.Equal(CloudMapOperationStatus.Success, operation.Status);
+        await client.Received(1).GetOperationAsync("op-1", Arg.Any<CancellationToken>());
+    }
+
+    [Fact]
     public async Task WaitForOperationAsync_Fail_ReturnsTheFailedOperation()
     {
         var client = Substitute.For<ICloudMapClient>();
@@ -109,6 +142,9 @@ public sealed class CloudMapClientExtensionsTests
         var service = await client.ResolveServiceAsync(null, namespaceName, "orders", Ct);
 
         Assert.Equal("srv-1", service.Id);
+
+        // The namespace's HttpName comes along, so the data plane needs no second ListNamespaces.
+        Assert.Equal("example-http", service.NamespaceHttpName);
     }
 
     [Fact]

@@ -272,6 +272,9 @@ internal sealed class FakeCloudMapClient : ICloudMapClient
         return [new CloudMapNamespaceSummary(NamespaceId, null, NamespaceName, "HTTP", NamespaceName)];
     }
 
+    /// <summary>Gets or sets what the client says about throttling (<see cref="ICloudMapClient.HasBeenThrottled"/>).</summary>
+    public bool HasBeenThrottled { get; set; }
+
     public async Task<IReadOnlyList<CloudMapServiceSummary>> ListServicesAsync(string? namespaceId, CancellationToken cancellationToken)
     {
         await EnterAsync("ListServices", cancellationToken).ConfigureAwait(false);

@@ -26,11 +26,23 @@ internal sealed class CloudMapPacing
         Limiter = new CloudMapAdaptiveRateLimiter(timeProvider, spread);
     }
 
+    private int _throttled;
+
+    /// <summary>
+    /// Gets a value indicating whether a call to the endpoint has been throttled in this process (in either retry mode):
+    /// the account's limit is near, so a call that cannot earn anything yet (an operation poll right after the call that
+    /// started the operation) is better not sent.
+    /// </summary>
+    public bool HasBeenThrottled => Volatile.Read(ref _throttled) != 0;
+
     /// <summary>Gets the retry quota of the endpoint.</summary>
     public CloudMapRetryQuota Quota { get; } = new();
 
     /// <summary>Gets the adaptive rate limiter of the endpoint (used by the clients in adaptive mode only).</summary>
     public CloudMapAdaptiveRateLimiter Limiter { get; }
+
+    /// <summary>Records that a call to the endpoint was throttled (<see cref="HasBeenThrottled"/>).</summary>
+    public void OnThrottled() => Volatile.Write(ref _throttled, 1);
 
     /// <summary>Gets the pacing of the endpoint named by <paramref name="key"/> (region and URL) on <paramref name="timeProvider"/>.</summary>
     /// <param name="timeProvider">The clock.</param>

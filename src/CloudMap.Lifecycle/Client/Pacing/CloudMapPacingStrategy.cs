@@ -76,9 +76,15 @@ internal sealed class CloudMapPacingStrategy : ResilienceStrategy
             _pacing.Quota.Release(context.Properties.TryGetValue(RetryCostKey, out var cost) ? cost : CloudMapRetryQuota.NoRetryRefund);
         }
 
+        var throttled = outcome.Exception is { } failure && CloudMapRetryClassifier.IsThrottling(failure);
+        if (throttled)
+        {
+            _pacing.OnThrottled();
+        }
+
         if (_adaptive && !(outcome.Exception is OperationCanceledException && context.CancellationToken.IsCancellationRequested))
         {
-            _pacing.Limiter.OnAttemptEnded(outcome.Exception is { } failure && CloudMapRetryClassifier.IsThrottling(failure));
+            _pacing.Limiter.OnAttemptEnded(throttled);
         }
 
         return outcome;
