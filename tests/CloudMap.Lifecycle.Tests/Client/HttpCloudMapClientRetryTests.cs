@@ -48,6 +48,19 @@ public sealed class HttpCloudMapClientRetryTests
     }
 
     [Fact]
+    public async Task HasBeenThrottled_FalseUntilAnAnswerSaysThrottling_ThenTrue_InStandardModeToo()
+    {
+        await using var h = await ClientHarness.StartAsync(o => o.MaxAttempts = 1);
+        h.Server.ReplyError("ServiceUnavailable", status: HttpStatusCode.ServiceUnavailable).ReplyError("ThrottlingException");
+
+        await Assert.ThrowsAsync<CloudMapException>(() => h.Client.DeregisterInstanceAsync("srv-1", "i-1", Ct));
+        Assert.False(h.Client.HasBeenThrottled);
+        await Assert.ThrowsAsync<CloudMapException>(() => h.Client.DeregisterInstanceAsync("srv-1", "i-1", Ct));
+
+        Assert.True(h.Client.HasBeenThrottled);
+    }
+
+    [Fact]
     public async Task Call_MaxAttemptsOne_NeverRetries()
     {
         await using var h = await ClientHarness.StartAsync(o => o.MaxAttempts = 1);
