@@ -367,6 +367,8 @@ public sealed class StopBudgetTests
 
         public bool HasBeenThrottled => inner.HasBeenThrottled;
 
+        public bool ThrottledWithin(TimeSpan window) => inner.ThrottledWithin(window);
+
         private string Created(string operationId)
         {
             lock (_lock)

@@ -216,6 +216,9 @@ internal sealed class CloudMapCallPipeline
     /// <summary>Gets a value indicating whether a call to this client's endpoint has been throttled in this process (<see cref="CloudMapPacing.HasBeenThrottled"/>).</summary>
     public bool HasBeenThrottled => GetState().Pacing.HasBeenThrottled;
 
+    /// <summary>Whether a call to this client's endpoint was throttled less than <paramref name="window"/> ago (<see cref="CloudMapPacing.ThrottledWithin"/>).</summary>
+    public bool ThrottledWithin(TimeSpan window) => GetState().Pacing.ThrottledWithin(window);
+
     private State GetState()
     {
         if (Volatile.Read(ref _state) is { } state)

@@ -59,6 +59,9 @@ internal sealed partial class HttpCloudMapClient : ICloudMapClient, ICloudMapDis
     public bool HasBeenThrottled => _pipeline.HasBeenThrottled;
 
     /// <inheritdoc />
+    public bool ThrottledWithin(TimeSpan window) => _pipeline.ThrottledWithin(window);
+
+    /// <inheritdoc />
     public Task<string> RegisterInstanceAsync(CloudMapInstanceRegistration request, CancellationToken cancellationToken)
     {
         ArgumentNullException.ThrowIfNull(request);

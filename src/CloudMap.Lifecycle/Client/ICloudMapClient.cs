@@ -51,6 +51,9 @@ internal interface ICloudMapClient
     /// rate limit is near, and a call that cannot earn anything yet is better not sent (see <c>WaitForOperationAsync</c>).
     /// </summary>
     bool HasBeenThrottled { get; }
+
+    /// <summary>Whether a call to this client's endpoint was throttled in this process less than <paramref name="window"/> ago.</summary>
+    bool ThrottledWithin(TimeSpan window);
 }
 
 /// <summary>The kind of health checking a Cloud Map service has.</summary>

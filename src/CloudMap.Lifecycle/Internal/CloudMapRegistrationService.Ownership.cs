@@ -64,6 +64,14 @@ internal sealed partial class CloudMapRegistrationService
             return unverified;
         }
 
+        if (watch.NamespaceName is null && _client.ThrottledWithin(Options.Health.Interval))
+        {
+            // The first read costs a control-plane ListNamespaces. While the account's limit throttles this process,
+            // registrations and stops of the fleet need that request more than a check of an entry just confirmed:
+            // the check waits for a cycle with no throttling in the interval before it.
+            return unverified;
+        }
+
         var target = Target!;
         try
         {

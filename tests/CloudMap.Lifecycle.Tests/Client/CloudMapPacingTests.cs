@@ -56,6 +56,22 @@ public sealed class CloudMapPacingTests
     }
 
     [Fact]
+    public void Pacing_ThrottledWithin_TrueForTheWindowAfterTheLastThrottleOnItsClock()
+    {
+        var clock = new FakeTimeProvider();
+        var pacing = CloudMapPacing.For(clock, "throttled-within");
+        Assert.False(pacing.HasBeenThrottled);
+        Assert.False(pacing.ThrottledWithin(TimeSpan.FromSeconds(10)));
+
+        pacing.OnThrottled();
+        clock.Advance(TimeSpan.FromSeconds(10) - TimeSpan.FromTicks(1));
+        Assert.True(pacing.ThrottledWithin(TimeSpan.FromSeconds(10)));
+        clock.Advance(TimeSpan.FromTicks(1));
+        Assert.False(pacing.ThrottledWithin(TimeSpan.FromSeconds(10)));
+        Assert.True(pacing.HasBeenThrottled); // for the first operation poll: once throttled, always waited for
+    }
+
+    [Fact]
     public void Cubic_AfterThrottle_DropsByBetaAndIsBackAtTheThrottledRateAfterK()
     {
         var cubic = new CloudMapCubicRate(0);

@@ -275,6 +275,11 @@ internal sealed class FakeCloudMapClient : ICloudMapClient
     /// <summary>Gets or sets what the client says about throttling (<see cref="ICloudMapClient.HasBeenThrottled"/>).</summary>
     public bool HasBeenThrottled { get; set; }
 
+    /// <summary>Gets or sets whether the client says it was throttled recently, whatever the window (<see cref="ICloudMapClient.ThrottledWithin"/>).</summary>
+    public bool ThrottledRecently { get; set; }
+
+    public bool ThrottledWithin(TimeSpan window) => ThrottledRecently;
+
     public async Task<IReadOnlyList<CloudMapServiceSummary>> ListServicesAsync(string? namespaceId, CancellationToken cancellationToken)
     {
         await EnterAsync("ListServices", cancellationToken).ConfigureAwait(false);

@@ -39,13 +39,15 @@ internal sealed class EmulatorRegistrationHarness : IAsyncDisposable
     private readonly ServiceProvider _clientServices;
     private readonly ServiceProvider _metrics = new ServiceCollection().AddMetrics().BuildServiceProvider();
 
-    private EmulatorRegistrationHarness(CloudMapEmulator emulator, string serviceId, bool withDiscovery, Action<CloudMapRegistrationOptions>? configure)
+    private EmulatorRegistrationHarness(CloudMapEmulator emulator, string serviceId, bool withDiscovery, Action<CloudMapRegistrationOptions>? configure, Func<ICloudMapClient, ICloudMapClient>? wrapClient)
     {
         Emulator = emulator;
         ServiceId = serviceId;
         var services = new ServiceCollection();
         services.AddSingleton<AWSCredentials>(new BasicAWSCredentials("AKIDOWNERTESTS", "owner-tests-secret"));
         services.TryAddCloudMapDiscoveryClient();
+
+
         services.Configure<CloudMapClientOptions>(o =>
         {
             o.ServiceUrl = emulator.Endpoint;
@@ -74,6 +76,12 @@ internal sealed class EmulatorRegistrationHarness : IAsyncDisposable
         var states = new CloudMapRegistrationStateProvider([marker]);
         Logs = new AwaitableFakeLogs(FakeLogCollector.Create(new FakeLogCollectorOptions { TimeProvider = Time }));
         var client = _clientServices.GetRequiredService<ICloudMapClient>();
+        if (wrapClient is not null)
+        {
+            client = wrapClient(client);
+        }
+
+        Client = client;
         Service = new CloudMapRegistrationService(
             marker,
             new FixedOptionsMonitor(options),
@@ -93,6 +101,9 @@ internal sealed class EmulatorRegistrationHarness : IAsyncDisposable
 
     public CloudMapEmulator Emulator { get; }
 
+    /// <summary>Process A's Cloud Map client (the one its registration service uses, wrapped if the test asked).</summary>
+    public ICloudMapClient Client { get; }
+
     public string ServiceId { get; }
 
     /// <summary>Process A's clock (health interval, visibility grace).</summary>
@@ -111,7 +122,8 @@ internal sealed class EmulatorRegistrationHarness : IAsyncDisposable
     public static async Task<EmulatorRegistrationHarness> StartAsync(
         EmulatedHealthCheck healthCheck = EmulatedHealthCheck.Custom,
         bool withDiscovery = true,
-        Action<CloudMapRegistrationOptions>? configure = null)
+        Action<CloudMapRegistrationOptions>? configure = null,
+        Func<ICloudMapClient, ICloudMapClient>? wrapClient = null)
     {
         var emulator = await CloudMapEmulator.StartAsync(
             new CloudMapEmulatorOptions
@@ -125,7 +137,7 @@ internal sealed class EmulatorRegistrationHarness : IAsyncDisposable
             Token);
         var namespaceId = emulator.CreateHttpNamespace(NamespaceName);
         var serviceId = emulator.CreateService(namespaceId, ServiceName, healthCheck);
-        return new EmulatorRegistrationHarness(emulator, serviceId, withDiscovery, configure);
+        return new EmulatorRegistrationHarness(emulator, serviceId, withDiscovery, configure, wrapClient);
     }
 
     /// <summary>Resolves and registers (the state right after a successful start), then lets the visibility grace pass

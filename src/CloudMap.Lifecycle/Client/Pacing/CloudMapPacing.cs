@@ -21,12 +21,15 @@ internal sealed class CloudMapPacing
 {
     private static readonly ConditionalWeakTable<TimeProvider, ConcurrentDictionary<string, CloudMapPacing>> ByClock = [];
 
+    private readonly TimeProvider _time;
+    private long _lastThrottled;
+    private int _throttled;
+
     private CloudMapPacing(TimeProvider timeProvider, Func<double>? spread)
     {
+        _time = timeProvider;
         Limiter = new CloudMapAdaptiveRateLimiter(timeProvider, spread);
     }
-
-    private int _throttled;
 
     /// <summary>
     /// Gets a value indicating whether a call to the endpoint has been throttled in this process (in either retry mode):
@@ -42,7 +45,15 @@ internal sealed class CloudMapPacing
     public CloudMapAdaptiveRateLimiter Limiter { get; }
 
     /// <summary>Records that a call to the endpoint was throttled (<see cref="HasBeenThrottled"/>).</summary>
-    public void OnThrottled() => Volatile.Write(ref _throttled, 1);
+    public void OnThrottled()
+    {
+        Volatile.Write(ref _lastThrottled, _time.GetTimestamp());
+        Volatile.Write(ref _throttled, 1);
+    }
+
+    /// <summary>Whether a call to the endpoint was throttled less than <paramref name="window"/> ago (on the pacing's clock).</summary>
+    public bool ThrottledWithin(TimeSpan window) =>
+        HasBeenThrottled && _time.GetElapsedTime(Volatile.Read(ref _lastThrottled)) < window;
 
     /// <summary>Gets the pacing of the endpoint named by <paramref name="key"/> (region and URL) on <paramref name="timeProvider"/>.</summary>
     /// <param name="timeProvider">The clock.</param>
