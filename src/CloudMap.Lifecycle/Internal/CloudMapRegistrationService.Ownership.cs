@@ -46,6 +46,9 @@ internal sealed partial class CloudMapRegistrationService
     /// <summary>Gets the revision watch once created (after the target is resolved and a discovery client is set).</summary>
     internal ServiceRevisionWatch? RevisionWatch => _revisionWatch;
 
+    /// <summary>How many health intervals without throttling the first ownership check waits for (see <see cref="CheckOwnershipAsync"/>).</summary>
+    internal const int FirstCheckQuietWindow = 2;
+
     /// <summary>
     /// One ownership check, at the start of a health cycle, for a registration that is confirmed or superseded. Never
     /// throws but for cancellation: a failure is logged and the cycle carries on as it did before this check existed.
@@ -64,11 +67,12 @@ internal sealed partial class CloudMapRegistrationService
             return unverified;
         }
 
-        if (watch.NamespaceName is null && _client.ThrottledWithin(Options.Health.Interval))
+        if (watch.NamespaceName is null && _client.ThrottledWithin(FirstCheckQuietWindow * Options.Health.Interval))
         {
-            // The first read costs a control-plane ListNamespaces. While the account's limit throttles this process,
-            // registrations and stops of the fleet need that request more than a check of an entry just confirmed:
-            // the check waits for a cycle with no throttling in the interval before it.
+            // The first read costs a control-plane ListNamespaces. While the account's limit throttles this process (a
+            // process that registered under throttling and has sent nothing since cannot tell whether it still would),
+            // the fleet's registrations and stops need that request more than a check of an entry just confirmed: the
+            // check waits for a cycle with no throttling in the two intervals before it.
             return unverified;
         }
 

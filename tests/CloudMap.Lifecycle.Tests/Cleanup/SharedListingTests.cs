@@ -2,6 +2,7 @@
 
 using CloudMap.Lifecycle.Internal;
 using CloudMap.Lifecycle.TestInfrastructure;
+using CloudMap.Lifecycle.Tests.Fakes;
 
 namespace CloudMap.Lifecycle.Tests.Cleanup;
 
@@ -53,6 +54,27 @@ public sealed class SharedListingTests
 
         Assert.Equal(OwnershipVerdict.Superseded, await s.Service.CheckOwnershipAsync(Ct));
         Assert.Equal(EmulatorRegistrationHarnessOwner, s.H.CurrentOwner());
+    }
+
+    [Fact]
+    [Trait(Guarantees.Trait, Guarantees.G5)]
+    public async Task Throttled_NamespaceNotLookedUpYet_SweepWaits_NoListNamespacesUntilNoLongerThrottled()
+    {
+        ThrottleSwitchClient? client = null;
+        await using var s = await SweepHarness.StartAsync(
+            h => h.AddPeer("orders-2", "127.0.0.2"),
+            wrapClient: inner => client = new ThrottleSwitchClient(inner) { ThrottledRecently = true });
+        s.Emulator.ResetCounters();
+
+        var outcome = await s.Service.RunCleanupSweepAsync(Ct);
+        Assert.Equal("throttled", outcome.SkippedBecause);
+        Assert.Equal(0, s.Emulator.GetCallCount("ListNamespaces"));
+        Assert.Equal(0, s.Emulator.GetCallCount("DiscoverInstancesRevision"));
+
+        client!.ThrottledRecently = false;
+        outcome = await s.Service.RunCleanupSweepAsync(Ct);
+        Assert.Null(outcome.SkippedBecause);
+        Assert.Equal(1, s.Emulator.GetCallCount("ListNamespaces"));
     }
 
     private const string EmulatorRegistrationHarnessOwner = Ownership.EmulatorRegistrationHarness.OwnerB;

@@ -1,5 +1,6 @@
 // Copyright (c) CloudMap.Lifecycle contributors. Licensed under the MIT License.
 
+using CloudMap.Lifecycle.Client;
 using CloudMap.Lifecycle.Internal;
 using CloudMap.Lifecycle.Internal.Cleanup;
 using CloudMap.Lifecycle.Testing;
@@ -35,9 +36,10 @@ internal sealed class SweepHarness : IAsyncDisposable
     private static CancellationToken Token => TestContext.Current.CancellationToken;
 
     /// <summary>Starts the emulator, lets <paramref name="before"/> add peers, registers the observer and settles it.</summary>
-    public static async Task<SweepHarness> StartAsync(Action<SweepHarness>? before = null, Action<CloudMapRegistrationOptions>? configure = null)
+    public static async Task<SweepHarness> StartAsync(
+        Action<SweepHarness>? before = null, Action<CloudMapRegistrationOptions>? configure = null, Func<ICloudMapClient, ICloudMapClient>? wrapClient = null)
     {
-        var h = await EmulatorRegistrationHarness.StartAsync(configure: configure);
+        var h = await EmulatorRegistrationHarness.StartAsync(configure: configure, wrapClient: wrapClient);
         var harness = new SweepHarness(h, new ScriptedPeerProber());
         h.Service.PeerProber = harness.Prober;
         before?.Invoke(harness);

@@ -21,7 +21,7 @@ public sealed class OwnershipWatchTests
 
     [Fact]
     [Trait(Guarantees.Trait, Guarantees.G5)]
-    public async Task Throttled_FirstCheckWaitsForAnIntervalWithoutThrottling_NoListNamespacesWhileThrottled()
+    public async Task Throttled_FirstCheckWaitsForIntervalsWithoutThrottling_NoListNamespacesWhileThrottled()
     {
         ThrottleSwitchClient? client = null;
         await using var h = await EmulatorRegistrationHarness.StartAsync(wrapClient: inner => client = new ThrottleSwitchClient(inner));
@@ -33,7 +33,7 @@ public sealed class OwnershipWatchTests
         Assert.Equal(OwnershipVerdict.Unverified, await h.Service.CheckOwnershipAsync(Token));
         Assert.Equal(0, h.Emulator.GetCallCount("ListNamespaces"));
         Assert.Equal(0, h.Emulator.GetCallCount("DiscoverInstancesRevision"));
-        Assert.Equal(h.Options.Health.Interval, client.AskedWindow);
+        Assert.Equal(CloudMapRegistrationService.FirstCheckQuietWindow * h.Options.Health.Interval, client.AskedWindow);
 
         client.ThrottledRecently = false;
         Assert.Equal(OwnershipVerdict.Ours, await h.Service.CheckOwnershipAsync(Token));
@@ -342,38 +342,5 @@ public sealed class OwnershipWatchTests
 
         Assert.Null(h.Service.RevisionWatch);
         Assert.Equal(0, h.Emulator.TotalCallCount);
-    }
-
-    /// <summary>The real client, saying what the test says about recent throttling (the window logic has its own tests).</summary>
-    private sealed class ThrottleSwitchClient(ICloudMapClient inner) : ICloudMapClient
-    {
-        public bool ThrottledRecently { get; set; }
-
-        public TimeSpan? AskedWindow { get; private set; }
-
-        public bool HasBeenThrottled => ThrottledRecently || inner.HasBeenThrottled;
-
-        public bool ThrottledWithin(TimeSpan window)
-        {
-            AskedWindow = window;
-            return ThrottledRecently;
-        }
-
-        public Task<string> RegisterInstanceAsync(CloudMapInstanceRegistration request, CancellationToken cancellationToken) => inner.RegisterInstanceAsync(request, cancellationToken);
-
-        public Task<string> DeregisterInstanceAsync(string serviceId, string instanceId, CancellationToken cancellationToken) => inner.DeregisterInstanceAsync(serviceId, instanceId, cancellationToken);
-
-        public Task UpdateInstanceCustomHealthStatusAsync(string serviceId, string instanceId, CloudMapHealthStatus status, CancellationToken cancellationToken) =>
-            inner.UpdateInstanceCustomHealthStatusAsync(serviceId, instanceId, status, cancellationToken);
-
-        public Task<CloudMapOperation> GetOperationAsync(string operationId, CancellationToken cancellationToken) => inner.GetOperationAsync(operationId, cancellationToken);
-
-        public Task<CloudMapService> GetServiceAsync(string serviceIdOrArn, CancellationToken cancellationToken) => inner.GetServiceAsync(serviceIdOrArn, cancellationToken);
-
-        public Task<CloudMapInstance> GetInstanceAsync(string serviceId, string instanceId, CancellationToken cancellationToken) => inner.GetInstanceAsync(serviceId, instanceId, cancellationToken);
-
-        public Task<IReadOnlyList<CloudMapNamespaceSummary>> ListNamespacesAsync(CancellationToken cancellationToken) => inner.ListNamespacesAsync(cancellationToken);
-
-        public Task<IReadOnlyList<CloudMapServiceSummary>> ListServicesAsync(string? namespaceId, CancellationToken cancellationToken) => inner.ListServicesAsync(namespaceId, cancellationToken);
     }
 }
