@@ -332,20 +332,20 @@ public sealed class StopBudgetTests
     }
 
     /// <summary>The fake Cloud Map whose register and deregister operations stay PENDING for <paramref name="pending"/> on the clock (the emulator's OperationPendingDuration).</summary>
-    private sealed class PendingOperationsClient(FakeCloudMapClient inner, TimeProvider time, TimeSpan pending) : ICloudMapClient
+    private sealed class PendingOperationsClient(FakeCloudMapClient inner, TimeProvider time, TimeSpan pending) : DelegatingCloudMapClient(inner)
     {
         private readonly Dictionary<string, DateTimeOffset> _created = new(StringComparer.Ordinal);
         private readonly Lock _lock = new();
 
-        public async Task<string> RegisterInstanceAsync(CloudMapInstanceRegistration request, CancellationToken cancellationToken) =>
-            Created(await inner.RegisterInstanceAsync(request, cancellationToken));
+        public override async Task<string> RegisterInstanceAsync(CloudMapInstanceRegistration request, CancellationToken cancellationToken) =>
+            Created(await base.RegisterInstanceAsync(request, cancellationToken));
 
-        public async Task<string> DeregisterInstanceAsync(string serviceId, string instanceId, CancellationToken cancellationToken) =>
-            Created(await inner.DeregisterInstanceAsync(serviceId, instanceId, cancellationToken));
+        public override async Task<string> DeregisterInstanceAsync(string serviceId, string instanceId, CancellationToken cancellationToken) =>
+            Created(await base.DeregisterInstanceAsync(serviceId, instanceId, cancellationToken));
 
-        public async Task<CloudMapOperation> GetOperationAsync(string operationId, CancellationToken cancellationToken)
+        public override async Task<CloudMapOperation> GetOperationAsync(string operationId, CancellationToken cancellationToken)
         {
-            var operation = await inner.GetOperationAsync(operationId, cancellationToken);
+            var operation = await base.GetOperationAsync(operationId, cancellationToken);
             lock (_lock)
             {
                 return _created.TryGetValue(operationId, out var created) && time.GetUtcNow() - created < pending
@@ -353,21 +353,6 @@ public sealed class StopBudgetTests
                     : operation;
             }
         }
-
-        public Task UpdateInstanceCustomHealthStatusAsync(string serviceId, string instanceId, CloudMapHealthStatus status, CancellationToken cancellationToken) =>
-            inner.UpdateInstanceCustomHealthStatusAsync(serviceId, instanceId, status, cancellationToken);
-
-        public Task<CloudMapService> GetServiceAsync(string serviceIdOrArn, CancellationToken cancellationToken) => inner.GetServiceAsync(serviceIdOrArn, cancellationToken);
-
-        public Task<CloudMapInstance> GetInstanceAsync(string serviceId, string instanceId, CancellationToken cancellationToken) => inner.GetInstanceAsync(serviceId, instanceId, cancellationToken);
-
-        public Task<IReadOnlyList<CloudMapNamespaceSummary>> ListNamespacesAsync(CancellationToken cancellationToken) => inner.ListNamespacesAsync(cancellationToken);
-
-        public Task<IReadOnlyList<CloudMapServiceSummary>> ListServicesAsync(string? namespaceId, CancellationToken cancellationToken) => inner.ListServicesAsync(namespaceId, cancellationToken);
-
-        public bool HasBeenThrottled => inner.HasBeenThrottled;
-
-        public bool ThrottledWithin(TimeSpan window) => inner.ThrottledWithin(window);
 
         private string Created(string operationId)
         {

@@ -199,9 +199,8 @@ internal sealed partial class CloudMapRegistrationService
     private async Task<CleanupSweepOutcome> SweepAsync(
         RegistrationTarget target, IPeerProber prober, ServiceRevisionWatch watch, CloudMapCleanupOptions options, System.Diagnostics.Activity? activity, CancellationToken cancellationToken)
     {
-        if (watch.NamespaceName is null && _client.ThrottledWithin(FirstCheckQuietWindow * Options.Health.Interval))
+        if (NamespaceLookupWaits(watch))
         {
-            // As the ownership check: the first read's ListNamespaces waits until this process is no longer throttled.
             activity?.SetTag(LifecycleTelemetry.SweepSkippedTag, true);
             Log.CleanupSweepSkipped(_logger, _displayName, "this process was throttled by Cloud Map in the last two health intervals");
             return CleanupSweepOutcome.Skipped("throttled");

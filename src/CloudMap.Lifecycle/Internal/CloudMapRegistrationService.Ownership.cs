@@ -46,8 +46,17 @@ internal sealed partial class CloudMapRegistrationService
     /// <summary>Gets the revision watch once created (after the target is resolved and a discovery client is set).</summary>
     internal ServiceRevisionWatch? RevisionWatch => _revisionWatch;
 
-    /// <summary>How many health intervals without throttling the first ownership check waits for (see <see cref="CheckOwnershipAsync"/>).</summary>
+    /// <summary>How many health intervals without throttling the watch's first read waits for (see <see cref="NamespaceLookupWaits"/>).</summary>
     internal const int FirstCheckQuietWindow = 2;
+
+    /// <summary>
+    /// Whether the watch's first read, which costs a control-plane ListNamespaces for a service given by id, waits: while
+    /// the account's limit throttles this process (a process that registered under throttling and has sent nothing since
+    /// cannot tell whether it still would), the fleet's registrations and stops need that request more than the ownership
+    /// check or a cleanup sweep do. It waits for <see cref="FirstCheckQuietWindow"/> health intervals without throttling.
+    /// </summary>
+    private bool NamespaceLookupWaits(ServiceRevisionWatch watch) =>
+        watch.NamespaceName is null && _client.ThrottledWithin(FirstCheckQuietWindow * Options.Health.Interval);
 
     /// <summary>
     /// One ownership check, at the start of a health cycle, for a registration that is confirmed or superseded. Never
@@ -67,12 +76,8 @@ internal sealed partial class CloudMapRegistrationService
             return unverified;
         }
 
-        if (watch.NamespaceName is null && _client.ThrottledWithin(FirstCheckQuietWindow * Options.Health.Interval))
+        if (NamespaceLookupWaits(watch))
         {
-            // The first read costs a control-plane ListNamespaces. While the account's limit throttles this process (a
-            // process that registered under throttling and has sent nothing since cannot tell whether it still would),
-            // the fleet's registrations and stops need that request more than a check of an entry just confirmed: the
-            // check waits for a cycle with no throttling in the two intervals before it.
             return unverified;
         }
 

@@ -101,7 +101,7 @@ internal sealed class HerdScenario : IScenario
             {
                 var seconds = Clock.MillisecondsBetween(started, at) / 1000;
                 result.Metric("all-registered", "Time until all registered, from the start of the hosts", "s").Add(mode, seconds);
-                var fromFirst = FirstRequestAt(samples) is { } first ? Clock.MillisecondsBetween(first, at) / 1000 : seconds;
+                var fromFirst = FirstRequestAt(Snapshot(samples)) is { } first ? Clock.MillisecondsBetween(first, at) / 1000 : seconds;
                 result.Metric("all-registered-from-first", "Time until all registered, from the first request", "s", goal: "≤ 1.25 × bound").Add(mode, fromFirst);
                 var bound = (((double)count * minimalCalls) - Burst) / Rate;
                 if (bound > 0)
@@ -204,20 +204,16 @@ internal sealed class HerdScenario : IScenario
     }
 
     /// <summary>The first sample that counted a control-plane request (its time is within 100 ms after that request).</summary>
-    private static long? FirstRequestAt(IReadOnlyList<Sample> samples)
+    private static long? FirstRequestAt(Sample[] samples) =>
+        Array.Find(samples, s => s.Calls > 0) is { Calls: > 0 } first ? first.At : null;
+
+    /// <summary>The samples so far (the sampler adds to the list under its lock).</summary>
+    private static Sample[] Snapshot(List<Sample> samples)
     {
         lock (samples)
         {
-            foreach (var sample in samples)
-            {
-                if (sample.Calls > 0)
-                {
-                    return sample.At;
-                }
-            }
+            return [.. samples];
         }
-
-        return null;
     }
 
     private static long ControlPlaneCalls(CloudMapEmulator emulator) =>
@@ -225,12 +221,7 @@ internal sealed class HerdScenario : IScenario
 
     private static double PeakRate(List<Sample> samples, bool skipFirstSecond)
     {
-        Sample[] copy;
-        lock (samples)
-        {
-            copy = [.. samples];
-        }
-
+        var copy = Snapshot(samples);
         if (skipFirstSecond && FirstRequestAt(copy) is { } first)
         {
             copy = [.. copy.Where(c => Clock.MillisecondsBetween(first, c.At) >= 1000)];

@@ -272,13 +272,10 @@ internal sealed class FakeCloudMapClient : ICloudMapClient
         return [new CloudMapNamespaceSummary(NamespaceId, null, NamespaceName, "HTTP", NamespaceName)];
     }
 
-    /// <summary>Gets or sets what the client says about throttling (<see cref="ICloudMapClient.HasBeenThrottled"/>).</summary>
-    public bool HasBeenThrottled { get; set; }
+    /// <summary>Gets a value indicating whether the fake was throttled: never (its faults are scripted errors, not pacing).</summary>
+    public bool HasBeenThrottled => false;
 
-    /// <summary>Gets or sets whether the client says it was throttled recently, whatever the window (<see cref="ICloudMapClient.ThrottledWithin"/>).</summary>
-    public bool ThrottledRecently { get; set; }
-
-    public bool ThrottledWithin(TimeSpan window) => ThrottledRecently;
+    public bool ThrottledWithin(TimeSpan window) => false;
 
     public async Task<IReadOnlyList<CloudMapServiceSummary>> ListServicesAsync(string? namespaceId, CancellationToken cancellationToken)
     {

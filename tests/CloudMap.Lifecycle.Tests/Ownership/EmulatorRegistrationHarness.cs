@@ -46,8 +46,6 @@ internal sealed class EmulatorRegistrationHarness : IAsyncDisposable
         var services = new ServiceCollection();
         services.AddSingleton<AWSCredentials>(new BasicAWSCredentials("AKIDOWNERTESTS", "owner-tests-secret"));
         services.TryAddCloudMapDiscoveryClient();
-
-
         services.Configure<CloudMapClientOptions>(o =>
         {
             o.ServiceUrl = emulator.Endpoint;
@@ -81,7 +79,6 @@ internal sealed class EmulatorRegistrationHarness : IAsyncDisposable
             client = wrapClient(client);
         }
 
-        Client = client;
         Service = new CloudMapRegistrationService(
             marker,
             new FixedOptionsMonitor(options),
@@ -100,9 +97,6 @@ internal sealed class EmulatorRegistrationHarness : IAsyncDisposable
     }
 
     public CloudMapEmulator Emulator { get; }
-
-    /// <summary>Process A's Cloud Map client (the one its registration service uses, wrapped if the test asked).</summary>
-    public ICloudMapClient Client { get; }
 
     public string ServiceId { get; }
 
