@@ -346,7 +346,7 @@ public sealed class RegistrationStepTests
     }
 
     [Fact]
-    public async Task RegisterAsync_FailuresAndFailedOperation_RetriedWithBackoffUntilRegistered()
+    public async Task RegisterAsync_FailuresAndUnreadOperation_RetriedWithBackoffUntilRegistered()
     {
         using var h = new ServiceHarness();
         await h.Service.ResolveTargetAsync(Ct);
@@ -360,10 +360,44 @@ public sealed class RegistrationStepTests
         Assert.Contains("ThrottlingException", h.State.LastError, StringComparison.Ordinal);
         await h.DriveUntilAsync(registering, Backoff.Max);
 
-        Assert.Equal(4, h.Client.CallCount("RegisterInstance"));
+        // Two refused, one accepted; its operation's failed read is retried as a read, not as a fourth RegisterInstance.
+        Assert.Equal(3, h.Client.CallCount("RegisterInstance"));
+        Assert.Equal(2, h.Client.CallCount("GetOperation"));
         Assert.Equal(CloudMapRegistrationPhase.Registered, h.State.Phase);
         Assert.Null(h.State.LastError);
         Assert.Equal(3, h.Logs.CountEvents("RegistrationAttemptFailed"));
+        Assert.Equal(1, h.Logs.CountEvents("ResumingRegistration"));
+        Assert.Null(h.Service.Ledger.PendingOperationId);
+    }
+
+    [Fact]
+    public async Task RegisterAsync_OperationReadThrottled_ReadsItAgainWithoutRegisteringAgain()
+    {
+        using var h = new ServiceHarness();
+        await h.Service.ResolveTargetAsync(Ct);
+        h.Client.FailNext("GetOperation", FakeCloudMapClient.Error(CloudMapErrorCodes.ThrottlingException), times: 3);
+
+        var registering = h.Service.RegisterAsync(CloudMapHealthStatus.Healthy, Ct);
+        await h.DriveUntilAsync(registering, Backoff.Max);
+
+        Assert.Equal(["GetService", "RegisterInstance", "GetOperation", "GetOperation", "GetOperation", "GetOperation"], h.Client.Calls);
+        Assert.Equal(CloudMapRegistrationPhase.Registered, h.State.Phase);
+        Assert.Equal(3, h.Logs.CountEvents("ResumingRegistration"));
+    }
+
+    [Fact]
+    public async Task RegisterAsync_UnreadOperationForgottenByCloudMap_RegistersAgain()
+    {
+        using var h = new ServiceHarness();
+        await h.Service.ResolveTargetAsync(Ct);
+        h.Client.FailNext("GetOperation", FakeCloudMapClient.Error(CloudMapErrorCodes.ThrottlingException));
+        h.Client.FailNext("GetOperation", FakeCloudMapClient.Error(CloudMapErrorCodes.OperationNotFound));
+
+        var registering = h.Service.RegisterAsync(CloudMapHealthStatus.Healthy, Ct);
+        await h.DriveUntilAsync(registering, Backoff.Max);
+
+        Assert.Equal(["GetService", "RegisterInstance", "GetOperation", "GetOperation", "RegisterInstance", "GetOperation"], h.Client.Calls);
+        Assert.Equal(CloudMapRegistrationPhase.Registered, h.State.Phase);
     }
 
     [Fact]

@@ -82,6 +82,10 @@ internal sealed partial class CloudMapRegistrationService
             Message = "Cloud Map registration '{Registration}': {Operation} answered DuplicateRequest; waiting for operation '{OperationId}' first.")]
         public static partial void DuplicateRequest(ILogger logger, string registration, string operation, string operationId);
 
+        [LoggerMessage(EventId = 1024, EventName = "ResumingRegistration", Level = LogLevel.Debug,
+            Message = "Cloud Map registration '{Registration}': RegisterInstance for instance '{InstanceId}' was accepted (operation '{OperationId}') but its outcome was not read; reading it again instead of registering again.")]
+        public static partial void ResumingRegistration(ILogger logger, string registration, string instanceId, string operationId);
+
         [LoggerMessage(EventId = 1030, EventName = "HealthChanged", Level = LogLevel.Information,
             Message = "Cloud Map registration '{Registration}': the application is now {Status} ({Threshold} results in a row).")]
         public static partial void HealthChanged(ILogger logger, string registration, CloudMapHealthStatus status, int threshold);

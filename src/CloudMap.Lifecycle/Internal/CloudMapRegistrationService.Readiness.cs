@@ -19,14 +19,32 @@ internal sealed partial class CloudMapRegistrationService
     private readonly Dictionary<string, string> _timedOutChecks = new(StringComparer.Ordinal);
 
     /// <summary>
-    /// Polls the readiness checks until <see cref="CloudMapReadinessOptions.ConsecutiveSuccesses"/> pass in a row.
-    /// Returns <see langword="false"/> when the timeout policy stopped the application.
+    /// Says that the registration waits for readiness (phase and event 1010), then polls the readiness checks until
+    /// <see cref="CloudMapReadinessOptions.ConsecutiveSuccesses"/> pass in a row. Returns <see langword="false"/> when the
+    /// timeout policy stopped the application.
     /// </summary>
-    internal async Task<bool> WaitForReadinessAsync(CancellationToken cancellationToken)
+    internal Task<bool> WaitForReadinessAsync(CancellationToken cancellationToken)
+    {
+        AnnounceReadinessWait();
+        return PollReadinessAsync(cancellationToken);
+    }
+
+    /// <summary>The phase becomes <see cref="CloudMapRegistrationPhase.WaitingForReadiness"/>, and event 1010 says so.</summary>
+    private void AnnounceReadinessWait()
     {
         var readiness = Options.Readiness;
         _state.Phase = CloudMapRegistrationPhase.WaitingForReadiness;
         Log.WaitingForReadiness(_logger, _displayName, readiness.Predicate is null ? readiness.Tag : "(predicate)", readiness.ConsecutiveSuccesses);
+    }
+
+    /// <summary>
+    /// Polls the readiness checks until <see cref="CloudMapReadinessOptions.ConsecutiveSuccesses"/> pass in a row, without
+    /// touching the phase: the background work runs it beside the resolution (<see cref="RunAsync"/>). Returns
+    /// <see langword="false"/> when the timeout policy stopped the application.
+    /// </summary>
+    internal async Task<bool> PollReadinessAsync(CancellationToken cancellationToken)
+    {
+        var readiness = Options.Readiness;
         var started = _time.GetTimestamp();
         var nextTimeoutReport = readiness.Timeout;
         var successes = 0;

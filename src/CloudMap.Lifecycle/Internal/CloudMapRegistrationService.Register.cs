@@ -10,6 +10,9 @@ internal sealed partial class CloudMapRegistrationService
     private long? _readyTimestamp;
     private bool _firstRegistrationRecorded;
 
+    /// <summary>The operation of the last RegisterInstance accepted by an attempt of <see cref="RegisterAsync"/> and not yet seen to finish.</summary>
+    private string? _resumableRegistration;
+
     /// <summary>
     /// Registers, retrying failures with backoff and jitter until it succeeds. A stop before an attempt is sent
     /// (<paramref name="cancellationToken"/>) sends nothing; an attempt already sent is finished.
@@ -18,8 +21,9 @@ internal sealed partial class CloudMapRegistrationService
     {
         _ = Target ?? throw new InvalidOperationException("The target must be resolved before registering.");
         _state.Phase = CloudMapRegistrationPhase.Registering;
+        _resumableRegistration = null; // only an operation accepted by an attempt of this run is read again
         await LifecycleRetry.RunAsync(
-            _ => RegisterOnceAsync(initialStatus), // runs on the abort token: a sent attempt is finished, not abandoned
+            _ => RegisterOnceAsync(initialStatus, resume: true), // runs on the abort token: a sent attempt is finished, not abandoned
             isRetryable: ex => ex is not OperationCanceledException || !_abort.IsCancellationRequested,
             onFailedAttempt: (attempt, ex) =>
             {
@@ -34,11 +38,27 @@ internal sealed partial class CloudMapRegistrationService
     /// One RegisterInstance, waited to SUCCESS. Runs on the abort token only: once sent, it is finished even while the
     /// host stops, so that deregistration can follow it (G3).
     /// </summary>
-    internal async Task RegisterOnceAsync(CloudMapHealthStatus initialStatus)
+    /// <param name="initialStatus">The custom health status the instance starts with.</param>
+    /// <param name="resume">
+    /// When an earlier attempt of the same <see cref="RegisterAsync"/> had its RegisterInstance accepted and only the
+    /// reading of its operation failed (throttled, timed out), read that operation again instead of registering again: a
+    /// new RegisterInstance would cost a call, start a second operation Cloud Map refuses while the first runs
+    /// (DuplicateRequest), and near the account's limit be throttled like the read was.
+    /// </param>
+    internal async Task RegisterOnceAsync(CloudMapHealthStatus initialStatus, bool resume = false)
     {
         var target = Target ?? throw new InvalidOperationException("The target must be resolved before registering.");
         var token = _abort.Token;
         _state.Phase = CloudMapRegistrationPhase.Registering;
+        if (resume && _resumableRegistration is { } accepted && _ledger.PendingOperationId == accepted)
+        {
+            if (await ResumeRegistrationAsync(accepted, initialStatus, token).ConfigureAwait(false))
+            {
+                return;
+            }
+        }
+
+        _resumableRegistration = null;
         // Crash cleanup (G7): answering for this identity starts before the registration that advertises it is sent.
         var proof = Options.Cleanup.AnswerProbes ? _proofOfLife?.Advertise(target.Service.Id, target.InstanceId, _ownerToken, target.ProofScheme) : null;
         var attributes = BuildAttributes(target, initialStatus, proof); // with the platform identity (issue 14)
@@ -68,22 +88,59 @@ internal sealed partial class CloudMapRegistrationService
                 operationId = await SendRegisterAsync(request, token).ConfigureAwait(false);
             }
 
+            _resumableRegistration = operationId;
             var operation = await WaitForOperationAsync(operationId, token).ConfigureAwait(false);
-            _ledger.OperationFinished();
-            if (operation.Status != CloudMapOperationStatus.Success)
-            {
-                // Not taken as Rejected: the retry that follows starts a new grace anyway, and a stop right now still
-                // treats InstanceNotFound as "not visible yet" until the grace of this attempt ends.
-                throw new CloudMapException(CloudMapErrorCodes.OperationFailed, $"RegisterInstance operation '{operationId}' failed: {operation.ErrorCode} {operation.ErrorMessage}", statusCode: null, requestId: null);
-            }
-
-            OnConfirmed(initialStatus);
+            FinishRegistration(operationId, operation, initialStatus);
         }
         catch (Exception ex)
         {
             MarkFailed(activity, ex);
             throw;
         }
+    }
+
+    /// <summary>
+    /// Reads again the operation of a RegisterInstance accepted by an earlier attempt (see <c>resume</c> of
+    /// <see cref="RegisterOnceAsync"/>). Returns <see langword="false"/> when Cloud Map no longer knows the operation: the
+    /// caller registers again.
+    /// </summary>
+    private async Task<bool> ResumeRegistrationAsync(string operationId, CloudMapHealthStatus initialStatus, CancellationToken cancellationToken)
+    {
+        var target = Target!;
+        Log.ResumingRegistration(_logger, _displayName, target.InstanceId, operationId);
+        using var activity = StartActivity("Register", target);
+        try
+        {
+            var operation = await WaitForOperationAsync(operationId, cancellationToken).ConfigureAwait(false);
+            FinishRegistration(operationId, operation, initialStatus);
+            return true;
+        }
+        catch (CloudMapException ex) when (ex.ErrorCode == CloudMapErrorCodes.OperationNotFound)
+        {
+            // Nothing more can be learnt from it; a new RegisterInstance tells (DuplicateRequest if it still runs).
+            _resumableRegistration = null;
+            return false;
+        }
+        catch (Exception ex)
+        {
+            MarkFailed(activity, ex);
+            throw;
+        }
+    }
+
+    /// <summary>Takes the outcome of a registration's operation: confirmed on SUCCESS, else an error for the retry.</summary>
+    private void FinishRegistration(string operationId, CloudMapOperation operation, CloudMapHealthStatus initialStatus)
+    {
+        _ledger.OperationFinished();
+        _resumableRegistration = null;
+        if (operation.Status != CloudMapOperationStatus.Success)
+        {
+            // Not taken as Rejected: the retry that follows starts a new grace anyway, and a stop right now still
+            // treats InstanceNotFound as "not visible yet" until the grace of this attempt ends.
+            throw new CloudMapException(CloudMapErrorCodes.OperationFailed, $"RegisterInstance operation '{operationId}' failed: {operation.ErrorCode} {operation.ErrorMessage}", statusCode: null, requestId: null);
+        }
+
+        OnConfirmed(initialStatus);
     }
 
     /// <summary>

@@ -434,8 +434,7 @@ internal sealed partial class CloudMapRegistrationService : IHostedLifecycleServ
     {
         try
         {
-            var target = await ResolveTargetAsync(stoppingToken).ConfigureAwait(false);
-            if (target is null || !await WaitForReadinessAsync(stoppingToken).ConfigureAwait(false))
+            if (!await ResolveWhileReadinessPollsAsync(stoppingToken).ConfigureAwait(false))
             {
                 return;
             }
@@ -459,6 +458,52 @@ internal sealed partial class CloudMapRegistrationService : IHostedLifecycleServ
             _state.Phase = CloudMapRegistrationPhase.Failed;
             Log.UnexpectedError(_logger, _displayName, ex);
         }
+    }
+
+    /// <summary>
+    /// Steps 1 and 2 side by side: the readiness checks (local) are polled while the target resolves (Cloud Map reads), so a
+    /// resolution slowed by throttling or an outage is not followed by the readiness polls as well; nothing is registered
+    /// before both are done (G1). The phase stays <see cref="CloudMapRegistrationPhase.Resolving"/> until the target is
+    /// known, then is <see cref="CloudMapRegistrationPhase.WaitingForReadiness"/> (event 1010) if the checks have not
+    /// passed yet. Returns <see langword="false"/> when there is nothing to register: a configuration problem, or the
+    /// readiness timeout stopped the application.
+    /// </summary>
+    private async Task<bool> ResolveWhileReadinessPollsAsync(CancellationToken stoppingToken)
+    {
+        using var readinessScope = CancellationTokenSource.CreateLinkedTokenSource(stoppingToken);
+        var readiness = PollReadinessAsync(readinessScope.Token);
+        RegistrationTarget? target = null;
+        try
+        {
+            target = await ResolveTargetAsync(stoppingToken).ConfigureAwait(false);
+        }
+        finally
+        {
+            if (target is null)
+            {
+                await readinessScope.CancelAsync().ConfigureAwait(false);
+                try
+                {
+                    await readiness.ConfigureAwait(false);
+                }
+                catch (OperationCanceledException)
+                {
+                    // Abandoned with the resolution: what ended it is reported by the caller.
+                }
+            }
+        }
+
+        if (target is null)
+        {
+            return false;
+        }
+
+        if (!readiness.IsCompleted)
+        {
+            AnnounceReadinessWait();
+        }
+
+        return await readiness.ConfigureAwait(false);
     }
 
     private void RecordError(Exception error) => _state.LastError = error.Message;

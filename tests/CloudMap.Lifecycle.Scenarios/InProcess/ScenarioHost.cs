@@ -54,7 +54,8 @@ internal sealed class ScenarioHost : IAsyncDisposable
         LogLevel minimumLogLevel = LogLevel.Information,
         Func<CancellationToken, Task<bool>>? readyAsync = null,
         TimeSpan? shutdownTimeout = null,
-        bool web = false)
+        bool web = false,
+        HostCallTrace? callTrace = null)
     {
         if ((ready is null) == (readyAsync is null))
         {
@@ -105,6 +106,10 @@ internal sealed class ScenarioHost : IAsyncDisposable
             // The emulator serves both planes on one host: a data-plane read (DiscoverInstancesRevision) must not go to
             // data-127.0.0.1.
             builder.Services.Configure<CloudMapClientOptions>(o => o.DisableHostPrefixInjection = true);
+            if (callTrace is not null)
+            {
+                builder.Services.AddHttpClient(HttpCloudMapClient.HttpClientName).AddHttpMessageHandler(() => callTrace.HandlerFor(settings.InstanceId));
+            }
             builder.Services.AddCloudMapRegistration(o =>
             {
                 o.ServiceId = settings.ServiceId;

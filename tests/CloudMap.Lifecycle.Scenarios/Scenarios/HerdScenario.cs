@@ -49,6 +49,7 @@ internal sealed class HerdScenario : IScenario
     {
         await using var lane = await EmulatorLane.StartAsync(TimeSpan.FromSeconds(30), seed: 500, cancellationToken).ConfigureAwait(false);
         var logs = new AwaitableFakeLogs(ErrorLogTally.ErrorsOnlyCollector());
+        var trace = new HostCallTrace();
         var hosts = Enumerable.Range(0, count)
             .Select(i => ScenarioHost.Build(
                 mode,
@@ -64,7 +65,8 @@ internal sealed class HerdScenario : IScenario
 
                 // Each host stands for one process of the fleet: its own retry quota and rate limiter, as on its own machine.
                 client: o => o.PacingScope = Format.Invariant($"herd-{i}"),
-                minimumLogLevel: LogLevel.Error))
+                minimumLogLevel: LogLevel.Error,
+                callTrace: mode == RegistrationMode.Library ? trace : null))
             .ToList();
         lane.Emulator.Faults.Throttle(Burst, Rate, EmulatorFaults.ControlPlane);
         lane.Emulator.ResetCounters();
@@ -126,6 +128,11 @@ internal sealed class HerdScenario : IScenario
             result.Metric("rate-throttled-per-host", "Throttled responses per registered host", string.Empty).Add(mode, registered == 0 ? 0 : (double)throttled / registered);
             context.Log(Format.Invariant($"  {mode}: {registered}/{count} registered, {failedStarts} failed starts, {calls} control-plane calls, {throttled} throttled"));
             context.Log("  timeline (s: control-plane calls/throttled/registered): " + Timeline(samples));
+            foreach (var line in trace.Slowest(3))
+            {
+                context.Log("  a last host to register (s:operation:HTTP status): " + line);
+            }
+
             var startCalls = Breakdown(lane.Emulator);
             context.Log("  start calls (sent/throttled): " + startCalls);
 

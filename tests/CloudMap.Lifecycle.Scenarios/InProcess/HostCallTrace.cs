@@ -1,0 +1,58 @@
+// Copyright (c) CloudMap.Lifecycle contributors. Licensed under the MIT License.
+
+using System.Collections.Concurrent;
+
+namespace CloudMap.Lifecycle.Scenarios.InProcess;
+
+/// <summary>
+/// Every Cloud Map request of in-process hosts as their HTTP clients sent it: when it was sent (<see cref="Clock.Now"/>),
+/// which host, which operation, and the status answered. It tells where a slow host spent its time.
+/// </summary>
+internal sealed class HostCallTrace
+{
+    private readonly ConcurrentQueue<Call> _calls = new();
+
+    /// <summary>A message handler that records the calls of <paramref name="host"/>.</summary>
+    public DelegatingHandler HandlerFor(string host) => new Recorder(this, host);
+
+    /// <summary>
+    /// The calls of the <paramref name="count"/> hosts whose last call came last, one line per host:
+    /// <c>seconds:operation:status</c>, seconds since the first recorded call.
+    /// </summary>
+    public IReadOnlyList<string> Slowest(int count)
+    {
+        var calls = _calls.ToArray();
+        if (calls.Length == 0)
+        {
+            return [];
+        }
+
+        var first = calls.Min(c => c.At);
+        return [.. calls.GroupBy(c => c.Host, StringComparer.Ordinal)
+            .OrderByDescending(g => g.Max(c => c.At))
+            .Take(count)
+            .Select(g => g.Key + " " + string.Join(" ", g.OrderBy(c => c.At).Select(c => Format.Invariant($"{Clock.MillisecondsBetween(first, c.At) / 1000:0.00}:{c.Operation}:{c.Status}"))))];
+    }
+
+    private readonly record struct Call(long At, string Host, string Operation, int Status);
+
+    private sealed class Recorder(HostCallTrace trace, string host) : DelegatingHandler
+    {
+        protected override async Task<HttpResponseMessage> SendAsync(HttpRequestMessage request, CancellationToken cancellationToken)
+        {
+            var operation = request.Headers.TryGetValues("X-Amz-Target", out var targets) ? targets.First().Split('.')[^1] : "?";
+            var at = Clock.Now;
+            try
+            {
+                var response = await base.SendAsync(request, cancellationToken).ConfigureAwait(false);
+                trace._calls.Enqueue(new Call(at, host, operation, (int)response.StatusCode));
+                return response;
+            }
+            catch (Exception) when (!cancellationToken.IsCancellationRequested)
+            {
+                trace._calls.Enqueue(new Call(at, host, operation, 0));
+                throw;
+            }
+        }
+    }
+}
