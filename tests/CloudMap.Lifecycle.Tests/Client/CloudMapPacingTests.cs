@@ -163,6 +163,29 @@ public sealed class CloudMapPacingTests
     }
 
     [Fact]
+    public async Task Limiter_WithSpread_AfterAnAnswerThatWasNotAThrottle_HoldsExactly()
+    {
+        var clock = new FakeTimeProvider();
+        var limiter = new CloudMapAdaptiveRateLimiter(clock, spread: () => 0.99);
+        limiter.OnAttemptEnded(throttled: true);
+        limiter.OnAttemptEnded(throttled: false); // still 0.5 tokens/s (nothing measured yet): a slot is 2 s
+        Assert.Equal(0.5, limiter.FillRate);
+
+        // With the spread it would be held 3.98 s; after a success the process's timing is its own already.
+        var held = limiter.AcquireAsync(Timeout.InfiniteTimeSpan, Ct).AsTask();
+        clock.Advance(TimeSpan.FromSeconds(1.999));
+        Assert.False(held.IsCompleted);
+        clock.Advance(TimeSpan.FromMilliseconds(1));
+        Assert.Equal(TimeSpan.FromSeconds(2), await held);
+
+        // A throttle again: the next held attempt is spread again.
+        limiter.OnAttemptEnded(throttled: true);
+        var spread = limiter.AcquireAsync(Timeout.InfiniteTimeSpan, Ct).AsTask();
+        clock.Advance(TimeSpan.FromSeconds(1 / limiter.FillRate)); // the exact wait: one slot
+        Assert.False(spread.IsCompleted);
+    }
+
+    [Fact]
     public async Task Limiter_WithSpread_NeverHoldsPastTheCallersLimit()
     {
         var clock = new FakeTimeProvider();

@@ -31,13 +31,16 @@ internal sealed class CloudMapAdaptiveRateLimiter
     private readonly List<Waiter> _waiting = [];
     private readonly Func<double>? _spread;
     private bool _enabled;
+    private bool _lastThrottled;
 
     /// <summary>Initializes a new instance of the <see cref="CloudMapAdaptiveRateLimiter"/> class on <paramref name="timeProvider"/>.</summary>
     /// <param name="timeProvider">The clock the bucket fills and waits on.</param>
     /// <param name="spread">
-    /// A random number in [0, 1) per held attempt: the attempt waits that fraction of one token interval more, so that
-    /// processes throttled at the same moment (a fleet starting together) do not all send again at the same moment, as
-    /// the SDKs' bucket would make them (its waits are exact). The average rate is unchanged. Null: exact waits.
+    /// A random number in [0, 1) per attempt held while the last answer was a throttle: the attempt waits that fraction
+    /// of one token interval more, so that processes throttled at the same moment (a fleet starting together) do not
+    /// all send again at the same moment, as the SDKs' bucket would make them (its waits are exact). The average rate is
+    /// unchanged. After an answer that was not a throttle the process's timing is its own already, and the wait is
+    /// exact: near the limit's floor a spread costs up to a whole 2 s interval per call. Null: exact waits.
     /// </param>
     public CloudMapAdaptiveRateLimiter(TimeProvider timeProvider, Func<double>? spread = null)
     {
@@ -148,7 +151,7 @@ internal sealed class CloudMapAdaptiveRateLimiter
                 return ValueTask.FromResult(TimeSpan.Zero);
             }
 
-            if (_spread is { } spread)
+            if (_spread is { } spread && _lastThrottled)
             {
                 seconds += Math.Clamp(spread(), 0, 1) * slot;
             }
@@ -167,6 +170,7 @@ internal sealed class CloudMapAdaptiveRateLimiter
         {
             var now = Now();
             var measured = _meter.Record(now);
+            _lastThrottled = throttled;
             double rate;
             if (throttled)
             {
