@@ -59,7 +59,7 @@ public sealed class CredentialFailureTests
         for (var attempt = 2; attempt <= ExpectedDelaysSeconds.Length + 1; attempt++)
         {
             var next = logs.WaitForEventAsync("CredentialsUnavailable", occurrence: attempt, cancellationToken: Ct);
-            await time.AdvanceUntilAsync(next, TimeSpan.FromSeconds(1), maxSteps: 400, cancellationToken: Ct);
+            await time.AdvanceUntilAsync(next, TimeSpan.FromSeconds(1), maxSteps: 400, timers: 2, cancellationToken: Ct);
             var record = await next;
             Assert.Equal(TimeSpan.FromSeconds(ExpectedDelaysSeconds[attempt - 2]), record.Timestamp - lastAt);
             Assert.Equal(attempt, sources.MetadataProbes);
@@ -74,7 +74,7 @@ public sealed class CredentialFailureTests
         // A credentials file is written: the next attempt finds it and the registration goes on.
         sources.ProfileCredentials = new BasicAWSCredentials("AKIDWRITTENLATER", "secret-later");
         var resolved = logs.WaitForEventAsync("TargetResolved", cancellationToken: Ct);
-        await time.AdvanceUntilAsync(resolved, TimeSpan.FromSeconds(1), maxSteps: 400, cancellationToken: Ct);
+        await time.AdvanceUntilAsync(resolved, TimeSpan.FromSeconds(1), maxSteps: 400, timers: 2, cancellationToken: Ct);
         await resolved;
         var recovered = Assert.Single(logs.Collector.GetEvents("CredentialsRecovered"));
         Assert.Contains($"after {ExpectedDelaysSeconds.Length + 1} failed attempt(s)", recovered.Message, StringComparison.Ordinal);
@@ -102,15 +102,15 @@ public sealed class CredentialFailureTests
         await host.StartAsync(Ct);
 
         var firstRejection = logs.WaitForEventAsync("ConfigurationProblemRetrying", cancellationToken: Ct);
-        await time.AdvanceUntilAsync(firstRejection, TimeSpan.FromSeconds(1), cancellationToken: Ct);
+        await time.AdvanceUntilAsync(firstRejection, TimeSpan.FromSeconds(1), timers: 2, cancellationToken: Ct);
         Assert.Equal(CloudMapRegistrationPhase.Failed, host.Services.GetRequiredService<ICloudMapRegistrationState>().Phase);
         var secondRejection = logs.WaitForEventAsync("ConfigurationProblemRetrying", occurrence: 2, cancellationToken: Ct);
-        await time.AdvanceUntilAsync(secondRejection, TimeSpan.FromSeconds(1), cancellationToken: Ct);
+        await time.AdvanceUntilAsync(secondRejection, TimeSpan.FromSeconds(1), timers: 2, cancellationToken: Ct);
 
         // Without the credential backoff the lifecycle's own would retry within 2 s.
         Assert.Equal(TimeSpan.FromSeconds(5), (await secondRejection).Timestamp - (await firstRejection).Timestamp);
         var resolved = logs.WaitForEventAsync("TargetResolved", cancellationToken: Ct);
-        await time.AdvanceUntilAsync(resolved, TimeSpan.FromSeconds(1), maxSteps: 20, cancellationToken: Ct);
+        await time.AdvanceUntilAsync(resolved, TimeSpan.FromSeconds(1), maxSteps: 20, timers: 2, cancellationToken: Ct);
         Assert.Equal(4, client.CallCount("GetService"));
         Assert.Single(logs.Collector.GetEvents("CredentialsRecovered"));
         await host.StopAsync(Ct);
@@ -147,7 +147,8 @@ public sealed class CredentialFailureTests
         // No fake-clock timer while a request is on the (real) wire, so moving the clock never times out a call.
         builder.Services.Configure<CloudMapClientOptions>(o => o.AttemptTimeout = Timeout.InfiniteTimeSpan);
 
-        // Readiness never passes: once resolved, the registration waits and the stop sends nothing.
+        // Readiness never passes: once resolved, the registration waits and the stop sends nothing. Its polls run beside
+        // the resolution, so the clock moves only once both the poll and the resolution's backoff wait (timers: 2).
         builder.Services.AddHealthChecks().AddCheck("never-ready", () => HealthCheckResult.Unhealthy(), tags: ["ready"]);
         builder.Logging.ClearProviders();
         builder.Logging.SetMinimumLevel(LogLevel.Debug);

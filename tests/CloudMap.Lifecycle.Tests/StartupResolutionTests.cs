@@ -138,7 +138,8 @@ public sealed class StartupResolutionTests
         Assert.Equal(LogLevel.Debug, details.Level);
         Assert.IsType<CloudMapException>(details.Exception);
 
-        await time.WaitForTimersAsync(1, Ct);
+        // Two timers: the resolution's backoff, and the readiness poll beside it.
+        await time.WaitForTimersAsync(2, Ct);
         time.Advance(Backoff.UpperBound(0));
         await logs.WaitForEventAsync("TargetResolved", cancellationToken: Ct);
         Assert.Equal(2, client.CallCount("GetService"));
@@ -206,7 +207,7 @@ public sealed class StartupResolutionTests
 
         await host.StartAsync(Ct);
         await logs.WaitForEventAsync("ResolveFailed", cancellationToken: Ct);
-        await time.WaitForTimersAsync(1, Ct);
+        await time.WaitForTimersAsync(2, Ct); // the resolution's backoff and the readiness poll beside it
         time.Advance(Backoff.UpperBound(0));
         await logs.WaitForEventAsync("ConfigurationProblemRetrying", cancellationToken: Ct);
 

@@ -59,7 +59,7 @@ internal sealed partial class CloudMapRegistrationService
         public static partial void ReadinessTimedOutStopping(ILogger logger, string registration, double seconds);
 
         [LoggerMessage(EventId = 1014, EventName = "StoppedBeforeRegistration", Level = LogLevel.Information,
-            Message = "Cloud Map registration '{Registration}': the host is stopping before the application became ready; nothing was registered.")]
+            Message = "Cloud Map registration '{Registration}': the host is stopping before anything was registered (the target was being resolved or the readiness checks had not passed).")]
         public static partial void StoppedBeforeRegistration(ILogger logger, string registration);
 
         [LoggerMessage(EventId = 1015, EventName = "HealthCheckThrew", Level = LogLevel.Warning,

@@ -447,7 +447,7 @@ internal sealed partial class CloudMapRegistrationService : IHostedLifecycleServ
         }
         catch (OperationCanceledException) when (stoppingToken.IsCancellationRequested || _abort.IsCancellationRequested)
         {
-            if (_state.Phase == CloudMapRegistrationPhase.WaitingForReadiness)
+            if (_state.Phase is CloudMapRegistrationPhase.Resolving or CloudMapRegistrationPhase.WaitingForReadiness)
             {
                 Log.StoppedBeforeRegistration(_logger, _displayName);
             }
