@@ -3,6 +3,7 @@
 using System.Net;
 using Amazon.Runtime;
 using CloudMap.Lifecycle.Client;
+using CloudMap.Lifecycle.Identity;
 using CloudMap.Lifecycle.Sample.Baseline;
 using Microsoft.AspNetCore.Builder;
 using Microsoft.AspNetCore.Hosting;
@@ -15,7 +16,8 @@ namespace CloudMap.Lifecycle.Scenarios.InProcess;
 /// <summary>
 /// A real generic host (explicit CloudMap:Port; no web server, or with <c>web</c> a Kestrel listener on that loopback
 /// port answering <c>GET /</c>) registering with the library or with the sample's hand-rolled baseline
-/// (<see cref="BaselineRegistrationService"/>, the same type as the sample's Baseline mode).
+/// (<see cref="BaselineRegistrationService"/>, the same type as the sample's Baseline mode). With an ECS task's metadata
+/// endpoint (library mode), the instance id is the task id the library reads there, as on ECS.
 /// </summary>
 internal sealed class ScenarioHost : IAsyncDisposable
 {
@@ -55,7 +57,8 @@ internal sealed class ScenarioHost : IAsyncDisposable
         Func<CancellationToken, Task<bool>>? readyAsync = null,
         TimeSpan? shutdownTimeout = null,
         bool web = false,
-        HostCallTrace? callTrace = null)
+        HostCallTrace? callTrace = null,
+        Uri? ecsTaskMetadata = null)
     {
         if ((ready is null) == (readyAsync is null))
         {
@@ -110,12 +113,22 @@ internal sealed class ScenarioHost : IAsyncDisposable
             {
                 builder.Services.AddHttpClient(HttpCloudMapClient.HttpClientName).AddHttpMessageHandler(() => callTrace.HandlerFor(settings.InstanceId));
             }
+            if (ecsTaskMetadata is not null)
+            {
+                // An ECS task: the instance id is the task id, read from the task's metadata endpoint (what
+                // ECS_CONTAINER_METADATA_URI_V4 points a container at), so it is a per-task id. Set here rather than
+                // through the variable because all hosts share one process.
+                builder.Services.AddSingleton<IInstanceIdentityResolver>(sp => new InstanceIdentityResolver(
+                    new InstanceIdentityResolverOptions { EcsMetadataUri = ecsTaskMetadata, Ec2MetadataDisabled = true },
+                    sp.GetRequiredService<ILogger<InstanceIdentityResolver>>()));
+            }
+
             builder.Services.AddCloudMapRegistration(o =>
             {
                 o.ServiceId = settings.ServiceId;
                 o.NamespaceName = settings.ServiceId is null ? settings.NamespaceName : null;
                 o.ServiceName = settings.ServiceId is null ? settings.ServiceName : null;
-                o.InstanceId = settings.InstanceId;
+                o.InstanceId = ecsTaskMetadata is null ? settings.InstanceId : null;
                 o.Address = "127.0.0.1";
                 o.Port = settings.Port;
                 configure?.Invoke(o);

@@ -18,6 +18,8 @@ internal sealed class DeploymentScenario : IScenario
     private const int MinimumHealthyPercent = 50;
     private const int MaximumPercent = 100;
     private const double RequestsPerSecond = 100;
+    private const string Cluster = "prod";
+    private const string EcsService = "orders";
     private static readonly TimeSpan Poll = TimeSpan.FromMilliseconds(200);
     private static readonly TimeSpan StepTimeout = TimeSpan.FromSeconds(180);
 
@@ -30,7 +32,7 @@ internal sealed class DeploymentScenario : IScenario
         var tasks = context.Smoke ? 20 : 200;
         var steps = EcsDeploymentPlan.Steps(tasks, MinimumHealthyPercent, MaximumPercent);
         result.Method = Format.Invariant($"""
-            {tasks} tasks of one service, each a real in-process web host (all in one process: {2 * tasks} processes over the run, {tasks} at a time, do not fit 2 shared cores; each host has its own DI container, Cloud Map client, retry quota and rate limiter, and its own **Kestrel listener on a loopback port** answering `GET /`), registering through the library or the sample's hand-rolled baseline, are replaced as an ECS rolling deployment with minimumHealthyPercent {MinimumHealthyPercent} / maximumPercent {MaximumPercent} does it: {string.Join(", then ", steps.Select(s => Format.Invariant($"stop {s.Stop} old tasks at the same moment (host StopAsync: what SIGTERM starts; host shutdown timeout 30 s, ECS's default stopTimeout), once they are stopped start {s.Start} new ones and wait until every one of them is discoverable (DiscoverInstances HEALTHY, polled every {Poll.TotalMilliseconds} ms by the scenario's probe)")))}. One in-process emulator (custom health, health change delay 30 s) with scenario 5's **assumed account limit: {Rate} requests/s, burst {Burst}, one token bucket shared by every control-plane operation**; the data plane (DiscoverInstances, DiscoverInstancesRevision: 1,000/s and 3,000/s published quotas) is not throttled. Library at its defaults (adaptive retry mode, drain delay {CloudMapShutdownOptions.DefaultDrainDelay.TotalSeconds} s, deregistration timeout 10 s); instance ids are explicit per task, so the library's ownership check runs as for any configured id. Baseline: registers at start, heartbeats, deregisters after the web server stopped. The client is scenario 2's: `HttpClient` + `AddServiceDiscovery()` through the CloudMap.Lifecycle.ServiceDiscovery provider at its defaults, {RequestsPerSecond} GET / per second round robin (3 s timeout, no retry), started once all {tasks} are discoverable, stopped 3 s after the deployment. *Failed requests*: connection refused/reset, 5xx, timeout, no instance. *Deployment time*: first stop → last new task discoverable. *Calls per task replaced* (by kind): the emulator's request log from the first stop to the end of the deployment, less the client's own calls (its `cloudmap.client.requests` counter) and the probe's DiscoverInstances, divided by {tasks} replaced tasks; it includes the health pushes or heartbeats of the tasks not being replaced at that moment. *Calls per task stopped*: the same, only the requests that arrived while a step's old tasks were stopping (first StopAsync → last one returned), less the client's calls in those windows: the cost of a graceful stop. *Throttled*: ThrottlingException answers in that period. *Old tasks left registered*: replaced tasks still registered when the deployment ends (goal 0); *zombies*: instances registered 3 s after the remaining tasks stopped at the end. One run per mode.
+            {tasks} tasks of one service, each a real in-process web host (all in one process: {2 * tasks} processes over the run, {tasks} at a time, do not fit 2 shared cores; each host has its own DI container, Cloud Map client, retry quota and rate limiter, and its own **Kestrel listener on a loopback port** answering `GET /`), registering through the library or the sample's hand-rolled baseline, are replaced as an ECS rolling deployment with minimumHealthyPercent {MinimumHealthyPercent} / maximumPercent {MaximumPercent} does it: {string.Join(", then ", steps.Select(s => Format.Invariant($"stop {s.Stop} old tasks at the same moment (host StopAsync: what SIGTERM starts; host shutdown timeout 30 s, ECS's default stopTimeout), once they are stopped start {s.Start} new ones and wait until every one of them is discoverable (DiscoverInstances HEALTHY, polled every {Poll.TotalMilliseconds} ms by the scenario's probe)")))}. One in-process emulator (custom health, health change delay 30 s) with scenario 5's **assumed account limit: {Rate} requests/s, burst {Burst}, one token bucket shared by every control-plane operation**; the data plane (DiscoverInstances, DiscoverInstancesRevision: 1,000/s and 3,000/s published quotas) is not throttled. Library at its defaults (adaptive retry mode, drain delay {CloudMapShutdownOptions.DefaultDrainDelay.TotalSeconds} s, deregistration timeout 10 s); each host is an ECS task of the emulator (`StartTask`; `StopTask` just before its host stops, as ECS sets the desired status before SIGTERM): the library reads its instance id, the task id, from the task's metadata endpoint (ECS_CONTAINER_METADATA_URI_V4 as ECS sets it), so it is a per-task id and a stop costs DeregisterInstance and one GetOperation after the drain, with no ownership check; the baseline is given the same id. Baseline: registers at start, heartbeats, deregisters after the web server stopped. The client is scenario 2's: `HttpClient` + `AddServiceDiscovery()` through the CloudMap.Lifecycle.ServiceDiscovery provider at its defaults, {RequestsPerSecond} GET / per second round robin (3 s timeout, no retry), started once all {tasks} are discoverable, stopped 3 s after the deployment. *Failed requests*: connection refused/reset, 5xx, timeout, no instance. *Deployment time*: first stop → last new task discoverable. *Calls per task replaced* (by kind): the emulator's request log from the first stop to the end of the deployment, less the client's own calls (its `cloudmap.client.requests` counter) and the probe's DiscoverInstances, divided by {tasks} replaced tasks; it includes the health pushes or heartbeats of the tasks not being replaced at that moment. *Calls per task stopped*: the same, only the requests that arrived while a step's old tasks were stopping (first StopAsync → last one returned), less the client's calls in those windows: the cost of a graceful stop. *Throttled*: ThrottlingException answers in that period. *Old tasks left registered*: replaced tasks still registered when the deployment ends (goal 0); *zombies*: instances registered 3 s after the remaining tasks stopped at the end. One run per mode.
             """);
         result.Repetitions = 1;
         var tallies = new Dictionary<RegistrationMode, (CallTally All, CallTally Stopping)>();
@@ -80,9 +82,11 @@ internal sealed class DeploymentScenario : IScenario
         var logs = new AwaitableFakeLogs(ErrorLogTally.ErrorsOnlyCollector());
         var probe = new Probe(lane);
         var all = new List<ScenarioHost>();
-        ScenarioHost CreateTask(int generation, int index)
+        ScenarioHost CreateTask()
         {
-            var id = Format.Invariant($"task-{generation}-{index:D3}");
+            // An ECS task of the service: the library reads its id from the task's metadata (a per-task id); the
+            // baseline is given the same id.
+            var id = lane.Emulator.StartTask(Cluster, EcsService).TaskId;
             var host = ScenarioHost.Build(
                 mode,
                 lane.Emulator.Endpoint,
@@ -93,14 +97,15 @@ internal sealed class DeploymentScenario : IScenario
                 // Each task is its own process in ECS: its own retry quota and rate limiter.
                 client: o => o.PacingScope = id,
                 minimumLogLevel: LogLevel.Error,
-                web: true);
+                web: true,
+                ecsTaskMetadata: mode == RegistrationMode.Library ? lane.Emulator.GetEcsMetadataUri(id) : null);
             all.Add(host);
             return host;
         }
 
         try
         {
-            var running = Enumerable.Range(0, tasks).Select(i => CreateTask(1, i)).ToList();
+            var running = Enumerable.Range(0, tasks).Select(_ => CreateTask()).ToList();
             if (!await StartAndWaitAsync(context, result, mode, probe, running, "initial fleet", cancellationToken).ConfigureAwait(false))
             {
                 return null;
@@ -113,7 +118,6 @@ internal sealed class DeploymentScenario : IScenario
             var clientAtStart = ClientCalls(load);
             probe.Reset();
             var deploymentStarted = Clock.Now;
-            var next = 0;
 
             // The stop phases on the emulator's clock (the system clock here), and the client's calls within them.
             var stopWindows = new List<(DateTimeOffset From, DateTimeOffset To)>();
@@ -124,6 +128,9 @@ internal sealed class DeploymentScenario : IScenario
                 var stopping = running.Where(h => oldIds.Contains(h.Settings.InstanceId)).Take(step.Stop).ToList();
                 var windowFrom = DateTimeOffset.UtcNow;
                 var clientBefore = ClientCalls(load);
+
+                // As ECS does: the task's desired status is STOPPED, then its container gets SIGTERM.
+                stopping.ForEach(h => lane.Emulator.StopTask(h.Settings.InstanceId));
                 await Task.WhenAll(stopping.Select(h => Task.Run(h.StopQuietlyAsync, CancellationToken.None))).ConfigureAwait(false);
                 stopWindows.Add((windowFrom, DateTimeOffset.UtcNow));
                 foreach (var (operation, count) in ClientCalls(load))
@@ -133,8 +140,7 @@ internal sealed class DeploymentScenario : IScenario
 
                 running.RemoveAll(stopping.Contains);
                 result.Metric("step-stop-time", "Time to stop one step's old tasks (per step)", "s").Add(mode, Clock.MillisecondsSince(stepStarted) / 1000);
-                var started = Enumerable.Range(next, step.Start).Select(i => CreateTask(2, i)).ToList();
-                next += step.Start;
+                var started = Enumerable.Range(0, step.Start).Select(_ => CreateTask()).ToList();
                 running.AddRange(started);
                 if (!await StartAndWaitAsync(context, result, mode, probe, started, Format.Invariant($"step {number}"), cancellationToken).ConfigureAwait(false))
                 {

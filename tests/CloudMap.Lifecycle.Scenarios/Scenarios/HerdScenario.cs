@@ -27,7 +27,7 @@ internal sealed class HerdScenario : IScenario
         var hosts = context.Smoke ? 100 : 1000;
         var budget = DeregistrationBudget();
         result.Method = Format.Invariant($"""
-            {hosts} real generic hosts per mode (in-process, one process, each with its own DI container and HTTP client) start together against one in-process emulator whose **control plane** is throttled by one token bucket shared by all its operations: **assumed limit {Rate} requests/s, burst {Burst}** (Cloud Map does not publish its control-plane limits; excess requests get ThrottlingException; the data plane, DiscoverInstances and DiscoverInstancesRevision, has its own limits in AWS and is not throttled here). Hosts are given the service id (GetService once, no name lookups) and are ready at once. Library clients run in the default retry mode, **Adaptive**: each host is one process with **one pace** (retry quota and CUBIC rate limiter) shared by all its calls, learning the limit from throttling; the first GetOperation is sent at once, or 1 s after RegisterInstance once the host has been throttled, then after 1, 2, 4 s… *Bound* is what the limit alone allows: (hosts × minimal calls − burst) / rate, with 3 minimal calls for the library (GetService, RegisterInstance, one GetOperation reporting SUCCESS) and 2 for the baseline (GetService, RegisterInstance; it never confirms). *Time until all registered* is given from the start of the hosts (building and starting {hosts} hosts in one process on this machine takes seconds before any request) and **from the first request** (the first 100 ms sample that counted one), which is what the bound is about and what the goal applies to. *Control-plane requests* count every operation but DiscoverInstances and DiscoverInstancesRevision (the data plane), throttled ones included. *Peak request rate* is the highest count of control-plane requests received (throttled ones included) in any 1 s window, sampled every 100 ms; the first second of requests holds every host's first request, which no client-side pacing can spread, so the peak is also given without it. Then every host is stopped at the same moment (library drain delay 0, deregistration timeout {budget.TotalSeconds} s, host shutdown timeout 30 s); a library stop of an explicit instance id costs 2 calls (GetInstance ownership check + DeregisterInstance; no operation poll without a drain), so the limit allows (hosts × 2 − burst) / rate = {((hosts * 2) - Burst) / Rate} s for the whole fleet; *left behind* counts instances still registered 3 s after the last host stopped. Client retries at their defaults (4 attempts, exponential backoff with jitter, base 200 ms, max 5 s; 1 s base after a throttle). One run per mode. CLOUDMAP_HERD_BUDGET=seconds sets the deregistration timeout for a sweep; CLOUDMAP_HERD_MODE=Library (or Baseline) runs one mode only. The log holds a per-second timeline: control-plane requests received / throttled / hosts registered by then.
+            {hosts} real generic hosts per mode (in-process, one process, each with its own DI container and HTTP client) start together against one in-process emulator whose **control plane** is throttled by one token bucket shared by all its operations: **assumed limit {Rate} requests/s, burst {Burst}** (Cloud Map does not publish its control-plane limits; excess requests get ThrottlingException; the data plane, DiscoverInstances and DiscoverInstancesRevision, has its own limits in AWS and is not throttled here). Hosts are given the service id (GetService once, no name lookups) and are ready at once. Library clients run in the default retry mode, **Adaptive**: each host is one process with **one pace** (retry quota and CUBIC rate limiter) shared by all its calls, learning the limit from throttling; the first GetOperation is sent at once, or 1 s after RegisterInstance once the host has been throttled, then after 1, 2, 4 s… *Bound* is what the limit alone allows: (hosts × minimal calls − burst) / rate, with 3 minimal calls for the library (GetService, RegisterInstance, one GetOperation reporting SUCCESS) and 2 for the baseline (GetService, RegisterInstance; it never confirms). *Time until all registered* is given from the start of the hosts (building and starting {hosts} hosts in one process on this machine takes seconds before any request) and **from the first request** (the first 100 ms sample that counted one), which is what the bound is about and what the goal applies to. *Control-plane requests* count every operation but DiscoverInstances and DiscoverInstancesRevision (the data plane), throttled ones included. *Peak request rate* is the highest count of control-plane requests received (throttled ones included) in any 1 s window, sampled every 100 ms; the first second of requests holds every host's first request, which no client-side pacing can spread, so the peak is also given without it. Then every host is stopped at the same moment (library drain delay 0, deregistration timeout {budget.TotalSeconds} s, host shutdown timeout 30 s); a library stop of an explicit instance id costs 2 calls (GetInstance ownership check + DeregisterInstance; no operation poll without a drain), so the limit allows (hosts × 2 − burst) / rate = {((hosts * 2) - Burst) / Rate} s for the whole fleet; with CLOUDMAP_HERD_IDS=task every library host is an ECS task of the emulator whose id the library reads from the task's metadata (a per-task id), and a stop costs 1 call (DeregisterInstance): (hosts − burst) / rate = {(hosts - Burst) / Rate} s; *left behind* counts instances still registered 3 s after the last host stopped. Client retries at their defaults (4 attempts, exponential backoff with jitter, base 200 ms, max 5 s; 1 s base after a throttle). One run per mode. CLOUDMAP_HERD_BUDGET=seconds sets the deregistration timeout for a sweep; CLOUDMAP_HERD_MODE=Library (or Baseline) runs one mode only. The log holds a per-second timeline: control-plane requests received / throttled / hosts registered by then.
             """);
         result.Repetitions = 1;
         // CLOUDMAP_HERD_MODE=Library (or Baseline) runs one mode only, for sweeps.
@@ -50,11 +50,16 @@ internal sealed class HerdScenario : IScenario
         await using var lane = await EmulatorLane.StartAsync(TimeSpan.FromSeconds(30), seed: 500, cancellationToken).ConfigureAwait(false);
         var logs = new AwaitableFakeLogs(ErrorLogTally.ErrorsOnlyCollector());
         var trace = new HostCallTrace();
+
+        // CLOUDMAP_HERD_IDS=task: every host is an ECS task of the emulator and the library reads its id from the task's
+        // metadata (a per-task id: a stop without the ownership check); otherwise explicit ids.
+        var perTask = mode == RegistrationMode.Library && string.Equals(Environment.GetEnvironmentVariable("CLOUDMAP_HERD_IDS"), "task", StringComparison.OrdinalIgnoreCase);
+        var ids = Enumerable.Range(0, count).Select(i => perTask ? lane.Emulator.StartTask("herd", "herd").TaskId : Format.Invariant($"herd-{i}")).ToList();
         var hosts = Enumerable.Range(0, count)
             .Select(i => ScenarioHost.Build(
                 mode,
                 lane.Emulator.Endpoint,
-                new HostSettings(Format.Invariant($"herd-{i}"), 30000 + i, lane.ServiceId, EmulatorLane.NamespaceName, EmulatorLane.ServiceName),
+                new HostSettings(ids[i], 30000 + i, lane.ServiceId, EmulatorLane.NamespaceName, EmulatorLane.ServiceName),
                 ready: () => true,
                 configure: o =>
                 {
@@ -66,7 +71,8 @@ internal sealed class HerdScenario : IScenario
                 // Each host stands for one process of the fleet: its own retry quota and rate limiter, as on its own machine.
                 client: o => o.PacingScope = Format.Invariant($"herd-{i}"),
                 minimumLogLevel: LogLevel.Error,
-                callTrace: mode == RegistrationMode.Library ? trace : null))
+                callTrace: mode == RegistrationMode.Library ? trace : null,
+                ecsTaskMetadata: perTask ? lane.Emulator.GetEcsMetadataUri(ids[i]) : null))
             .ToList();
         lane.Emulator.Faults.Throttle(Burst, Rate, EmulatorFaults.ControlPlane);
         lane.Emulator.ResetCounters();
@@ -144,6 +150,10 @@ internal sealed class HerdScenario : IScenario
             var left = lane.RegisteredCount();
             result.Metric("left-behind", "Left behind after a simultaneous stop", string.Empty, goal: "0").Add(mode, left);
             result.Metric("stop-throttled", "Throttled responses while stopping", string.Empty).Add(mode, Operations.Sum(op => lane.Emulator.GetThrottledCount(op)));
+            var stopSent = ControlPlaneCalls(lane.Emulator);
+            var stopThrottled = Operations.Sum(op => (long)lane.Emulator.GetThrottledCount(op));
+            result.Metric("stop-calls-per-host", "Control-plane requests per host while stopping (throttled ones included)", string.Empty).Add(mode, (double)stopSent / count);
+            result.Metric("stop-answered-per-host", "Control-plane requests answered per host while stopping (the calls a stop costs)", string.Empty).Add(mode, (double)(stopSent - stopThrottled) / count);
             var stopCalls = Breakdown(lane.Emulator);
             context.Log("  stop calls (sent/throttled): " + stopCalls);
             result.AddNote(Format.Invariant($"{mode}, calls per operation (sent/throttled) until all registered: {startCalls}; while stopping: {stopCalls}."));
