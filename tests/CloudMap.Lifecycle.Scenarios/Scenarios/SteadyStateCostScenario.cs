@@ -73,8 +73,11 @@ internal sealed class SteadyStateCostScenario : IScenario
 
             var total = lane.Emulator.TotalCallCount;
             result.Metric("calls-per-instance-hour", "API calls per instance-hour", string.Empty).Add(mode, total);
+            var dataPlane = lane.Emulator.GetCallCount("DiscoverInstances") + lane.Emulator.GetCallCount("DiscoverInstancesRevision");
+            result.Metric("control-plane-per-instance-hour", "… control plane (under the account's API limit)", string.Empty).Add(mode, total - dataPlane);
+            result.Metric("data-plane-per-instance-hour", "… data plane (DiscoverInstances, DiscoverInstancesRevision: the ownership watch)", string.Empty).Add(mode, dataPlane);
             var updates = lane.Emulator.GetCallCount("UpdateInstanceCustomHealthStatus");
-            result.AddNote(Format.Invariant($"{mode}, host {rep + 1}: {total} calls in the hour, of which UpdateInstanceCustomHealthStatus {updates}, GetInstance {lane.Emulator.GetCallCount("GetInstance")}, RegisterInstance {lane.Emulator.GetCallCount("RegisterInstance")}, GetOperation {lane.Emulator.GetCallCount("GetOperation")}."));
+            result.AddNote(Format.Invariant($"{mode}, host {rep + 1}: {total} calls in the hour, of which UpdateInstanceCustomHealthStatus {updates}, GetInstance {lane.Emulator.GetCallCount("GetInstance")}, RegisterInstance {lane.Emulator.GetCallCount("RegisterInstance")}, GetOperation {lane.Emulator.GetCallCount("GetOperation")}, DiscoverInstancesRevision {lane.Emulator.GetCallCount("DiscoverInstancesRevision")}, DiscoverInstances {lane.Emulator.GetCallCount("DiscoverInstances")}, ListInstances {lane.Emulator.GetCallCount("ListInstances")}, ListNamespaces {lane.Emulator.GetCallCount("ListNamespaces")}."));
         }
         catch (TimeoutException ex)
         {
