@@ -189,7 +189,7 @@ public sealed class DeregistrationStepTests
     {
         using var h = new ServiceHarness();
         h.Health.Healthy = false;
-        await StartAsync(h);
+        await h.StartHostAsync();
         await h.Logs.WaitForEventAsync("WaitingForReadiness", cancellationToken: Ct);
         await h.Time.WaitForTimersAsync(1, Ct);
         var calls = h.Client.Calls.Count;
@@ -211,7 +211,7 @@ public sealed class DeregistrationStepTests
         using var h = new ServiceHarness();
         h.Client.RegisterGate = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
         h.Options.Readiness.ConsecutiveSuccesses = 1;
-        await StartAsync(h);
+        await h.StartHostAsync();
         await h.Client.WaitForCallAsync("RegisterInstance").WaitAsync(TimeSpan.FromSeconds(30), Ct);
 
         var stopping = h.Service.StoppingAsync(Ct);
@@ -235,7 +235,7 @@ public sealed class DeregistrationStepTests
     {
         using var h = new ServiceHarness();
         h.Options.Readiness.ConsecutiveSuccesses = 1;
-        await StartAsync(h);
+        await h.StartHostAsync();
         await h.Logs.WaitForEventAsync("Registered", cancellationToken: Ct);
 
         var stopping = h.Service.StoppingAsync(Ct);
@@ -258,7 +258,7 @@ public sealed class DeregistrationStepTests
     {
         using var h = new ServiceHarness();
         h.Options.Readiness.ConsecutiveSuccesses = 1;
-        await StartAsync(h);
+        await h.StartHostAsync();
         await h.Logs.WaitForEventAsync("Registered", cancellationToken: Ct);
         h.Client.Hang = true;
         var started = h.Time.GetUtcNow();
@@ -281,7 +281,7 @@ public sealed class DeregistrationStepTests
     {
         using var h = new ServiceHarness();
         h.Options.Readiness.ConsecutiveSuccesses = 1;
-        await StartAsync(h);
+        await h.StartHostAsync();
         await h.Logs.WaitForEventAsync("Registered", cancellationToken: Ct);
         h.Client.Hang = true;
         using var hostToken = new CancellationTokenSource();
@@ -385,7 +385,7 @@ public sealed class DeregistrationStepTests
     {
         using var h = new ServiceHarness();
         h.Options.Readiness.ConsecutiveSuccesses = 1;
-        await StartAsync(h);
+        await h.StartHostAsync();
         await h.Logs.WaitForEventAsync("Registered", cancellationToken: Ct);
         var before = h.Client.Calls.Count;
 
@@ -405,7 +405,7 @@ public sealed class DeregistrationStepTests
     {
         using var h = new ServiceHarness(o => o.Shutdown.DrainDelay = TimeSpan.Zero);
         h.Options.Readiness.ConsecutiveSuccesses = 1;
-        await StartAsync(h);
+        await h.StartHostAsync();
         await h.Logs.WaitForEventAsync("Registered", cancellationToken: Ct);
         var before = h.Client.Calls.Count;
 
@@ -422,14 +422,6 @@ public sealed class DeregistrationStepTests
         Assert.Equal(500, CloudMapRegistrationService.StopBudget(TimeSpan.FromSeconds(10), CloudMapRegistrationService.StopBudgetAssumedRate, 2));
         Assert.Equal(1000, CloudMapRegistrationService.StopBudget(TimeSpan.FromSeconds(10), 200, 2));
         Assert.Equal(333, CloudMapRegistrationService.StopBudget(TimeSpan.FromSeconds(10), 100, 3));
-    }
-
-    private static async Task StartAsync(ServiceHarness h)
-    {
-        await h.Service.StartingAsync(Ct);
-        await h.Service.StartAsync(Ct);
-        await h.Service.StartedAsync(Ct);
-        h.Lifetime.FireStarted();
     }
 
     /// <summary>Deregisters a registration Cloud Map accepted but does not show yet: it appears once the stop has looked for it.</summary>

@@ -18,7 +18,7 @@ public sealed class ReadinessBesideResolutionTests
     {
         using var h = new ServiceHarness();
         h.Client.FailNext("GetService", FakeCloudMapClient.Error(CloudMapErrorCodes.ThrottlingException), times: 4);
-        await StartAsync(h);
+        await h.StartHostAsync();
 
         await h.DriveUntilAsync(h.Client.WaitForCallAsync("RegisterInstance"), TimeSpan.FromSeconds(1));
 
@@ -37,7 +37,7 @@ public sealed class ReadinessBesideResolutionTests
     {
         using var h = new ServiceHarness();
         h.Health.Healthy = false;
-        await StartAsync(h);
+        await h.StartHostAsync();
 
         await h.Logs.WaitForEventAsync("WaitingForReadiness", cancellationToken: Ct);
         for (var i = 0; i < 5; i++)
@@ -63,7 +63,7 @@ public sealed class ReadinessBesideResolutionTests
         using var h = new ServiceHarness(o => o.Port = null);
         h.Server.Addresses.Clear();
         h.Health.Healthy = false;
-        await StartAsync(h);
+        await h.StartHostAsync();
 
         await h.Service.Execution.WaitAsync(TimeSpan.FromSeconds(30), Ct);
 
@@ -73,14 +73,6 @@ public sealed class ReadinessBesideResolutionTests
         Assert.Equal(runs, h.Health.Runs);
         Assert.Equal(0, h.Client.CallCount("RegisterInstance"));
         Assert.False(h.Logs.Collector.HasEvent("WaitingForReadiness"));
-    }
-
-    private static async Task StartAsync(ServiceHarness h)
-    {
-        await h.Service.StartingAsync(Ct);
-        await h.Service.StartAsync(Ct);
-        await h.Service.StartedAsync(Ct);
-        h.Lifetime.FireStarted();
     }
 
     private static async Task StopAsync(ServiceHarness h)

@@ -100,7 +100,7 @@ public sealed class StopBudgetTests
         using var h = new ServiceHarness();
         h.Options.Readiness.ConsecutiveSuccesses = 1;
         var exitCodes = RecordExitCodes(h.Service);
-        await StartAsync(h);
+        await h.StartHostAsync();
         await h.Logs.WaitForEventAsync("Registered", cancellationToken: Ct);
         h.Client.Hang = true;
 
@@ -121,7 +121,7 @@ public sealed class StopBudgetTests
         using var h = new ServiceHarness();
         h.Options.Readiness.ConsecutiveSuccesses = 1;
         var exitCodes = RecordExitCodes(h.Service);
-        await StartAsync(h);
+        await h.StartHostAsync();
         await h.Logs.WaitForEventAsync("Registered", cancellationToken: Ct);
 
         var stopping = h.Service.StoppingAsync(Ct);
@@ -231,14 +231,6 @@ public sealed class StopBudgetTests
             return true;
         };
         return codes;
-    }
-
-    private static async Task StartAsync(ServiceHarness h)
-    {
-        await h.Service.StartingAsync(Ct);
-        await h.Service.StartAsync(Ct);
-        await h.Service.StartedAsync(Ct);
-        h.Lifetime.FireStarted();
     }
 
     /// <summary>A real generic host over the fake client, with <paramref name="check"/> as its readiness (and running) check.</summary>

@@ -50,10 +50,7 @@ public sealed class StopTwiceTests
     {
         h.Options.Readiness.ConsecutiveSuccesses = 1;
         h.Options.Shutdown.DrainDelay = TimeSpan.Zero;
-        await h.Service.StartingAsync(Ct);
-        await h.Service.StartAsync(Ct);
-        await h.Service.StartedAsync(Ct);
-        h.Lifetime.FireStarted();
+        await h.StartHostAsync();
         await h.Logs.WaitForEventAsync("Registered", cancellationToken: Ct);
     }
 }

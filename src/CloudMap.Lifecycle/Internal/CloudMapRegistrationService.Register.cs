@@ -10,18 +10,16 @@ internal sealed partial class CloudMapRegistrationService
     private long? _readyTimestamp;
     private bool _firstRegistrationRecorded;
 
-    /// <summary>The operation of the last RegisterInstance accepted by an attempt of <see cref="RegisterAsync"/> and not yet seen to finish.</summary>
-    private string? _resumableRegistration;
-
     /// <summary>
     /// Registers, retrying failures with backoff and jitter until it succeeds. A stop before an attempt is sent
-    /// (<paramref name="cancellationToken"/>) sends nothing; an attempt already sent is finished.
+    /// (<paramref name="cancellationToken"/>) sends nothing; an attempt already sent is finished. It runs once, first
+    /// thing after the target and readiness, so an operation the ledger holds as pending was accepted by one of its
+    /// own attempts.
     /// </summary>
     internal async Task RegisterAsync(CloudMapHealthStatus initialStatus, CancellationToken cancellationToken)
     {
         _ = Target ?? throw new InvalidOperationException("The target must be resolved before registering.");
         _state.Phase = CloudMapRegistrationPhase.Registering;
-        _resumableRegistration = null; // only an operation accepted by an attempt of this run is read again
         await LifecycleRetry.RunAsync(
             _ => RegisterOnceAsync(initialStatus, resume: true), // runs on the abort token: a sent attempt is finished, not abandoned
             isRetryable: ex => ex is not OperationCanceledException || !_abort.IsCancellationRequested,
@@ -40,17 +38,18 @@ internal sealed partial class CloudMapRegistrationService
     /// </summary>
     /// <param name="initialStatus">The custom health status the instance starts with.</param>
     /// <param name="resume">
-    /// When an earlier attempt of the same <see cref="RegisterAsync"/> had its RegisterInstance accepted and only the
-    /// reading of its operation failed (throttled, timed out), read that operation again instead of registering again: a
-    /// new RegisterInstance would cost a call, start a second operation Cloud Map refuses while the first runs
-    /// (DuplicateRequest), and near the account's limit be throttled like the read was.
+    /// When an earlier attempt of <see cref="RegisterAsync"/> had its RegisterInstance accepted and only the reading of
+    /// its operation failed (throttled, timed out; the ledger's <see cref="RegistrationLedger.PendingOperationId"/>),
+    /// read that operation again instead of registering again: a new RegisterInstance would cost a call, start a second
+    /// operation Cloud Map refuses while the first runs (DuplicateRequest), and near the account's limit be throttled
+    /// like the read was.
     /// </param>
     internal async Task RegisterOnceAsync(CloudMapHealthStatus initialStatus, bool resume = false)
     {
         var target = Target ?? throw new InvalidOperationException("The target must be resolved before registering.");
         var token = _abort.Token;
         _state.Phase = CloudMapRegistrationPhase.Registering;
-        if (resume && _resumableRegistration is { } accepted && _ledger.PendingOperationId == accepted)
+        if (resume && _ledger.PendingOperationId is { } accepted)
         {
             if (await ResumeRegistrationAsync(accepted, initialStatus, token).ConfigureAwait(false))
             {
@@ -58,7 +57,6 @@ internal sealed partial class CloudMapRegistrationService
             }
         }
 
-        _resumableRegistration = null;
         // Crash cleanup (G7): answering for this identity starts before the registration that advertises it is sent.
         var proof = Options.Cleanup.AnswerProbes ? _proofOfLife?.Advertise(target.Service.Id, target.InstanceId, _ownerToken, target.ProofScheme) : null;
         var attributes = BuildAttributes(target, initialStatus, proof); // with the platform identity (issue 14)
@@ -88,7 +86,6 @@ internal sealed partial class CloudMapRegistrationService
                 operationId = await SendRegisterAsync(request, token).ConfigureAwait(false);
             }
 
-            _resumableRegistration = operationId;
             var operation = await WaitForOperationAsync(operationId, token).ConfigureAwait(false);
             FinishRegistration(operationId, operation, initialStatus);
         }
@@ -117,8 +114,9 @@ internal sealed partial class CloudMapRegistrationService
         }
         catch (CloudMapException ex) when (ex.ErrorCode == CloudMapErrorCodes.OperationNotFound)
         {
-            // Nothing more can be learnt from it; a new RegisterInstance tells (DuplicateRequest if it still runs).
-            _resumableRegistration = null;
+            // Nothing more can be learnt from it, nor waited for; a new RegisterInstance tells (DuplicateRequest if it
+            // still runs).
+            _ledger.OperationFinished();
             return false;
         }
         catch (Exception ex)
@@ -132,7 +130,6 @@ internal sealed partial class CloudMapRegistrationService
     private void FinishRegistration(string operationId, CloudMapOperation operation, CloudMapHealthStatus initialStatus)
     {
         _ledger.OperationFinished();
-        _resumableRegistration = null;
         if (operation.Status != CloudMapOperationStatus.Success)
         {
             // Not taken as Rejected: the retry that follows starts a new grace anyway, and a stop right now still

@@ -85,7 +85,7 @@ internal sealed class HerdScenario : IScenario
                 {
                     lock (samples)
                     {
-                        samples.Add(new Sample(Clock.Now, ControlPlaneCalls(lane.Emulator), Operations.Sum(op => lane.Emulator.GetThrottledCount(op)), hosts.Count(h => h.IsRegistered)));
+                        samples.Add(new Sample(Clock.Now, ControlPlaneCalls(lane.Emulator), Throttled(lane.Emulator), hosts.Count(h => h.IsRegistered)));
                     }
 
                     await Task.Delay(100, CancellationToken.None).ConfigureAwait(false);
@@ -124,7 +124,7 @@ internal sealed class HerdScenario : IScenario
             }
 
             result.Metric("registered", "Registered", string.Empty).Add(mode, registered);
-            var throttled = Operations.Sum(op => lane.Emulator.GetThrottledCount(op));
+            var throttled = Throttled(lane.Emulator);
             var calls = ControlPlaneCalls(lane.Emulator);
             result.Metric("calls", "Control-plane requests until registered", string.Empty).Add(mode, calls);
             result.Metric("calls-per-host", "Control-plane requests per registered host", string.Empty).Add(mode, registered == 0 ? 0 : (double)calls / registered);
@@ -149,9 +149,9 @@ internal sealed class HerdScenario : IScenario
             await Task.Delay(TimeSpan.FromSeconds(3), cancellationToken).ConfigureAwait(false);
             var left = lane.RegisteredCount();
             result.Metric("left-behind", "Left behind after a simultaneous stop", string.Empty, goal: "0").Add(mode, left);
-            result.Metric("stop-throttled", "Throttled responses while stopping", string.Empty).Add(mode, Operations.Sum(op => lane.Emulator.GetThrottledCount(op)));
+            result.Metric("stop-throttled", "Throttled responses while stopping", string.Empty).Add(mode, Throttled(lane.Emulator));
             var stopSent = ControlPlaneCalls(lane.Emulator);
-            var stopThrottled = Operations.Sum(op => (long)lane.Emulator.GetThrottledCount(op));
+            var stopThrottled = Throttled(lane.Emulator);
             result.Metric("stop-calls-per-host", "Control-plane requests per host while stopping (throttled ones included)", string.Empty).Add(mode, (double)stopSent / count);
             result.Metric("stop-answered-per-host", "Control-plane requests answered per host while stopping (the calls a stop costs)", string.Empty).Add(mode, (double)(stopSent - stopThrottled) / count);
             var stopCalls = Breakdown(lane.Emulator);
@@ -232,6 +232,9 @@ internal sealed class HerdScenario : IScenario
             return [.. samples];
         }
     }
+
+    /// <summary>Throttled answers of every counted operation (only the control plane is throttled).</summary>
+    private static long Throttled(CloudMapEmulator emulator) => Operations.Sum(op => (long)emulator.GetThrottledCount(op));
 
     private static long ControlPlaneCalls(CloudMapEmulator emulator) =>
         Operations.Where(op => !DataPlane.Contains(op)).Sum(op => (long)emulator.GetCallCount(op));

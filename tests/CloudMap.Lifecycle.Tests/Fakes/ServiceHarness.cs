@@ -67,6 +67,16 @@ internal sealed class ServiceHarness : IDisposable
 
     public ICloudMapRegistrationState State => Service.State;
 
+    /// <summary>Runs the host's start contract (starting, start, started) and fires <c>ApplicationStarted</c>: the background work begins.</summary>
+    public async Task StartHostAsync()
+    {
+        var ct = TestContext.Current.CancellationToken;
+        await Service.StartingAsync(ct);
+        await Service.StartAsync(ct);
+        await Service.StartedAsync(ct);
+        Lifetime.FireStarted();
+    }
+
     /// <summary>Resolves the target and registers (the state right after a successful start), without the loop.</summary>
     public async Task<CloudMapRegistrationService> RegisteredAsync()
     {
