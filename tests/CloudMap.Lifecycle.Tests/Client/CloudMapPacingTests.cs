@@ -145,7 +145,7 @@ public sealed class CloudMapPacingTests
     public async Task Limiter_WithSpread_HoldsEachAttemptItsFractionOfOneSlotLongerAndKeepsTheRate()
     {
         var clock = new FakeTimeProvider();
-        var limiter = new CloudMapAdaptiveRateLimiter(clock, spread: () => 0.25);
+        var limiter = new CloudMapAdaptiveRateLimiter(clock, spread: () => 0.25, firstThrottleSpread: TimeSpan.Zero);
         limiter.OnAttemptEnded(throttled: true); // 0.5 tokens/s: a slot is 2 s.
 
         var first = limiter.AcquireAsync(Timeout.InfiniteTimeSpan, Ct).AsTask();
@@ -166,7 +166,7 @@ public sealed class CloudMapPacingTests
     public async Task Limiter_WithSpread_AfterAnAnswerThatWasNotAThrottle_HoldsExactly()
     {
         var clock = new FakeTimeProvider();
-        var limiter = new CloudMapAdaptiveRateLimiter(clock, spread: () => 0.99);
+        var limiter = new CloudMapAdaptiveRateLimiter(clock, spread: () => 0.99, firstThrottleSpread: TimeSpan.Zero);
         limiter.OnAttemptEnded(throttled: true);
         limiter.OnAttemptEnded(throttled: false); // still 0.5 tokens/s (nothing measured yet): a slot is 2 s
         Assert.Equal(0.5, limiter.FillRate);
@@ -186,10 +186,36 @@ public sealed class CloudMapPacingTests
     }
 
     [Fact]
+    public async Task Limiter_WithSpread_SpreadsTheFirstAttemptAfterTheFirstThrottleOverFourSecondsOnce()
+    {
+        var clock = new FakeTimeProvider();
+        var limiter = new CloudMapAdaptiveRateLimiter(clock, spread: () => 0.25);
+        limiter.OnAttemptEnded(throttled: true); // enabled at 0.5 tokens/s: a slot is 2 s
+
+        // 0.25 of the 4 s first spread (1 s, half a token) ahead of its own token (2 s), plus 0.25 of a slot (0.5 s).
+        var first = limiter.AcquireAsync(Timeout.InfiniteTimeSpan, Ct).AsTask();
+        var second = limiter.AcquireAsync(Timeout.InfiniteTimeSpan, Ct).AsTask();
+        clock.Advance(TimeSpan.FromSeconds(3.499));
+        Assert.False(first.IsCompleted);
+        clock.Advance(TimeSpan.FromMilliseconds(1));
+        Assert.Equal(TimeSpan.FromSeconds(3.5), await first);
+
+        // The bucket keeps the postponement: the second token is due at 5 s, not 4 s. Only once: a later throttle does not postpone.
+        clock.Advance(TimeSpan.FromSeconds(1.999));
+        Assert.False(second.IsCompleted);
+        clock.Advance(TimeSpan.FromMilliseconds(1));
+        Assert.Equal(TimeSpan.FromSeconds(5.5), await second);
+
+        clock.Advance(TimeSpan.FromSeconds(10)); // the bucket fills to its capacity of one token
+        limiter.OnAttemptEnded(throttled: true);
+        Assert.Equal(TimeSpan.Zero, await limiter.AcquireAsync(Timeout.InfiniteTimeSpan, Ct));
+    }
+
+    [Fact]
     public async Task Limiter_WithSpread_NeverHoldsPastTheCallersLimit()
     {
         var clock = new FakeTimeProvider();
-        var limiter = new CloudMapAdaptiveRateLimiter(clock, spread: () => 0.99);
+        var limiter = new CloudMapAdaptiveRateLimiter(clock, spread: () => 0.99, firstThrottleSpread: TimeSpan.Zero);
         limiter.OnAttemptEnded(throttled: true);
 
         var held = limiter.AcquireAsync(TimeSpan.FromSeconds(2.5), Ct).AsTask();

@@ -22,6 +22,16 @@ internal sealed class CloudMapAdaptiveRateLimiter
     /// <summary>The new rate is capped at this many times the measured send rate: 2 (botocore <c>ClientRateLimiter._MAX_RATE_ADJUST_SCALE</c>, AWSSDK.Core's <c>2 * measuredTxRate</c>).</summary>
     public const double MaxRateAdjustScale = 2.0;
 
+    /// <summary>
+    /// How far the first attempt after the process's first throttle is spread by default (with a spread): over 4 s. At its first
+    /// throttle a process has no measure of the limit yet (one or two answers), and the processes that started with it
+    /// were throttled in the same instant; the SDKs' bucket, which has filled since it was created, lets all of them
+    /// retry within the next second, where they are throttled again. Spread over 4 s, the first retries of a herd of
+    /// 1,000 arrive at about the limit's rate instead of all at once; one process throttled alone waits 2 s more on
+    /// average, once.
+    /// </summary>
+    public static readonly TimeSpan FirstThrottleSpread = TimeSpan.FromSeconds(4);
+
     private readonly TimeProvider _time;
     private readonly long _origin;
     private readonly Lock _lock = new();
@@ -30,8 +40,10 @@ internal sealed class CloudMapAdaptiveRateLimiter
     private readonly CloudMapTokenBucket _bucket = new();
     private readonly List<Waiter> _waiting = [];
     private readonly Func<double>? _spread;
+    private readonly double _firstSpread;
     private bool _enabled;
     private bool _lastThrottled;
+    private bool _spreadFirst;
 
     /// <summary>Initializes a new instance of the <see cref="CloudMapAdaptiveRateLimiter"/> class on <paramref name="timeProvider"/>.</summary>
     /// <param name="timeProvider">The clock the bucket fills and waits on.</param>
@@ -40,12 +52,15 @@ internal sealed class CloudMapAdaptiveRateLimiter
     /// of one token interval more, so that processes throttled at the same moment (a fleet starting together) do not
     /// all send again at the same moment, as the SDKs' bucket would make them (its waits are exact). The average rate is
     /// unchanged. After an answer that was not a throttle the process's timing is its own already, and the wait is
-    /// exact: near the limit's floor a spread costs up to a whole 2 s interval per call. Null: exact waits.
+    /// exact: near the limit's floor a spread costs up to a whole 2 s interval per call. The first attempt after the
+    /// process's first throttle also takes one from it for <paramref name="firstThrottleSpread"/>. Null: exact waits.
     /// </param>
-    public CloudMapAdaptiveRateLimiter(TimeProvider timeProvider, Func<double>? spread = null)
+    /// <param name="firstThrottleSpread">How far that first attempt is spread; null: <see cref="FirstThrottleSpread"/>.</param>
+    public CloudMapAdaptiveRateLimiter(TimeProvider timeProvider, Func<double>? spread = null, TimeSpan? firstThrottleSpread = null)
     {
         _time = timeProvider ?? throw new ArgumentNullException(nameof(timeProvider));
         _spread = spread;
+        _firstSpread = (firstThrottleSpread ?? FirstThrottleSpread).TotalSeconds;
         _origin = timeProvider.GetTimestamp();
 
         // The SDKs' clock is epoch seconds, so the meter's first window starts at a whole second; ours starts at 0.
@@ -127,6 +142,14 @@ internal sealed class CloudMapAdaptiveRateLimiter
             }
 
             var now = Now();
+            if (_spreadFirst && _spread is { } first)
+            {
+                // The first attempt after the first throttle: at a random point of the next FirstThrottleSpread, and the
+                // attempts after it queue behind that point, as the bucket had been emptied that far.
+                _spreadFirst = false;
+                _bucket.Postpone(Math.Clamp(first(), 0, 1) * _firstSpread, now);
+            }
+
             var deficit = _bucket.Reserve(now) * _bucket.FillRate; // tokens owed before this one is free (wait × rate)
             var slot = 1 / _bucket.FillRate;
             foreach (var lower in _waiting)
@@ -176,6 +199,7 @@ internal sealed class CloudMapAdaptiveRateLimiter
             {
                 // Once pacing, the rate being sent at is what the bucket allows when that is below what was measured.
                 rate = _cubic.RateAfterThrottle(_enabled ? Math.Min(measured, _bucket.FillRate) : measured, now);
+                _spreadFirst = !_enabled;
                 _enabled = true;
             }
             else

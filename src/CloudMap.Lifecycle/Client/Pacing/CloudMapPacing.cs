@@ -58,7 +58,7 @@ internal sealed class CloudMapPacing
     /// <summary>Gets the pacing of the endpoint named by <paramref name="key"/> (region and URL) on <paramref name="timeProvider"/>.</summary>
     /// <param name="timeProvider">The clock.</param>
     /// <param name="key">The endpoint and signing region.</param>
-    /// <param name="spread">The limiter's spread of held attempts (see <see cref="CloudMapAdaptiveRateLimiter(TimeProvider, Func{double})"/>); the first caller's is kept.</param>
+    /// <param name="spread">The limiter's spread of held attempts (see <see cref="CloudMapAdaptiveRateLimiter(TimeProvider, Func{double}, TimeSpan?)"/>); the first caller's is kept.</param>
     public static CloudMapPacing For(TimeProvider timeProvider, string key, Func<double>? spread = null)
     {
         ArgumentNullException.ThrowIfNull(timeProvider);

@@ -53,6 +53,13 @@ internal sealed class CloudMapTokenBucket
         return Tokens >= 0 ? 0 : -Tokens / FillRate;
     }
 
+    /// <summary>Takes <paramref name="seconds"/> worth of tokens at <paramref name="nowSeconds"/>: the next request waits that much longer.</summary>
+    public void Postpone(double seconds, double nowSeconds)
+    {
+        Refill(nowSeconds);
+        Tokens -= seconds * FillRate;
+    }
+
     private void Refill(double nowSeconds)
     {
         if (_lastRefill is { } last && nowSeconds > last)
