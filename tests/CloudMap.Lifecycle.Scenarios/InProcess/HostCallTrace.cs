@@ -34,6 +34,37 @@ internal sealed class HostCallTrace
             .Select(g => g.Key + " " + string.Join(" ", g.OrderBy(c => c.At).Select(c => Format.Invariant($"{Clock.MillisecondsBetween(first, c.At) / 1000:0.00}:{c.Operation}:{c.Status}"))))];
     }
 
+    /// <summary>
+    /// For the calls whose operation <paramref name="counted"/> accepts: how long the hosts' first requests took from the
+    /// first to the last (s), and the most requests sent in any 1 s window (exact, over the send times) that were not
+    /// their host's first: the requests pacing can hold back (a host's first request has nothing to learn from).
+    /// </summary>
+    public (double FirstRequestsSpan, double PeakOfLaterRequests) LaterRequestsPeak(Func<string, bool> counted)
+    {
+        ArgumentNullException.ThrowIfNull(counted);
+        var calls = _calls.Where(c => counted(c.Operation)).ToArray();
+        if (calls.Length == 0)
+        {
+            return (0, 0);
+        }
+
+        var firsts = calls.GroupBy(c => c.Host, StringComparer.Ordinal).Select(g => g.MinBy(c => c.At)).ToHashSet();
+        var span = Clock.MillisecondsBetween(firsts.Min(c => c.At), firsts.Max(c => c.At)) / 1000;
+        var later = calls.Where(c => !firsts.Contains(c)).Select(c => c.At).Order().ToArray();
+        var peak = 0;
+        for (int end = 0, start = 0; end < later.Length; end++)
+        {
+            while (Clock.MillisecondsBetween(later[start], later[end]) >= 1000)
+            {
+                start++;
+            }
+
+            peak = Math.Max(peak, end - start + 1);
+        }
+
+        return (span, peak);
+    }
+
     private readonly record struct Call(long At, string Host, string Operation, int Status);
 
     private sealed class Recorder(HostCallTrace trace, string host) : DelegatingHandler

@@ -190,23 +190,25 @@ public sealed class CloudMapPacingTests
     {
         var clock = new FakeTimeProvider();
         var limiter = new CloudMapAdaptiveRateLimiter(clock, spread: () => 0.25);
+        clock.Advance(TimeSpan.FromSeconds(10)); // the bucket has filled to its one token: an exact limiter would not hold the next attempt
         limiter.OnAttemptEnded(throttled: true); // enabled at 0.5 tokens/s: a slot is 2 s
 
-        // 0.25 of the 4 s first spread (1 s, half a token) ahead of its own token (2 s), plus 0.25 of a slot (0.5 s).
+        // At 0.25 of the 4 s spread, from now: 1 s, whatever the bucket held.
         var first = limiter.AcquireAsync(Timeout.InfiniteTimeSpan, Ct).AsTask();
         var second = limiter.AcquireAsync(Timeout.InfiniteTimeSpan, Ct).AsTask();
-        clock.Advance(TimeSpan.FromSeconds(3.499));
+        clock.Advance(TimeSpan.FromSeconds(0.999));
         Assert.False(first.IsCompleted);
         clock.Advance(TimeSpan.FromMilliseconds(1));
-        Assert.Equal(TimeSpan.FromSeconds(3.5), await first);
+        Assert.Equal(TimeSpan.FromSeconds(1), await first);
 
-        // The bucket keeps the postponement: the second token is due at 5 s, not 4 s. Only once: a later throttle does not postpone.
-        clock.Advance(TimeSpan.FromSeconds(1.999));
+        // The next one queues behind it: its token is one slot later (3 s), plus its spread (0.25 of a slot).
+        clock.Advance(TimeSpan.FromSeconds(2.499));
         Assert.False(second.IsCompleted);
         clock.Advance(TimeSpan.FromMilliseconds(1));
-        Assert.Equal(TimeSpan.FromSeconds(5.5), await second);
+        Assert.Equal(TimeSpan.FromSeconds(3.5), await second);
 
-        clock.Advance(TimeSpan.FromSeconds(10)); // the bucket fills to its capacity of one token
+        // Only once: after the bucket has filled again, a later throttle does not hold the next attempt.
+        clock.Advance(TimeSpan.FromSeconds(10));
         limiter.OnAttemptEnded(throttled: true);
         Assert.Equal(TimeSpan.Zero, await limiter.AcquireAsync(Timeout.InfiniteTimeSpan, Ct));
     }
@@ -287,8 +289,11 @@ public sealed class CloudMapPacingTests
     public async Task Adaptive_DeregistrationWithinBudget_IsHeldBackAtMostAQuarterOfItsBudget()
     {
         await using var h = await ClientHarness.StartAsync(o => (o.MaxAttempts, o.RetryMode) = (1, CloudMapRetryMode.Adaptive));
-        h.Server.ReplyError("ThrottlingException");
+        h.Server.ReplyError("ThrottlingException").ReplyError("ThrottlingException");
         await Assert.ThrowsAsync<CloudMapException>(() => h.Client.GetServiceAsync("srv-1", Ct)); // learns: 0.5 req/s.
+
+        // The first attempt after the first throttle goes at the start of its spread (the harness's random numbers are 0).
+        await Assert.ThrowsAsync<CloudMapException>(() => h.Client.GetServiceAsync("srv-1", Ct));
 
         using var others = CancellationTokenSource.CreateLinkedTokenSource(Ct);
         var queued = Enumerable.Range(0, 10).Select(_ => h.Client.GetServiceAsync("srv-1", others.Token)).ToList(); // 20 s of tokens.
@@ -326,15 +331,19 @@ public sealed class CloudMapPacingTests
     public async Task Adaptive_AfterThrottle_RetryWaitsForItsToken()
     {
         await using var h = await ClientHarness.StartAsync(o => o.RetryMode = CloudMapRetryMode.Adaptive);
-        h.Server.ReplyError("ThrottlingException").Reply("""{"OperationId":"op-1"}""");
+        h.Server.ReplyError("ThrottlingException").ReplyError("ThrottlingException").Reply("""{"OperationId":"op-1"}""");
 
+        // The harness's random numbers are 0: no backoff, and the first retry after the process's first throttle goes
+        // at the start of its spread (at once); the retry after the second throttle waits for its token, 2 s away.
         var call = h.Client.DeregisterInstanceAsync("srv-1", "i-1", Ct);
-        await h.Clock.WaitForTimersAsync(1, Ct);
-        Assert.Single(h.Server.Requests);
-        h.Clock.Advance(TimeSpan.FromSeconds(2));
+        await h.Clock.WaitForTimersAsync(1, Ct).WaitAsync(TimeSpan.FromSeconds(30), Ct);
+        Assert.Equal(2, h.Server.Requests.Count);
+        h.Clock.Advance(TimeSpan.FromSeconds(1.999));
+        Assert.Equal(2, h.Server.Requests.Count);
+        h.Clock.Advance(TimeSpan.FromMilliseconds(1));
 
         Assert.Equal("op-1", await call.WaitAsync(TimeSpan.FromSeconds(30), Ct));
-        Assert.Equal(2, h.Server.Requests.Count);
+        Assert.Equal(3, h.Server.Requests.Count);
     }
 
     [Fact]

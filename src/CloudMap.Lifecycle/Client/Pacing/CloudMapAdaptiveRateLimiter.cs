@@ -23,12 +23,12 @@ internal sealed class CloudMapAdaptiveRateLimiter
     public const double MaxRateAdjustScale = 2.0;
 
     /// <summary>
-    /// How far the first attempt after the process's first throttle is spread by default (with a spread): over 4 s. At its first
-    /// throttle a process has no measure of the limit yet (one or two answers), and the processes that started with it
-    /// were throttled in the same instant; the SDKs' bucket, which has filled since it was created, lets all of them
-    /// retry within the next second, where they are throttled again. Spread over 4 s, the first retries of a herd of
-    /// 1,000 arrive at about the limit's rate instead of all at once; one process throttled alone waits 2 s more on
-    /// average, once.
+    /// How far the first attempt after the process's first throttle is spread by default (with a spread): it goes at a
+    /// uniformly random point of the next 4 s. At its first throttle a process has no measure of the limit yet (one or
+    /// two answers), and the processes that started with it were throttled in the same instant; the SDKs' bucket sends
+    /// each of them again when its next token is due, the same 0–2 s for all, where they are throttled again. Spread over
+    /// 4 s, the first retries of a herd of 1,000 hosts arrive at about 250/s; a process throttled alone waits 2 s on
+    /// average for its first retry, once.
     /// </summary>
     public static readonly TimeSpan FirstThrottleSpread = TimeSpan.FromSeconds(4);
 
@@ -142,41 +142,40 @@ internal sealed class CloudMapAdaptiveRateLimiter
             }
 
             var now = Now();
-            if (_spreadFirst && _spread is { } first)
+            double seconds;
+            if (_spreadFirst && _firstSpread > 0 && _spread is { } first)
             {
-                // The first attempt after the first throttle: at a random point of the next FirstThrottleSpread, and the
-                // attempts after it queue behind that point, as the bucket had been emptied that far.
+                // The first attempt after the first throttle goes at a random point of the next FirstThrottleSpread, from
+                // now (what the bucket holds and owes is replaced: its rate measures nothing yet), and the attempts after
+                // it queue behind that point.
                 _spreadFirst = false;
-                _bucket.Postpone(Math.Clamp(first(), 0, 1) * _firstSpread, now);
+                seconds = _bucket.ReserveAfter(Math.Clamp(first(), 0, 1) * _firstSpread, now);
             }
-
-            var deficit = _bucket.Reserve(now) * _bucket.FillRate; // tokens owed before this one is free (wait × rate)
-            var slot = 1 / _bucket.FillRate;
-            foreach (var lower in _waiting)
+            else
             {
-                if (lower.Priority < priority)
+                var deficit = _bucket.Reserve(now) * _bucket.FillRate; // tokens owed before this one is free (wait × rate)
+                var slot = 1 / _bucket.FillRate;
+                foreach (var lower in _waiting)
                 {
-                    // It keeps its token but yields its place: this attempt does not wait for it, it waits one more.
-                    deficit -= 1;
-                    lower.Due += slot;
+                    if (lower.Priority < priority)
+                    {
+                        // It keeps its token but yields its place: this attempt does not wait for it, it waits one more.
+                        deficit -= 1;
+                        lower.Due += slot;
+                    }
+                }
+
+                seconds = deficit > 0 ? deficit / _bucket.FillRate : 0;
+                if (seconds > 0 && _spread is { } spread && _lastThrottled)
+                {
+                    seconds += Math.Clamp(spread(), 0, 1) * slot;
                 }
             }
 
-            var seconds = deficit > 0 ? deficit / _bucket.FillRate : 0;
-            if (seconds <= 0)
-            {
-                return ValueTask.FromResult(TimeSpan.Zero);
-            }
-
             var limit = maxWait == Timeout.InfiniteTimeSpan ? double.PositiveInfinity : maxWait.TotalSeconds;
-            if (limit <= 0)
+            if (seconds <= 0 || limit <= 0)
             {
                 return ValueTask.FromResult(TimeSpan.Zero);
-            }
-
-            if (_spread is { } spread && _lastThrottled)
-            {
-                seconds += Math.Clamp(spread(), 0, 1) * slot;
             }
 
             waiter = new Waiter(priority, now, now + seconds, now + limit);

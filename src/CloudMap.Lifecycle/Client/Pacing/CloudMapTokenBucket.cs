@@ -53,11 +53,15 @@ internal sealed class CloudMapTokenBucket
         return Tokens >= 0 ? 0 : -Tokens / FillRate;
     }
 
-    /// <summary>Takes <paramref name="seconds"/> worth of tokens at <paramref name="nowSeconds"/>: the next request waits that much longer.</summary>
-    public void Postpone(double seconds, double nowSeconds)
+    /// <summary>
+    /// Takes one token due <paramref name="seconds"/> after <paramref name="nowSeconds"/>, whatever the bucket held or
+    /// owed before, so that the next request waits for it and one more; returns <paramref name="seconds"/>.
+    /// </summary>
+    public double ReserveAfter(double seconds, double nowSeconds)
     {
         Refill(nowSeconds);
-        Tokens -= seconds * FillRate;
+        Tokens = -seconds * FillRate;
+        return seconds;
     }
 
     private void Refill(double nowSeconds)
