@@ -132,10 +132,7 @@ public sealed class CloudMapPacingTests
 
         var first = limiter.AcquireAsync(Timeout.InfiniteTimeSpan, Ct).AsTask();
         var second = limiter.AcquireAsync(Timeout.InfiniteTimeSpan, Ct).AsTask();
-        clock.Advance(TimeSpan.FromSeconds(1.999));
-        Assert.False(first.IsCompleted);
-        clock.Advance(TimeSpan.FromMilliseconds(1));
-        Assert.Equal(TimeSpan.FromSeconds(2), await first);
+        Assert.Equal(TimeSpan.FromSeconds(2), await ReleaseAfterAsync(clock, first, TimeSpan.FromSeconds(2)));
         Assert.False(second.IsCompleted);
         clock.Advance(TimeSpan.FromSeconds(2));
         Assert.Equal(TimeSpan.FromSeconds(4), await second);
@@ -150,16 +147,10 @@ public sealed class CloudMapPacingTests
 
         var first = limiter.AcquireAsync(Timeout.InfiniteTimeSpan, Ct).AsTask();
         var second = limiter.AcquireAsync(Timeout.InfiniteTimeSpan, Ct).AsTask();
-        clock.Advance(TimeSpan.FromSeconds(2.499));
-        Assert.False(first.IsCompleted);
-        clock.Advance(TimeSpan.FromMilliseconds(1));
-        Assert.Equal(TimeSpan.FromSeconds(2.5), await first);
+        Assert.Equal(TimeSpan.FromSeconds(2.5), await ReleaseAfterAsync(clock, first, TimeSpan.FromSeconds(2.5)));
 
         // The bucket's reservations are the exact ones (the second token is due at 4 s): only the send moves in its slot.
-        clock.Advance(TimeSpan.FromSeconds(1.999));
-        Assert.False(second.IsCompleted);
-        clock.Advance(TimeSpan.FromMilliseconds(1));
-        Assert.Equal(TimeSpan.FromSeconds(4.5), await second);
+        Assert.Equal(TimeSpan.FromSeconds(4.5), await ReleaseAfterAsync(clock, second, TimeSpan.FromSeconds(2)));
     }
 
     [Fact]
@@ -173,10 +164,7 @@ public sealed class CloudMapPacingTests
 
         // With the spread it would be held 3.98 s; after a success the process's timing is its own already.
         var held = limiter.AcquireAsync(Timeout.InfiniteTimeSpan, Ct).AsTask();
-        clock.Advance(TimeSpan.FromSeconds(1.999));
-        Assert.False(held.IsCompleted);
-        clock.Advance(TimeSpan.FromMilliseconds(1));
-        Assert.Equal(TimeSpan.FromSeconds(2), await held);
+        Assert.Equal(TimeSpan.FromSeconds(2), await ReleaseAfterAsync(clock, held, TimeSpan.FromSeconds(2)));
 
         // A throttle again: the next held attempt is spread again.
         limiter.OnAttemptEnded(throttled: true);
@@ -196,16 +184,10 @@ public sealed class CloudMapPacingTests
         // At 0.25 of the 4 s spread, from now: 1 s, whatever the bucket held.
         var first = limiter.AcquireAsync(Timeout.InfiniteTimeSpan, Ct).AsTask();
         var second = limiter.AcquireAsync(Timeout.InfiniteTimeSpan, Ct).AsTask();
-        clock.Advance(TimeSpan.FromSeconds(0.999));
-        Assert.False(first.IsCompleted);
-        clock.Advance(TimeSpan.FromMilliseconds(1));
-        Assert.Equal(TimeSpan.FromSeconds(1), await first);
+        Assert.Equal(TimeSpan.FromSeconds(1), await ReleaseAfterAsync(clock, first, TimeSpan.FromSeconds(1)));
 
         // The next one queues behind it: its token is one slot later (3 s), plus its spread (0.25 of a slot).
-        clock.Advance(TimeSpan.FromSeconds(2.499));
-        Assert.False(second.IsCompleted);
-        clock.Advance(TimeSpan.FromMilliseconds(1));
-        Assert.Equal(TimeSpan.FromSeconds(3.5), await second);
+        Assert.Equal(TimeSpan.FromSeconds(3.5), await ReleaseAfterAsync(clock, second, TimeSpan.FromSeconds(2.5)));
 
         // Only once: after the bucket has filled again, a later throttle does not hold the next attempt.
         clock.Advance(TimeSpan.FromSeconds(10));
@@ -354,6 +336,15 @@ public sealed class CloudMapPacingTests
         Assert.True(result.Failed);
         Assert.Contains("CloudMapClientOptions.RetryMode must be Standard or Adaptive; it is 7.", result.FailureMessage, StringComparison.Ordinal);
         Assert.Equal(CloudMapRetryMode.Adaptive, new CloudMapClientOptions().RetryMode);
+    }
+
+    /// <summary>Moves the clock to 1 ms before <paramref name="after"/>, checks the attempt is still held, then to <paramref name="after"/>, and returns how long it was held.</summary>
+    private static async Task<TimeSpan> ReleaseAfterAsync(FakeTimeProvider clock, Task<TimeSpan> held, TimeSpan after)
+    {
+        clock.Advance(after - TimeSpan.FromMilliseconds(1));
+        Assert.False(held.IsCompleted);
+        clock.Advance(TimeSpan.FromMilliseconds(1));
+        return await held;
     }
 
     private static IEnumerable<(double At, bool Throttled)> Script()
