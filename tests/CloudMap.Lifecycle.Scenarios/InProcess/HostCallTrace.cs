@@ -50,11 +50,34 @@ internal sealed class HostCallTrace
 
         var firsts = calls.GroupBy(c => c.Host, StringComparer.Ordinal).Select(g => g.MinBy(c => c.At)).ToHashSet();
         var span = Clock.MillisecondsBetween(firsts.Min(c => c.At), firsts.Max(c => c.At)) / 1000;
-        var later = calls.Where(c => !firsts.Contains(c)).Select(c => c.At).Order().ToArray();
+        return (span, Peak(calls.Where(c => !firsts.Contains(c))));
+    }
+
+    /// <summary>
+    /// For the calls whose operation <paramref name="counted"/> accepts, split by whether their host had already been
+    /// answered <paramref name="throttleStatus"/> (a throttle) when it sent them: the most requests sent in any 1 s window
+    /// (exact, over the send times) by hosts that had not yet been throttled, which a pace that learns the limit from
+    /// throttles has no reason to hold back, and by hosts that had been, which it paces.
+    /// </summary>
+    public (double PeakBeforeFirstThrottle, double PeakAfterFirstThrottle) PeakByThrottleSeen(Func<string, bool> counted, int throttleStatus)
+    {
+        ArgumentNullException.ThrowIfNull(counted);
+        var calls = _calls.Where(c => counted(c.Operation)).ToArray();
+        var firstThrottle = calls.Where(c => c.Status == throttleStatus)
+            .GroupBy(c => c.Host, StringComparer.Ordinal)
+            .ToDictionary(g => g.Key, g => g.Min(c => c.AnsweredAt), StringComparer.Ordinal);
+        bool Warned(Call c) => firstThrottle.TryGetValue(c.Host, out var at) && at <= c.At;
+        return (Peak(calls.Where(c => !Warned(c))), Peak(calls.Where(Warned)));
+    }
+
+    /// <summary>The most calls sent in any 1 s window, exact over the send times.</summary>
+    private static int Peak(IEnumerable<Call> calls)
+    {
+        var sent = calls.Select(c => c.At).Order().ToArray();
         var peak = 0;
-        for (int end = 0, start = 0; end < later.Length; end++)
+        for (int end = 0, start = 0; end < sent.Length; end++)
         {
-            while (Clock.MillisecondsBetween(later[start], later[end]) >= 1000)
+            while (Clock.MillisecondsBetween(sent[start], sent[end]) >= 1000)
             {
                 start++;
             }
@@ -62,10 +85,10 @@ internal sealed class HostCallTrace
             peak = Math.Max(peak, end - start + 1);
         }
 
-        return (span, peak);
+        return peak;
     }
 
-    private readonly record struct Call(long At, string Host, string Operation, int Status);
+    private readonly record struct Call(long At, long AnsweredAt, string Host, string Operation, int Status);
 
     private sealed class Recorder(HostCallTrace trace, string host) : DelegatingHandler
     {
@@ -76,12 +99,12 @@ internal sealed class HostCallTrace
             try
             {
                 var response = await base.SendAsync(request, cancellationToken).ConfigureAwait(false);
-                trace._calls.Enqueue(new Call(at, host, operation, (int)response.StatusCode));
+                trace._calls.Enqueue(new Call(at, Clock.Now, host, operation, (int)response.StatusCode));
                 return response;
             }
             catch (Exception) when (!cancellationToken.IsCancellationRequested)
             {
-                trace._calls.Enqueue(new Call(at, host, operation, 0));
+                trace._calls.Enqueue(new Call(at, Clock.Now, host, operation, 0));
                 throw;
             }
         }
