@@ -99,6 +99,31 @@ public sealed class CloudMapRegistrationOptions
     /// </value>
     public IDictionary<string, string> Attributes { get; } = new Dictionary<string, string>(StringComparer.Ordinal);
 
+    /// <summary>The largest allowed <see cref="StartupJitter"/>: 10 minutes.</summary>
+    public static readonly TimeSpan MaxStartupJitter = TimeSpan.FromMinutes(10);
+
+    /// <summary>
+    /// Gets or sets the longest random delay before the first Cloud Map call at start, for a fleet that starts many
+    /// instances at once (a deployment of a large batch, a zone replaced): each instance waits a random time up to this
+    /// value, so that the fleet's registrations spread over it instead of reaching the account's request limit together.
+    /// The readiness checks run meanwhile, so the delay only postpones the registration when it outlasts them.
+    /// </summary>
+    /// <remarks>
+    /// An instance spends about four control-plane calls at start (GetService, RegisterInstance, GetOperation, and the
+    /// ownership watch's first ListNamespaces for a service given by id), so a fleet of <c>n</c> instances stays under a
+    /// limit of <c>r</c> requests per second with a jitter of about <c>4 × n ÷ r</c> seconds. The fleet then takes longer
+    /// to register than it would by pacing itself against throttles (which fills the limit and spends it on retries):
+    /// set a jitter when the account's limit is shared with other callers that must not be throttled. With a jitter, the host's start does not wait for Cloud Map's answer to the first call: a target Cloud Map
+    /// does not know is reported (phase <see cref="CloudMapRegistrationPhase.Failed"/>, an error log) when that answer
+    /// comes, not by a failed start; and the first read of the registration's operation waits 1 s, as it does once the
+    /// process has been throttled.
+    /// </remarks>
+    /// <value>
+    /// The default value is <see cref="TimeSpan.Zero"/> (the first call is sent at once); allowed from zero to
+    /// 10 minutes (<see cref="MaxStartupJitter"/>).
+    /// </value>
+    public TimeSpan StartupJitter { get; set; }
+
     /// <summary>Gets the options of the wait for readiness before registering.</summary>
     public CloudMapReadinessOptions Readiness { get; } = new();
 

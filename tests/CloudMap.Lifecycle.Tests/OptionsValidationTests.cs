@@ -49,6 +49,8 @@ public sealed class OptionsValidationTests
         { "CloudMap:Health:ReassertInterval", "2.00:00:00", "CloudMap:Health:ReassertInterval is 2.00:00:00" },
         { "CloudMap:Shutdown:DeregistrationTimeout", "00:00:00.500", "CloudMap:Shutdown:DeregistrationTimeout is 00:00:00.5000000; it must be between 00:00:01 and 00:10:00." },
         { "CloudMap:Shutdown:DrainDelay", "-00:00:01", "CloudMap:Shutdown:DrainDelay is -00:00:01; it must be between 00:00:00 and 00:10:00." },
+        { "CloudMap:StartupJitter", "-00:00:01", "CloudMap:StartupJitter is -00:00:01; it must be between 00:00:00 and 00:10:00." },
+        { "CloudMap:StartupJitter", "00:10:01", "CloudMap:StartupJitter is 00:10:01; it must be between 00:00:00 and 00:10:00." },
     };
 
     [Theory]
@@ -240,6 +242,8 @@ public sealed class OptionsValidationTests
         ["CloudMapRegistrationOptions.MaxAttributeCount"] = ("CloudMap:Attributes", o => AddAttributes(o, CloudMapRegistrationOptions.MaxAttributeCount), o => AddAttributes(o, CloudMapRegistrationOptions.MaxAttributeCount + 1)),
         ["CloudMapRegistrationOptions.MaxAttributeKeyLength"] = ("CloudMap:Attributes", o => o.Attributes[new string('k', CloudMapRegistrationOptions.MaxAttributeKeyLength)] = "v", o => o.Attributes[new string('k', CloudMapRegistrationOptions.MaxAttributeKeyLength + 1)] = "v"),
         ["CloudMapRegistrationOptions.MaxAttributeValueLength"] = ("CloudMap:Attributes:k", o => o.Attributes["k"] = new string('v', CloudMapRegistrationOptions.MaxAttributeValueLength), o => o.Attributes["k"] = new string('v', CloudMapRegistrationOptions.MaxAttributeValueLength + 1)),
+        ["CloudMapRegistrationOptions.MaxStartupJitter"] = ("CloudMap:StartupJitter", o => o.StartupJitter = CloudMapRegistrationOptions.MaxStartupJitter, o => o.StartupJitter = CloudMapRegistrationOptions.MaxStartupJitter + TimeSpan.FromTicks(1)),
+        ["CloudMapRegistrationOptions.StartupJitter at least zero"] = ("CloudMap:StartupJitter", o => o.StartupJitter = TimeSpan.Zero, o => o.StartupJitter = -TimeSpan.FromTicks(1)),
         ["CloudMapRegistrationOptions.MaxAttributesLength"] = ("CloudMap:Attributes", o => FillAttributes(o, CloudMapRegistrationOptions.MaxAttributesLength), o => FillAttributes(o, CloudMapRegistrationOptions.MaxAttributesLength + 1)),
     };
 

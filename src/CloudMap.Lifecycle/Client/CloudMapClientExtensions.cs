@@ -25,13 +25,23 @@ internal static class CloudMapClientExtensions
     /// <see cref="FirstPoll"/> after the call once the client has been throttled (<see cref="ICloudMapClient.HasBeenThrottled"/>),
     /// then after waits that double from <see cref="FirstPoll"/> up to 5 s.
     /// </summary>
+    /// <param name="client">The client.</param>
+    /// <param name="operationId">The operation.</param>
+    /// <param name="timeProvider">The clock of the waits.</param>
+    /// <param name="timeout">How long to wait in all.</param>
+    /// <param name="cancellationToken">Ends the wait.</param>
+    /// <param name="oneOfMany">
+    /// The process is one of many starting together (a <see cref="CloudMapRegistrationOptions.StartupJitter"/> is set):
+    /// the first poll waits <see cref="FirstPoll"/>, as after a throttle, before any throttle was seen.
+    /// </param>
     /// <exception cref="TimeoutException">The operation did not finish within <paramref name="timeout"/> (measured on <paramref name="timeProvider"/>).</exception>
     public static async Task<CloudMapOperation> WaitForOperationAsync(
         this ICloudMapClient client,
         string operationId,
         TimeProvider timeProvider,
         TimeSpan timeout,
-        CancellationToken cancellationToken)
+        CancellationToken cancellationToken,
+        bool oneOfMany = false)
     {
         ArgumentNullException.ThrowIfNull(client);
         ArgumentException.ThrowIfNullOrEmpty(operationId);
@@ -44,7 +54,7 @@ internal static class CloudMapClientExtensions
         {
             var started = timeProvider.GetTimestamp();
             var delay = FirstPoll;
-            if (timeout > TimeSpan.Zero && client.HasBeenThrottled)
+            if (timeout > TimeSpan.Zero && (oneOfMany || client.HasBeenThrottled))
             {
                 // Near the account's limit, a poll right after the call that started the operation only spends a
                 // request: operations take about a second at the least (Cloud Map's take seconds).

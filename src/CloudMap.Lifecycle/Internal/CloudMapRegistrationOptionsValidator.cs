@@ -54,6 +54,7 @@ internal sealed partial class CloudMapRegistrationOptionsValidator(
         ValidateTarget(p, options, errors);
         ValidateInstance(p, options, errors);
         ValidateAttributes(p, options.Attributes, errors);
+        Range(errors, $"{p}:StartupJitter", options.StartupJitter, TimeSpan.Zero, CloudMapRegistrationOptions.MaxStartupJitter);
         ValidateReadiness(p + ":Readiness", options.Readiness, errors);
         ValidateHealth(p + ":Health", options.Health, errors);
         ValidateShutdown(p + ":Shutdown", options.Shutdown, hostOptions.Value.ShutdownTimeout, errors);

@@ -47,12 +47,12 @@ internal sealed partial class CloudMapRegistrationService
         (long)Math.Floor(deregistrationTimeout.TotalSeconds * rate / callsPerStop);
 
     /// <summary>
-    /// At start (event 1154): warns when the service already holds more instances than a simultaneous stop of all of
+    /// Once, when the service is first known (event 1154; at start unless the start did not wait for it): warns when the service already holds more instances than a simultaneous stop of all of
     /// them can deregister within the deregistration timeout at <see cref="StopBudgetAssumedRate"/>, with the arithmetic.
     /// </summary>
     private void WarnIfStopBudgetIsShortForTheService(CloudMapRegistrationOptions options, CloudMapService service)
     {
-        if (service.InstanceCount is not { } existing)
+        if (Interlocked.Exchange(ref _stopBudgetChecked, 1) != 0 || service.InstanceCount is not { } existing)
         {
             return;
         }

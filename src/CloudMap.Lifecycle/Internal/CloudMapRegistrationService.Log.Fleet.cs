@@ -22,6 +22,10 @@ internal sealed partial class CloudMapRegistrationService
             Message = "Cloud Map registration '{Registration}': service '{ServiceId}' will hold {Instances} instances with this one; if they all stop at once, the deregistration timeout of {TimeoutSeconds:0.###} s supports {Supported} of them at an assumed {Rate} control-plane requests/s and {Calls} calls per stop ({TimeoutSeconds:0.###} s × {Rate}/s ÷ {Calls} = {Supported}; all of them need {NeededSeconds:0.#} s). Cloud Map does not publish its limits; raise {Key} (and the host's shutdown timeout) or stop the fleet in batches.")]
         public static partial void StopBudgetShortForService(ILogger logger, string registration, string serviceId, int instances, double timeoutSeconds, double rate, int calls, long supported, double neededSeconds, string key);
 
+        [LoggerMessage(EventId = 1155, EventName = "StartupJitter", Level = LogLevel.Information,
+            Message = "Cloud Map registration '{Registration}': waiting {DelaySeconds:0.###} s (a random part of {Key}, {JitterSeconds:0.###} s) before the first Cloud Map call.")]
+        public static partial void StartupJitter(ILogger logger, string registration, double delaySeconds, string key, double jitterSeconds);
+
         [LoggerMessage(EventId = 1152, EventName = "DeregistrationOperationFailed", Level = LogLevel.Warning,
             Message = "Cloud Map registration '{Registration}': DeregisterInstance operation '{OperationId}' of instance '{InstanceId}' failed ({ErrorCode}); deregistering again within the {Seconds:0.###} s left of the deregistration timeout.")]
         public static partial void DeregistrationOperationFailed(ILogger logger, string registration, string instanceId, string operationId, string errorCode, double seconds);

@@ -95,6 +95,7 @@ internal sealed partial class CloudMapRegistrationService
             Log.DrainShorterThanDnsTtl(_logger, _displayName, late);
         }
 
+        WarnIfStopBudgetIsShortForTheService(options, service); // when the start did not wait for the service
         Mode = HealthReportingModes.For(service.HealthCheckKind, options.Health.UnmanagedMode);
         _state.ServiceId = service.Id;
         _state.LastError = null;
@@ -112,6 +113,8 @@ internal sealed partial class CloudMapRegistrationService
     /// the server listens, G1). A definitive answer (<see cref="DefinitiveErrors"/>) fails the start with a message
     /// naming the key, its value and what exists. Anything else never fails the start: a transient failure, or no
     /// answer within <see cref="StartupResolveTimeout"/>, leaves the resolution to the background work, which retries.
+    /// With a <see cref="CloudMapRegistrationOptions.StartupJitter"/> the start does not wait at all: the first call waits
+    /// out the jitter first.
     /// </summary>
     /// <exception cref="OptionsValidationException">Cloud Map answered that the configured target or the credentials are wrong.</exception>
     internal async Task ResolveServiceAtStartAsync(CancellationToken cancellationToken)
@@ -126,7 +129,14 @@ internal sealed partial class CloudMapRegistrationService
 
         // Observed here in case no background work ever takes it over (the host's start fails elsewhere).
         _ = resolution.ContinueWith(static t => _ = t.Exception, CancellationToken.None, TaskContinuationOptions.OnlyOnFaulted | TaskContinuationOptions.ExecuteSynchronously, TaskScheduler.Default);
+        if (options.StartupJitter > TimeSpan.Zero)
+        {
+            // The first call waits out the jitter: the host's start does not wait for it (the background takes it over).
+            return;
+        }
+
         CloudMapService? service = null;
+
         try
         {
             service = await TimedWait.WithinAsync(resolution, StartupResolveTimeout, _time, cancellationToken).ConfigureAwait(false);
@@ -152,6 +162,28 @@ internal sealed partial class CloudMapRegistrationService
             CheckDrainAgainstDnsTtl(options, service);
             WarnIfStopBudgetIsShortForTheService(options, service);
         }
+    }
+
+    /// <summary>
+    /// Before the first Cloud Map call only: waits a random part of <see cref="CloudMapRegistrationOptions.StartupJitter"/>
+    /// (event 1155), drawn once, so that a fleet starting together spreads its registrations. Later calls (retries) do not wait.
+    /// </summary>
+    private Task WaitOutStartupJitterAsync(CloudMapRegistrationOptions options, CancellationToken cancellationToken)
+    {
+        if (options.StartupJitter <= TimeSpan.Zero)
+        {
+            return Task.CompletedTask;
+        }
+
+        var wait = LazyInitializer.EnsureInitialized(ref _startupJitter, () =>
+        {
+            var delay = TimeSpan.FromTicks((long)(options.StartupJitter.Ticks * Math.Clamp(NextRandom(), 0d, 1d)));
+            Log.StartupJitter(_logger, _displayName, delay.TotalSeconds, _marker.KeyPrefix + ":StartupJitter", options.StartupJitter.TotalSeconds);
+
+            // On the stopping token: whoever waits first, a stop ends the wait for everybody.
+            return Task.Delay(delay, _time, _stopping.Token);
+        });
+        return wait.IsCompletedSuccessfully ? Task.CompletedTask : wait.WaitAsync(cancellationToken);
     }
 
     /// <summary>
@@ -207,6 +239,7 @@ internal sealed partial class CloudMapRegistrationService
     /// <summary>One resolution of the service; a definitive answer becomes a <see cref="CloudMapConfigurationException"/>.</summary>
     private async Task<CloudMapService> ResolveServiceOnceAsync(CloudMapRegistrationOptions options, CancellationToken cancellationToken)
     {
+        await WaitOutStartupJitterAsync(options, cancellationToken).ConfigureAwait(false);
         try
         {
             return await _client.ResolveServiceAsync(options.ServiceId, options.NamespaceName, options.ServiceName, cancellationToken).ConfigureAwait(false);

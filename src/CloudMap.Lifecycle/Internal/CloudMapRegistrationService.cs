@@ -80,6 +80,8 @@ internal sealed partial class CloudMapRegistrationService : IHostedLifecycleServ
     private bool _stopRequested;
     private CancellationTokenRegistration _onStarted;
     private Task<CloudMapService>? _startupResolution;
+    private Task? _startupJitter;
+    private int _stopBudgetChecked;
 
     public CloudMapRegistrationService(
         CloudMapRegistrationMarker marker,
@@ -129,6 +131,9 @@ internal sealed partial class CloudMapRegistrationService : IHostedLifecycleServ
     /// <see cref="Environment.ExitCode"/>, unless already non-zero); a seam, so tests never change their own process's code.
     /// </summary>
     internal Func<int, bool> SetExitCode { get; set; } = LifecycleExitCodes.SetUnlessAlreadySet;
+
+    /// <summary>Gets or sets the source of the random part of <see cref="CloudMapRegistrationOptions.StartupJitter"/> (0 to 1); a seam for tests.</summary>
+    internal Func<double> NextRandom { get; set; } = Random.Shared.NextDouble;
 
     /// <summary>Gets the options, read once (at start) so one registration never sees two configurations.</summary>
     internal CloudMapRegistrationOptions Options => _options ??= _optionsMonitor.Get(_marker.Name);
