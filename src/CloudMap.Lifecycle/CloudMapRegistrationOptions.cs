@@ -109,14 +109,15 @@ public sealed class CloudMapRegistrationOptions
     /// The readiness checks run meanwhile, so the delay only postpones the registration when it outlasts them.
     /// </summary>
     /// <remarks>
-    /// An instance spends about four control-plane calls at start (GetService, RegisterInstance, GetOperation, and the
-    /// ownership watch's first ListNamespaces for a service given by id), so a fleet of <c>n</c> instances stays under a
-    /// limit of <c>r</c> requests per second with a jitter of about <c>4 × n ÷ r</c> seconds. The fleet then takes longer
-    /// to register than it would by pacing itself against throttles (which fills the limit and spends it on retries):
-    /// set a jitter when the account's limit is shared with other callers that must not be throttled. With a jitter, the host's start does not wait for Cloud Map's answer to the first call: a target Cloud Map
-    /// does not know is reported (phase <see cref="CloudMapRegistrationPhase.Failed"/>, an error log) when that answer
-    /// comes, not by a failed start; and the first read of the registration's operation waits 1 s, as it does once the
-    /// process has been throttled.
+    /// An instance spends three control-plane calls to register (GetService, RegisterInstance, GetOperation), so a fleet
+    /// of <c>n</c> instances stays under a limit of <c>r</c> requests per second with a jitter of about <c>3 × n ÷ r</c>
+    /// seconds; the fleet is then registered about 1 s after the jitter ends. A shorter jitter is worse than none: the
+    /// fleet is throttled after all, and later. With a jitter, the host's start does not wait for Cloud Map's answer to
+    /// the first call: a target Cloud Map does not know is reported (phase <see cref="CloudMapRegistrationPhase.Failed"/>,
+    /// an error log) when that answer comes, not by a failed start; the first read of the registration's operation waits
+    /// 1 s, as it does once the process has been throttled; and the ownership watch's first control-plane lookup (for a
+    /// service given by id) waits for the jitter after registering, so that the fleet's lookups come after its
+    /// registrations.
     /// </remarks>
     /// <value>
     /// The default value is <see cref="TimeSpan.Zero"/> (the first call is sent at once); allowed from zero to

@@ -132,6 +132,44 @@ public sealed class TimedWaitTests
         Assert.Equal(3, await wait);
     }
 
+    [Fact]
+    public async Task DelayAtLeastAsync_TimerFiresEarly_WaitsOutWhatIsLeft()
+    {
+        var time = new EarlyTimersTimeProvider();
+        var wait = TimedWait.DelayAtLeastAsync(TimeSpan.FromSeconds(1), time, Ct);
+        await time.WaitForTimersAsync(1, Ct);
+
+        // The first timer fires at 999 ms: the wait arms another for the millisecond left instead of ending.
+        time.Advance(TimeSpan.FromMilliseconds(999));
+        await time.WaitForTimersAsync(1, Ct);
+        Assert.False(wait.IsCompleted);
+
+        time.Advance(TimeSpan.FromMilliseconds(1));
+        await wait;
+        Assert.Equal(0, time.ArmedTimerCount);
+    }
+
+    [Fact]
+    public async Task DelayAtLeastAsync_ExactTimer_OneTimerAndEndsOnTime()
+    {
+        var wait = TimedWait.DelayAtLeastAsync(TimeSpan.FromSeconds(1), _time, Ct);
+        await _time.WaitForTimersAsync(1, Ct);
+        _time.Advance(TimeSpan.FromSeconds(1) - TimeSpan.FromTicks(1));
+        Assert.False(wait.IsCompleted);
+
+        _time.Advance(TimeSpan.FromTicks(1));
+
+        await wait;
+        Assert.Equal(1, _time.TimersCreated);
+    }
+
+    /// <summary>Timers that fire at 99.9 % of their due time, as the runtime's whole-millisecond timers can.</summary>
+    private sealed class EarlyTimersTimeProvider : TimerCountingFakeTimeProvider
+    {
+        public override ITimer CreateTimer(TimerCallback callback, object? state, TimeSpan dueTime, TimeSpan period) =>
+            base.CreateTimer(callback, state, dueTime == global::System.Threading.Timeout.InfiniteTimeSpan ? dueTime : dueTime * 0.999, period);
+    }
+
     /// <summary>Counts every timer created, armed or not.</summary>
     private sealed class CreateCountingTimeProvider : TimerCountingFakeTimeProvider
     {

@@ -1,6 +1,7 @@
 // Copyright (c) CloudMap.Lifecycle contributors. Licensed under the MIT License.
 
 using System.Diagnostics;
+using CloudMap.Lifecycle.Internal;
 
 namespace CloudMap.Lifecycle.Client;
 
@@ -58,7 +59,7 @@ internal static class CloudMapClientExtensions
             {
                 // Near the account's limit, a poll right after the call that started the operation only spends a
                 // request: operations take about a second at the least (Cloud Map's take seconds).
-                await Task.Delay(FirstPoll < timeout ? FirstPoll : timeout, timeProvider, cancellationToken).ConfigureAwait(false);
+                await TimedWait.DelayAtLeastAsync(FirstPoll < timeout ? FirstPoll : timeout, timeProvider, cancellationToken).ConfigureAwait(false);
             }
 
             while (true)
@@ -77,7 +78,7 @@ internal static class CloudMapClientExtensions
                     throw new TimeoutException($"Cloud Map operation '{operationId}' was still {operation.Status} after {timeout}.");
                 }
 
-                await Task.Delay(delay < remaining ? delay : remaining, timeProvider, cancellationToken).ConfigureAwait(false);
+                await TimedWait.DelayAtLeastAsync(delay < remaining ? delay : remaining, timeProvider, cancellationToken).ConfigureAwait(false);
                 delay = TimeSpan.FromTicks(Math.Min(delay.Ticks * 2, MaxPoll.Ticks));
             }
         }

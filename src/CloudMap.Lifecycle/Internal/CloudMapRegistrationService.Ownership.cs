@@ -53,10 +53,14 @@ internal sealed partial class CloudMapRegistrationService
     /// Whether the watch's first read, which costs a control-plane ListNamespaces for a service given by id, waits: while
     /// the account's limit throttles this process (a process that registered under throttling and has sent nothing since
     /// cannot tell whether it still would), the fleet's registrations and stops need that request more than the ownership
-    /// check or a cleanup sweep do. It waits for <see cref="FirstCheckQuietWindow"/> health intervals without throttling.
+    /// check or a cleanup sweep do. It waits for <see cref="FirstCheckQuietWindow"/> health intervals without throttling,
+    /// and, in a fleet that spreads its start over <see cref="CloudMapRegistrationOptions.StartupJitter"/>, for that long
+    /// after registering: the fleet's registrations are spread over the jitter, and so are these lookups, after them.
     /// </summary>
     private bool NamespaceLookupWaits(ServiceRevisionWatch watch) =>
-        watch.NamespaceName is null && _client.ThrottledWithin(FirstCheckQuietWindow * Options.Health.Interval);
+        watch.NamespaceName is null
+        && (_client.ThrottledWithin(FirstCheckQuietWindow * Options.Health.Interval)
+            || (_state.RegisteredAt is { } registered && _time.GetUtcNow() - registered < Options.StartupJitter));
 
     /// <summary>
     /// One ownership check, at the start of a health cycle, for a registration that is confirmed or superseded. Never

@@ -14,6 +14,28 @@ namespace CloudMap.Lifecycle.Internal;
 /// </remarks>
 internal static class TimedWait
 {
+    private static readonly TimeSpan OneMillisecond = TimeSpan.FromMilliseconds(1);
+
+    /// <summary>
+    /// Waits at least <paramref name="delay"/> as <paramref name="time"/>'s timestamps measure it. The runtime's timers
+    /// count whole milliseconds, so a <c>Task.Delay</c> on the system clock can end up to a millisecond before its time
+    /// (seen in scenario 5: an operation read 999.x ms after the call that started it, which found the operation still
+    /// PENDING and cost the fleet a call); what is left is waited again, a millisecond at the least.
+    /// </summary>
+    /// <param name="delay">The least time to wait.</param>
+    /// <param name="time">The clock.</param>
+    /// <param name="cancellationToken">Ends the wait with <see cref="OperationCanceledException"/>.</param>
+    public static async Task DelayAtLeastAsync(TimeSpan delay, TimeProvider time, CancellationToken cancellationToken)
+    {
+        var started = time.GetTimestamp();
+        var left = delay;
+        while (left > TimeSpan.Zero)
+        {
+            await Task.Delay(left < OneMillisecond ? OneMillisecond : left, time, cancellationToken).ConfigureAwait(false);
+            left = delay - time.GetElapsedTime(started);
+        }
+    }
+
     /// <summary>
     /// Whether <paramref name="work"/> completes (in any state) within <paramref name="timeout"/>. A completed task is not
     /// awaited: its outcome is the caller's to observe.

@@ -46,6 +46,30 @@ public sealed class OwnershipWatchTests
         Assert.Equal(2, h.Emulator.GetCallCount("DiscoverInstancesRevision"));
     }
 
+    [Fact]
+    [Trait(Guarantees.Trait, Guarantees.G5)]
+    public async Task StartupJitter_FirstCheckWaitsTheJitterAfterRegistering_ThenLooksTheNamespaceUpOnce()
+    {
+        await using var h = await EmulatorRegistrationHarness.StartAsync(configure: o => o.StartupJitter = TimeSpan.FromSeconds(20));
+        h.Service.NextRandom = () => 0; // the first call at once
+        Assert.NotNull(await h.Service.ResolveTargetAsync(Token));
+        var armed = h.Time.ArmedTimerCount;
+        var registering = h.Service.RegisterAsync(CloudMapHealthStatus.Healthy, Token);
+        await h.Time.WaitUntilParkedAsync(armed + 1, Token); // with a jitter the first operation read waits 1 s
+        h.Time.Advance(TimeSpan.FromSeconds(1));
+        await registering;
+        h.Emulator.ResetCounters();
+
+        // The fleet's registrations are spread over the jitter: the first lookup waits that long after registering.
+        h.Time.Advance(TimeSpan.FromSeconds(20) - TimeSpan.FromTicks(1));
+        Assert.Equal(OwnershipVerdict.Unverified, await h.Service.CheckOwnershipAsync(Token));
+        Assert.Equal(0, h.Emulator.GetCallCount("ListNamespaces"));
+
+        h.Time.Advance(TimeSpan.FromTicks(1));
+        Assert.Equal(OwnershipVerdict.Ours, await h.Service.CheckOwnershipAsync(Token));
+        Assert.Equal(1, h.Emulator.GetCallCount("ListNamespaces"));
+    }
+
     // ---- Superseded --------------------------------------------------------------------------------------------------
 
     [Fact]
