@@ -47,8 +47,9 @@ internal sealed partial class CloudMapRegistrationService
         (long)Math.Floor(deregistrationTimeout.TotalSeconds * rate / callsPerStop);
 
     /// <summary>
-    /// Once, when the service is first known (event 1154; at start unless the start did not wait for it): warns when the service already holds more instances than a simultaneous stop of all of
-    /// them can deregister within the deregistration timeout at <see cref="StopBudgetAssumedRate"/>, with the arithmetic.
+    /// Once, when the service is first known (event 1154; at start, unless the start did not wait for the answer): warns
+    /// when the service already holds more instances than a simultaneous stop of all of them can deregister within the
+    /// deregistration timeout at <see cref="StopBudgetAssumedRate"/>, with the arithmetic.
     /// </summary>
     private void WarnIfStopBudgetIsShortForTheService(CloudMapRegistrationOptions options, CloudMapService service)
     {

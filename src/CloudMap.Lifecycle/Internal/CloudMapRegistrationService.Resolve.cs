@@ -136,7 +136,6 @@ internal sealed partial class CloudMapRegistrationService
         }
 
         CloudMapService? service = null;
-
         try
         {
             service = await TimedWait.WithinAsync(resolution, StartupResolveTimeout, _time, cancellationToken).ConfigureAwait(false);
