@@ -30,19 +30,19 @@ internal static class CloudMapClientExtensions
     /// <param name="operationId">The operation.</param>
     /// <param name="timeProvider">The clock of the waits.</param>
     /// <param name="timeout">How long to wait in all.</param>
-    /// <param name="cancellationToken">Ends the wait.</param>
     /// <param name="oneOfMany">
     /// The process is one of many starting together (a <see cref="CloudMapRegistrationOptions.StartupJitter"/> is set):
     /// the first poll waits <see cref="FirstPoll"/>, as after a throttle, before any throttle was seen.
     /// </param>
+    /// <param name="cancellationToken">Ends the wait.</param>
     /// <exception cref="TimeoutException">The operation did not finish within <paramref name="timeout"/> (measured on <paramref name="timeProvider"/>).</exception>
     public static async Task<CloudMapOperation> WaitForOperationAsync(
         this ICloudMapClient client,
         string operationId,
         TimeProvider timeProvider,
         TimeSpan timeout,
-        CancellationToken cancellationToken,
-        bool oneOfMany = false)
+        bool oneOfMany,
+        CancellationToken cancellationToken)
     {
         ArgumentNullException.ThrowIfNull(client);
         ArgumentException.ThrowIfNullOrEmpty(operationId);

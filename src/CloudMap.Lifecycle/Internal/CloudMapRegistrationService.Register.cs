@@ -183,7 +183,7 @@ internal sealed partial class CloudMapRegistrationService
 
     /// <summary>GetOperation until SUCCESS or FAIL (register and deregister).</summary>
     private Task<CloudMapOperation> WaitForOperationAsync(string operationId, CancellationToken cancellationToken) =>
-        _client.WaitForOperationAsync(operationId, _time, OperationTimeout, cancellationToken, oneOfMany: Options.StartupJitter > TimeSpan.Zero);
+        _client.WaitForOperationAsync(operationId, _time, OperationTimeout, oneOfMany: Options.StartupJitter > TimeSpan.Zero, cancellationToken);
 
     private void OnConfirmed(CloudMapHealthStatus initialStatus)
     {

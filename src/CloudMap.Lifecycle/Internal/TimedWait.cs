@@ -3,8 +3,9 @@
 namespace CloudMap.Lifecycle.Internal;
 
 /// <summary>
-/// Waits for a task for at most a timeout on the injected clock, leaving no timer armed once the wait returns: the one
-/// way the library bounds a wait (a stop's background work, a probe, the start's resolution, a health check).
+/// Waits on the injected clock. For a task, for at most a timeout, leaving no timer armed once the wait returns: the one
+/// way the library bounds a wait (a stop's background work, a probe, the start's resolution, a health check). For a
+/// time, at least that time (<see cref="DelayAtLeastAsync"/>: the operation polls).
 /// </summary>
 /// <remarks>
 /// The deadline is a <see cref="CancellationTokenSource"/> on the injected clock, disposed before the wait returns.

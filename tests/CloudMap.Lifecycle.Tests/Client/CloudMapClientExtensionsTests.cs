@@ -22,7 +22,7 @@ public sealed class CloudMapClientExtensionsTests
         client.GetOperationAsync("op-1", Arg.Any<CancellationToken>())
             .Returns(Operation(CloudMapOperationStatus.Submitted), Operation(CloudMapOperationStatus.Pending), Operation(CloudMapOperationStatus.Success));
 
-        var wait = client.WaitForOperationAsync("op-1", clock, TimeSpan.FromMinutes(1), Ct);
+        var wait = client.WaitForOperationAsync("op-1", clock, TimeSpan.FromMinutes(1), oneOfMany: false, Ct);
         await clock.WaitForTimersAsync(1, Ct).WaitAsync(Guard, Ct);
         clock.Advance(CloudMapClientExtensions.FirstPoll - TimeSpan.FromMilliseconds(1));
         Assert.False(wait.IsCompleted);
@@ -43,7 +43,7 @@ public sealed class CloudMapClientExtensionsTests
         client.HasBeenThrottled.Returns(true);
         client.GetOperationAsync("op-1", Arg.Any<CancellationToken>()).Returns(Operation(CloudMapOperationStatus.Success));
 
-        var wait = client.WaitForOperationAsync("op-1", clock, TimeSpan.FromMinutes(1), Ct);
+        var wait = client.WaitForOperationAsync("op-1", clock, TimeSpan.FromMinutes(1), oneOfMany: false, Ct);
         await clock.WaitForTimersAsync(1, Ct).WaitAsync(Guard, Ct);
         clock.Advance(CloudMapClientExtensions.FirstPoll - TimeSpan.FromMilliseconds(1));
         await client.DidNotReceive().GetOperationAsync(Arg.Any<string>(), Arg.Any<CancellationToken>());
@@ -62,7 +62,7 @@ public sealed class CloudMapClientExtensionsTests
         client.GetOperationAsync("op-1", Arg.Any<CancellationToken>()).Returns(Operation(CloudMapOperationStatus.Success));
 
         // No clock advance: the first poll is not held.
-        var operation = await client.WaitForOperationAsync("op-1", new TimerCountingFakeTimeProvider(), TimeSpan.FromMinutes(1), Ct).WaitAsync(Guard, Ct);
+        var operation = await client.WaitForOperationAsync("op-1", new TimerCountingFakeTimeProvider(), TimeSpan.FromMinutes(1), oneOfMany: false, Ct).WaitAsync(Guard, Ct);
 
         Assert.Equal(CloudMapOperationStatus.Success, operation.Status);
         await client.Received(1).GetOperationAsync("op-1", Arg.Any<CancellationToken>());
@@ -74,7 +74,7 @@ public sealed class CloudMapClientExtensionsTests
         var client = Substitute.For<ICloudMapClient>();
         client.GetOperationAsync("op-1", Arg.Any<CancellationToken>()).Returns(Operation(CloudMapOperationStatus.Fail));
 
-        var operation = await client.WaitForOperationAsync("op-1", new TimerCountingFakeTimeProvider(), TimeSpan.FromMinutes(1), Ct);
+        var operation = await client.WaitForOperationAsync("op-1", new TimerCountingFakeTimeProvider(), TimeSpan.FromMinutes(1), oneOfMany: false, Ct);
 
         Assert.Equal(CloudMapOperationStatus.Fail, operation.Status);
     }
@@ -86,7 +86,7 @@ public sealed class CloudMapClientExtensionsTests
         var client = Substitute.For<ICloudMapClient>();
         client.GetOperationAsync("op-1", Arg.Any<CancellationToken>()).Returns(Operation(CloudMapOperationStatus.Pending));
 
-        var wait = client.WaitForOperationAsync("op-1", clock, TimeSpan.FromSeconds(2), Ct);
+        var wait = client.WaitForOperationAsync("op-1", clock, TimeSpan.FromSeconds(2), oneOfMany: false, Ct);
         while (!wait.IsCompleted)
         {
             await Task.WhenAny(wait, clock.WaitForTimersAsync(1, Ct)).WaitAsync(Guard, Ct);
@@ -108,7 +108,7 @@ public sealed class CloudMapClientExtensionsTests
         client.GetOperationAsync("op-1", Arg.Any<CancellationToken>()).Returns(Operation(CloudMapOperationStatus.Pending));
         using var cts = CancellationTokenSource.CreateLinkedTokenSource(Ct);
 
-        var wait = client.WaitForOperationAsync("op-1", clock, TimeSpan.FromMinutes(1), cts.Token);
+        var wait = client.WaitForOperationAsync("op-1", clock, TimeSpan.FromMinutes(1), oneOfMany: false, cts.Token);
         await clock.WaitForTimersAsync(1, Ct).WaitAsync(Guard, Ct);
         await cts.CancelAsync();
 

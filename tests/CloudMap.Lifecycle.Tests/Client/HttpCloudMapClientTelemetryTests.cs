@@ -220,7 +220,7 @@ public sealed class HttpCloudMapClientTelemetryTests
             .Reply("""{"Operation":{"Id":"op-1","Status":"SUCCESS"}}""");
         using var capture = new ActivityCapture();
 
-        var wait = h.Client.WaitForOperationAsync("op-1", h.Clock, TimeSpan.FromMinutes(1), Ct);
+        var wait = h.Client.WaitForOperationAsync("op-1", h.Clock, TimeSpan.FromMinutes(1), oneOfMany: false, Ct);
         await h.Clock.WaitForTimersAsync(1, Ct).WaitAsync(Guard, Ct);
         h.Clock.Advance(CloudMapClientExtensions.FirstPoll);
         await h.Server.WaitForRequestsAsync(2).WaitAsync(Guard, Ct);
