@@ -60,7 +60,7 @@ internal sealed partial class CloudMapRegistrationService
     private bool NamespaceLookupWaits(ServiceRevisionWatch watch) =>
         watch.NamespaceName is null
         && (_client.ThrottledWithin(FirstCheckQuietWindow * Options.Health.Interval)
-            || (_state.RegisteredAt is { } registered && _time.GetUtcNow() - registered < Options.StartupJitter));
+            || (Options.StartupJitter > TimeSpan.Zero && _state.RegisteredAt is { } registered && _time.GetUtcNow() - registered < Options.StartupJitter));
 
     /// <summary>
     /// One ownership check, at the start of a health cycle, for a registration that is confirmed or superseded. Never
